@@ -1,0 +1,132 @@
+import type { Db } from '../platform/database.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { isStaff } from '../auth/principal.js';
+import { invalid, notFound } from '../platform/errors.js';
+import { page, pageArgs } from '../http/pagination.js';
+import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
+import { customerWhere } from './scope.js';
+
+interface Ctx {
+  actor: Principal;
+  requestId?: string;
+}
+
+export function createCustomerService({ db, audit }: { db: Db; audit: AuditService }) {
+  async function visible(ctx: Ctx, id: string) {
+    const row = await db.customer.findFirst({ where: { id, ...customerWhere(ctx.actor) } });
+    if (!row) throw notFound('Customer');
+    return row;
+  }
+
+  async function checkContractor(contractorId: string | null | undefined) {
+    if (!contractorId) return;
+    const c = await db.customer.findUnique({ where: { id: contractorId } });
+    if (!c || c.kind !== 'CONTRACTOR') {
+      throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
+    }
+  }
+
+  return {
+    get: visible,
+
+    async list(ctx: Ctx, filter: { kind?: 'END_USER' | 'CONTRACTOR'; contractorId?: string; status?: 'ACTIVE' | 'CHURNED'; q?: string }, q: { limit: number; cursor?: string }) {
+      const { cursorWhere, orderBy, take } = pageArgs(q);
+      const rows = await db.customer.findMany({
+        where: {
+          AND: [
+            customerWhere(ctx.actor),
+            cursorWhere,
+            {
+              kind: filter.kind,
+              contractorId: filter.contractorId,
+              status: filter.status,
+              ...(filter.q ? { name: { contains: filter.q, mode: 'insensitive' as const } } : {}),
+            },
+          ],
+        },
+        orderBy,
+        take,
+      });
+      return page(rows, q.limit);
+    },
+
+    async create(ctx: Ctx, input: CustomerInput) {
+      const data = { ...input };
+      if (!isStaff(ctx.actor)) {
+        // A contractor creates only its own end users; end users create nothing here.
+        if (ctx.actor.role !== 'CONTRACTOR' || input.kind !== 'END_USER') throw notFound('Route');
+        data.contractorId = ctx.actor.customerId;
+        data.commissionRateBp = null;
+      }
+      if (data.kind === 'CONTRACTOR') data.contractorId = null;
+      await checkContractor(data.contractorId);
+      return db.$transaction(async (tx) => {
+        const row = await tx.customer.create({ data });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'customer.created', entityType: 'customer', entityId: row.id, after: row }, tx);
+        return row;
+      });
+    },
+
+    async update(ctx: Ctx, id: string, patch: CustomerPatch) {
+      const before = await visible(ctx, id);
+      const data = { ...patch };
+      if (!isStaff(ctx.actor)) {
+        if (ctx.actor.role !== 'CONTRACTOR' || before.id === ctx.actor.customerId) {
+          // End users and contractors may not edit their own commercial terms.
+          delete data.tier;
+          delete data.commissionRateBp;
+          delete data.status;
+        }
+        delete data.contractorId;
+      }
+      if (before.kind === 'CONTRACTOR') delete data.contractorId;
+      await checkContractor(data.contractorId);
+      const churn = data.status === 'CHURNED' && before.status !== 'CHURNED' ? { churnedAt: new Date() } : data.status === 'ACTIVE' ? { churnedAt: null } : {};
+      return db.$transaction(async (tx) => {
+        const row = await tx.customer.update({ where: { id }, data: { ...data, ...churn } });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'customer.updated', entityType: 'customer', entityId: id, before, after: row }, tx);
+        return row;
+      });
+    },
+
+    async listContacts(ctx: Ctx, customerId: string) {
+      await visible(ctx, customerId);
+      return db.contact.findMany({ where: { customerId }, orderBy: [{ isPrimary: 'desc' }, { name: 'asc' }] });
+    },
+
+    async addContact(ctx: Ctx, customerId: string, input: ContactInput) {
+      await visible(ctx, customerId);
+      return db.$transaction(async (tx) => {
+        if (input.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
+        const row = await tx.contact.create({ data: { ...input, customerId } });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.created', entityType: 'contact', entityId: row.id, after: row }, tx);
+        return row;
+      });
+    },
+
+    async updateContact(ctx: Ctx, customerId: string, contactId: string, patch: Partial<ContactInput>) {
+      await visible(ctx, customerId);
+      const before = await db.contact.findFirst({ where: { id: contactId, customerId } });
+      if (!before) throw notFound('Contact');
+      return db.$transaction(async (tx) => {
+        if (patch.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
+        const row = await tx.contact.update({ where: { id: contactId }, data: patch });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.updated', entityType: 'contact', entityId: row.id, before, after: row }, tx);
+        return row;
+      });
+    },
+
+    async deleteContact(ctx: Ctx, customerId: string, contactId: string) {
+      await visible(ctx, customerId);
+      const before = await db.contact.findFirst({ where: { id: contactId, customerId } });
+      if (!before) throw notFound('Contact');
+      await db.$transaction(async (tx) => {
+        await tx.contact.delete({ where: { id: contactId } });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.deleted', entityType: 'contact', entityId: contactId, before }, tx);
+      });
+    },
+  };
+}
+
+export type CustomerService = ReturnType<typeof createCustomerService>;

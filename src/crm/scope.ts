@@ -1,0 +1,17 @@
+import type { Principal } from '../auth/principal.js';
+import { customerScope } from '../auth/principal.js';
+
+/** Prisma `where` on Customer limiting rows to what the principal may see. */
+export function customerWhere(p: Principal) {
+  const scope = customerScope(p);
+  if (scope === null) return {};
+  if ('contractorId' in scope) return { OR: [{ id: scope.contractorId }, { contractorId: scope.contractorId }] };
+  return { id: scope.customerId };
+}
+
+/** Prisma `where` on records that belong to a customer (contracts, contacts, devices, invoices...). */
+export function ownedByCustomerWhere(p: Principal) {
+  const scope = customerScope(p);
+  if (scope === null) return {};
+  return { customer: customerWhere(p) };
+}

@@ -1,0 +1,23 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process (tests build several apps in one process, so no global default). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'nx_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    mqttConnects: new Counter({ name: 'nx_mqtt_connects_total', help: 'MQTT connect attempts by result', labelNames: ['result'], registers: [registry] }),
+    mqttDenied: new Counter({ name: 'nx_mqtt_denied_total', help: 'Denied MQTT publishes and subscriptions', labelNames: ['kind', 'reason'], registers: [registry] }),
+    uplinks: new Counter({ name: 'nx_uplinks_total', help: 'Stored uplink messages', labelNames: ['kind', 'decoded'], registers: [registry] }),
+    ingestBatch: new Histogram({ name: 'nx_ingest_batch_size', help: 'Messages per ingest transaction', buckets: [1, 5, 20, 50, 100, 250, 500, 1000], registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../platform/errors.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  not_found: 404,
+  invalid_data: 400,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const TITLE: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** RFC 9457 problem details for every error; stacks stay in the log. */
+export function problemHandler(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  let status = 500;
+  let code = 'internal';
+  let detail = 'An unexpected error occurred; quote the request id when reporting it.';
+  let errors: Problem['errors'];
+
+  if (err instanceof AppError) {
+    status = STATUS[err.code];
+    code = err.code;
+    detail = err.message;
+    if (err.fieldErrors.length) errors = err.fieldErrors;
+  } else if (hasZodFastifySchemaValidationErrors(err)) {
+    status = 400;
+    code = 'invalid_data';
+    detail = 'The request did not pass validation';
+    const where = (err as FastifyError).validationContext ?? 'body';
+    errors = err.validation.map((v) => ({
+      path: [where, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'invalid',
+    }));
+  } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+    status = err.statusCode;
+    code = (err as FastifyError).code?.toLowerCase() ?? 'bad_request';
+    detail = err.message;
+  }
+
+  if (status >= 500) req.log.error({ err }, 'request failed');
+  const problem: Problem = {
+    type: `https://docs.nexsphere.example/problems/${code.replace(/_/g, '-')}`,
+    title: TITLE[status] ?? 'Error',
+    status,
+    detail,
+    instance: req.url,
+    requestId: String(req.id),
+    ...(errors ? { errors } : {}),
+  };
+  void reply.status(status).type('application/problem+json').send(problem);
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  problemHandler(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`), req, reply);
+}

