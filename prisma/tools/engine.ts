@@ -46,32 +46,54 @@ const STUB_DATAMODEL: [string, string][] = [['schema.prisma', 'datasource db {\n
 // ---------------------------------------------------------------------------------------
 const require = createRequire(import.meta.url);
 const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-let compiled: Promise<WebAssembly.Module> | undefined;
+// Node has the WebAssembly global, but the project's libs (ES2023, no DOM; @types/node 20)
+// only declare its types, so the two calls used here are typed by hand.
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: Record<string, Record<string, unknown>>): Promise<{ exports: object }>;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+let compiled: Promise<object> | undefined;
 let loaded: Promise<EngineGlue> | undefined;
 let generation = 0;
-let lastPanic = '';
 
-// The glue reports Rust panics to this global before trapping; without it the panic hook
-// itself would throw a TypeError and hide the message. A panic inside an async engine call
-// traps in a microtask, i.e. it is an uncaught exception that carries no message, so the
-// message goes to stderr: that is the only output this module ever makes, and only on a crash.
+// A Rust panic traps the instance for good. The glue reports the message to this global just
+// before trapping; without it the panic hook itself throws a TypeError and hides the message.
+// Inside an async engine call the trap surfaces as an uncaught exception with no message, so
+// the message goes to stderr (this module's only output, and only on a crash), and the next
+// call loads a fresh instance.
 (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY ??= {
   set_message: (msg: string) => {
-    lastPanic = msg;
     process.stderr.write(`prisma schema engine panicked: ${msg}\n`);
+    loaded = undefined;
+    generation++;
   },
 };
 
+// The engine arms setTimeout for its advisory-lock timeout (10 s) and never cancels it, which
+// would keep a CLI process alive 10 s after its work is done. Timers are tracked and cleared
+// once no engine call is running: by then nothing can be waiting on them.
+const timers = new Set<NodeJS.Timeout>();
+let running = 0;
+
 async function loadGlue(): Promise<EngineGlue> {
   compiled ??= readFile(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm')).then((b) =>
-    WebAssembly.compile(b),
+    wasmApi.compile(b),
   );
   const module = await compiled;
-  // After a trap the instance is unusable and the glue caches views of its memory, so a
-  // replacement needs a fresh copy of the glue module (the query string defeats the cache).
+  // The glue caches views of the instance memory, so a replacement instance needs a fresh
+  // copy of the glue module (the query string makes it a distinct ES module).
   const url = pathToFileURL(gluePath).href + (generation ? `?g=${generation}` : '');
   const glue = (await import(url)) as EngineGlue;
-  const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': glue });
+  const imports: Record<string, unknown> = { ...glue };
+  for (const name of Object.keys(imports).filter((n) => n.startsWith('__wbg_setTimeout_'))) {
+    imports[name] = (fn: () => void, ms: number) => {
+      const t = setTimeout(() => (timers.delete(t), fn()), ms >>> 0);
+      timers.add(t);
+      return t;
+    };
+  }
+  const instance = await wasmApi.instantiate(module, { './schema_engine_bg.js': imports });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
   return glue;
@@ -84,26 +106,21 @@ async function withEngine<T>(
   logger: EngineLogger | undefined,
   fn: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
-  loaded ??= loadGlue();
-  const glue = await loaded;
   const { factory, close } = trackedFactory(connectionString);
   // The engine logs JSON lines (tracing events); keep library calls silent unless asked.
   const log = (line: string) => logger?.(line);
   let engine: SchemaEngine | undefined;
+  const gen = generation;
+  running++;
   try {
+    loaded ??= loadGlue();
+    const glue = await loaded;
     engine = await glue.SchemaEngine.new({ datamodels }, log, bindMigrationAwareSqlAdapterFactory(factory));
     return await fn(engine);
-  } catch (err) {
-    if (err instanceof WebAssembly.RuntimeError) {
-      loaded = undefined; // trapped: next call loads a fresh instance
-      generation++;
-      engine = undefined; // freeing into a dead instance would trap again
-      throw new Error(`schema engine crashed: ${lastPanic || err.message}`, { cause: err });
-    }
-    throw err;
   } finally {
-    engine?.free();
+    if (generation === gen) engine?.free(); // after a panic the instance is dead; free() would throw
     await close();
+    if (--running === 0) for (const t of timers) clearTimeout(t), timers.delete(t);
   }
 }
 
@@ -160,6 +177,14 @@ function adapterFor(connectionString: string): PrismaPg {
 function trackedFactory(connectionString: string) {
   const open = new Set<SqlDriverAdapter>();
   const track = (adapter: SqlDriverAdapter, afterDispose?: () => Promise<unknown>) => {
+    // adapter-pg's executeScript splits the script on every ";" (breaking $$ bodies and
+    // string literals) and autocommits each piece on whichever pooled connection is free,
+    // so a failing migration is left half-applied. Sent as one query without parameters,
+    // pg uses the simple protocol: Postgres runs all statements in one implicit transaction,
+    // as the native engine behind `prisma migrate deploy` does, and in one round trip.
+    adapter.executeScript = async (script) => {
+      await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
+    };
     const dispose = adapter.dispose.bind(adapter);
     open.add(adapter);
     adapter.dispose = async () => {
@@ -223,7 +248,9 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationLi
   );
   return {
     baseDir,
-    lockfile: { path: LOCKFILE, content: lockContent },
+    // Without a lock file the engine cannot tell the connector when diffing from migrations;
+    // this tooling is PostgreSQL-only, so a missing file means the default content.
+    lockfile: { path: LOCKFILE, content: lockContent ?? LOCKFILE_CONTENT },
     shadowDbInitScript: '',
     migrationDirectories,
   };
@@ -240,8 +267,8 @@ export async function ensureLockfile(migrationsDir: string): Promise<void> {
 /**
  * SQL that takes a database built from the committed migrations (or an empty one if there
  * are none) to the datamodel in `schemaPath`. Empty string when they match.
- * `connectionString` only names the server: a scratch database is created there to replay
- * the migrations and dropped afterwards.
+ * `connectionString` only names the server (its database part is ignored): a scratch database
+ * `nx_shadow_<random>` is created there to replay the migrations and dropped afterwards.
  */
 export async function diffSql(opts: {
   connectionString: string;
@@ -252,7 +279,10 @@ export async function diffSql(opts: {
   const schemaPath = path.resolve(opts.schemaPath);
   const content = await readFile(schemaPath, 'utf8');
   const migrations = await readMigrations(opts.migrationsDir);
-  return withEngine(opts.connectionString, [[schemaPath, content]], opts.logger, async (engine) => {
+  // The engine opens the main database even though a diff never reads it, so point it at the
+  // server's `postgres` database: DATABASE_URL may name one that does not exist yet.
+  const server = withDatabase(opts.connectionString, 'postgres');
+  return withEngine(server, [[schemaPath, content]], opts.logger, async (engine) => {
     const result = await engine.diff({
       from:
         migrations.migrationDirectories.length > 0

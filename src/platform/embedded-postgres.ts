@@ -14,9 +14,15 @@ const DB_NAME = 'nexsphere';
 
 /** Starts a private PostgreSQL cluster under dataDir (kept across restarts) when no DATABASE_URL is given. */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<StartedPostgres> {
+  const databaseDir = resolve(dataDir, 'pg');
+  const url = `postgresql://postgres:postgres@127.0.0.1:${port}/${DB_NAME}`;
+  if (runningCluster(databaseDir, port)) {
+    // Left running by an earlier run that did not shut down cleanly: use it as it is.
+    log.info({ port }, 'embedded PostgreSQL already running; reusing it');
+    return { url, stop: async () => {} };
+  }
   await assertPortFree(port, 'EMBEDDED_PG_PORT');
   hydrateSymlinks();
-  const databaseDir = resolve(dataDir, 'pg');
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true });
   const pg = new EmbeddedPostgres({
@@ -37,10 +43,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   await pg.start();
   if (fresh) await pg.createDatabase(DB_NAME);
   log.info({ port }, 'embedded PostgreSQL started');
-  return {
-    url: `postgresql://postgres:postgres@127.0.0.1:${port}/${DB_NAME}`,
-    stop: () => pg.stop(),
-  };
+  return { url, stop: () => pg.stop() };
 }
 
 /** Fails with a message that names the variable to change when a port is taken. */
@@ -78,5 +81,19 @@ function hydrateSymlinks(): void {
     const linkPath = resolve(pkgDir, target);
     if (existsSync(linkPath)) continue;
     symlinkSync(relative(dirname(linkPath), resolve(pkgDir, source)), linkPath);
+  }
+}
+
+/** postmaster.pid holds the server's pid (line 1) and port (line 4). */
+function runningCluster(databaseDir: string, port: number): boolean {
+  const pidFile = resolve(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const [pid, , , pidPort] = readFileSync(pidFile, 'utf8').split('\n');
+  if (Number(pidPort) !== port) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch {
+    return false;
   }
 }
