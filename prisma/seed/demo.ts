@@ -102,7 +102,7 @@ export function printDemoBanner(data: DemoData, system: System): void {
   const lines = [
     '',
     'Nexsphere platform is running (demo mode).',
-    system.httpUrl ? `  API and console: ${system.httpUrl}/   docs: ${system.httpUrl}/docs   OpenAPI: ${system.httpUrl}/openapi.json` : '',
+    system.httpUrl ? `  API: ${system.httpUrl}/api/v1   docs: ${system.httpUrl}/docs   OpenAPI: ${system.httpUrl}/openapi.json` : '',
     ...system.endpoints.map((e) => `  ${e}`),
     '  Demo users (e-mail / password):',
     ...data.users.map((u) => `    ${u.role.padEnd(10)} ${u.email.padEnd(28)} ${u.password}`),

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -14,6 +14,7 @@ const redact = [
   'headers.authorization',
 ];
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({ level, redact: { paths: redact, censor: '[redacted]' }, base: { ...bindings } });
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: redact, censor: '[redacted]' }, base: { ...bindings } };
+  return destination ? pino(options, destination) : pino(options);
 }
