@@ -28,11 +28,44 @@ const schema = z.object({
   SECRET_KEY: z.string().min(16).optional(),
   INGEST_BATCH_MAX: z.coerce.number().int().positive().default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(2),
+  // Connection attempts accepted per remote address: bucket size and refill per second.
+  MQTT_CONNECT_BURST: z.coerce.number().int().positive().default(500),
+  MQTT_CONNECT_PER_SECOND: z.coerce.number().positive().default(100),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  // Multiplies every webhook retry delay (1 = 0 s, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); tests shrink it.
+  WEBHOOK_RETRY_SCALE: z.coerce.number().positive().default(1),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  // Deliveries in flight per webhook worker process (each endpoint also has its own maxConcurrency).
+  WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(100),
   DEMO_FLEET_SIZE: z.coerce.number().int().min(0).default(24),
+  // Health watchdog: how often it looks for expired silence deadlines, and how long past a
+  // deadline it waits before deciding, so terminals going silent together are judged together.
+  HEALTH_TICK_MS: z.coerce.number().int().positive().default(1_000),
+  HEALTH_SILENCE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  // Storm: this share of the active fleet (and at least STORM_MIN_TERMINALS) silent within
+  // STORM_WINDOW_SEC opens one network incident instead of per-terminal tickets.
+  STORM_SHARE: z.coerce.number().min(0).max(1).default(0.2),
+  STORM_MIN_TERMINALS: z.coerce.number().int().min(1).default(20),
+  STORM_WINDOW_SEC: z.coerce.number().int().positive().default(120),
+  // Billing: the monthly run starts this long after the month ends (operator time zone).
+  BILLING_GRACE_HOURS: z.coerce.number().int().min(0).max(27 * 24).default(24),
+  // Contracts billed in parallel per worker process.
+  BILLING_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  // Days overdue at which a reminder goes out (comma-separated), and at which the contract is suspended.
+  DUNNING_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'comma-separated whole days')
+    .default('7,14')
+    .transform((s) => s.split(',').map((x) => Number(x.trim()))),
+  DUNNING_SUSPEND_DAYS: z.coerce.number().int().positive().default(30),
 });
 
-export type Config = Readonly<z.infer<typeof schema>>;
+export type Config = Readonly<
+  z.infer<typeof schema> & {
+    /** Variables the environment set explicitly (so demo mode may move only defaulted ports). */
+    SET_BY_ENV: ReadonlySet<string>;
+  }
+>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const parsed = schema.safeParse(env);
@@ -40,5 +73,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return Object.freeze({ ...parsed.data, ...overrides });
+  const setByEnv = new Set(Object.keys(schema.shape).filter((k) => env[k] !== undefined));
+  return Object.freeze({ ...parsed.data, SET_BY_ENV: setByEnv, ...overrides });
 }

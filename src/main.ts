@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
+import { demoPorts } from './platform/ports.js';
 import { ROLES, startSystem, type ProcessRole } from './system.js';
 import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, { role });
   let system;
   try {
+    if (demo) config = await demoPorts(config, log);
     system = await startSystem(config, role, log);
   } catch (err) {
     log.fatal({ err }, (err as Error).message);

@@ -6,7 +6,17 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createAuthService } from './auth/auth.service.js';
-import { createCustomerService } from './crm/index.js';
+import { createContractService, createCustomerService, createInteractionService, createLeadService, createTimelineService } from './crm/index.js';
+import { createUserService } from './auth/user.service.js';
+import { createTariffPlanService } from '../billing/index.js';
+import { createDeviceModelService } from '../devices/index.js';
+import { createEventService } from './events/index.js';
+import { createWebhookService } from './webhooks/index.js';
+import { createDevicesModule, createHealthModule } from '../devices/index.js';
+import { contractStatusHooks, createBillingModule } from '../billing/index.js';
+import { createScheduler } from './platform/scheduler.js';
+import { createKnowledgeService, createTicketService } from './service/index.js';
+import { createOverviewService } from './reports/index.js';
 
 export interface Infra {
   config: Config;
@@ -15,6 +25,8 @@ export interface Infra {
   queues: Queues;
   log: Logger;
   metrics?: Metrics;
+  /** The outbox relay LISTENs on its own connection to this database. */
+  databaseUrl: string;
 }
 
 /** Wires every domain service once; adapters (HTTP, MQTT, workers) receive this container. */
@@ -24,7 +36,60 @@ export function createServices(infra: Infra) {
   const audit = createAuditService({ db });
   const auth = createAuthService({ db, audit, sessionTtlHours: config.SESSION_TTL_HOURS });
   const customers = createCustomerService({ db, audit });
-  return { config, db, redis, queues, log, metrics, audit, auth, customers };
+  const leads = createLeadService({ db, audit });
+  const interactions = createInteractionService({ db, audit });
+  const timeline = createTimelineService({ db });
+  const users = createUserService({ db, audit });
+  const tariffPlans = createTariffPlanService({ db, audit });
+  // Manual suspension/reactivation reaches the gateway like dunning's: an event in the
+  // transaction, then a credential invalidation (events and credentials are created below;
+  // the hooks only run after start-up).
+  const contracts = createContractService({
+    db,
+    audit,
+    tariffPlans,
+    timezone: config.OPERATOR_TIMEZONE,
+    ...contractStatusHooks({ events: () => events, credentials: () => deviceCredentials }),
+  });
+  const deviceModels = createDeviceModelService({ db, audit });
+  const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
+  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events });
+  const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
+  const { devices, credentials: deviceCredentials, commands: downlinks, messages } = terminals;
+  const tickets = createTicketService({ db, audit, events });
+  const knowledge = createKnowledgeService({ db, audit });
+  const health = createHealthModule({
+    db,
+    redis,
+    prefix: config.REDIS_PREFIX,
+    tickets,
+    events,
+    log,
+    settings: {
+      tickMs: config.HEALTH_TICK_MS,
+      graceMs: config.HEALTH_SILENCE_GRACE_MS,
+      stormShare: config.STORM_SHARE,
+      stormMinTerminals: config.STORM_MIN_TERMINALS,
+      stormWindowSec: config.STORM_WINDOW_SEC,
+    },
+  });
+  // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
+  const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
+  const billing = createBillingModule({
+    db,
+    redis,
+    prefix: config.REDIS_PREFIX,
+    audit,
+    events,
+    credentials: deviceCredentials,
+    queues,
+    log,
+    timeZone: config.OPERATOR_TIMEZONE,
+    dunningReminderDays: config.DUNNING_REMINDER_DAYS,
+    dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
+  });
+  const overview = createOverviewService({ db });
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview };
 }
 
 export type Services = ReturnType<typeof createServices>;

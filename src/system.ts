@@ -9,6 +9,7 @@ import { createServices, type Services } from './services.js';
 import { buildApp, type App } from './http/app.js';
 import { createQueues } from './platform/queues.js';
 import { startWorkers } from './workers.js';
+import { startGateway } from '../gateway/index.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -20,6 +21,8 @@ export interface System {
   httpUrl: string | null;
   /** Human-readable lines naming what listens where (MQTT port, ...). */
   endpoints: string[];
+  /** The MQTT gateway's bound port when this process runs it (roles all and gateway). */
+  mqttPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const runsApi = role === 'all' || role === 'api';
   // Fail before starting anything when a listening port is taken, naming the variable to change.
   if (runsApi) await assertPortFree(config.HTTP_PORT, 'HTTP_PORT', config.HTTP_HOST);
+  const runsGateway = role === 'all' || role === 'gateway';
+  if (runsGateway) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
 
   const infra = await startInfrastructure(config, log);
   const db = createDb(infra.databaseUrl);
@@ -35,8 +40,10 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
   const queues = createQueues(infra.redisUrl, config.REDIS_PREFIX);
-  const services = createServices({ config, db, redis, queues, log: log.child({ gatewayId }) });
+  const services = createServices({ config, db, redis, queues, log: log.child({ gatewayId }), databaseUrl: infra.databaseUrl });
   const stops: (() => Promise<void>)[] = [async () => queues.close()];
+  // Billing's FlowProducer (used by API and workers) holds its own Redis connection.
+  stops.push(() => services.billing.close());
 
   if (role === 'all' || role === 'worker') {
     const workers = await startWorkers(services);
@@ -45,6 +52,13 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
 
 
   const endpoints: string[] = [];
+  let mqttPort: number | null = null;
+  if (runsGateway) {
+    const gateway = await startGateway(services, { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
+    mqttPort = gateway.port;
+    endpoints.push(`MQTT gateway: mqtt://${config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST}:${gateway.port}`);
+    stops.push(() => gateway.close());
+  }
   let app: App | null = null;
   let httpUrl: string | null = null;
   if (runsApi) {
@@ -61,6 +75,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
     app,
     httpUrl,
     endpoints,
+    mqttPort,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
       await db.$disconnect();

@@ -1,4 +1,7 @@
 import type { Services } from './services.js';
+import { startBillingWorkers } from '../billing/index.js';
+import { startLivePublisher } from './reports/index.js';
+import { purgeIdempotencyRecords } from './http/idempotency.plugin.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -10,7 +13,31 @@ interface Stoppable {
  */
 export async function startWorkers(services: Services): Promise<Stoppable> {
   const started: Stoppable[] = [];
-  void services;
+  // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
+  started.push(services.health.start());
+  // Consumers first, so handlers are listening before the relay starts moving events.
+  // The console's live feed (published to Redis for every API process).
+  started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));
+  started.push(services.events.startConsumer());
+  started.push(services.webhooks.startWorker());
+  started.push(services.events.startRelay());
+  const { config } = services;
+  started.push(
+    startBillingWorkers({
+      queues: services.queues,
+      log: services.log,
+      scheduler: services.scheduler,
+      billingRuns: services.billing.billingRuns,
+      dunning: services.billing.dunning,
+      timeZone: config.OPERATOR_TIMEZONE,
+      graceHours: config.BILLING_GRACE_HOURS,
+      concurrency: config.BILLING_CONCURRENCY,
+    }),
+  );
+  // Stored Idempotency-Key responses expire after a day; drop them hourly.
+  services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
+  // Last: every domain has registered its repeatable jobs by now.
+  started.push(await services.scheduler.start());
   return {
     async stop() {
       await Promise.all(started.map((s) => s.stop()));

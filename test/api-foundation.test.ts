@@ -77,6 +77,14 @@ describe('API foundation', () => {
     expect(audit[0]!.actorId).toBe(a.userId);
   });
 
+  it('changes only the fields a PATCH names', async () => {
+    const app = sys.app!;
+    const sales = await loginAs(sys.services, app, 'SALES');
+    const created = (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'Gold Co', tier: 'GOLD', paymentTermsDays: 45 } })).json() as { id: string };
+    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/customers/${created.id}`, headers: sales.headers, payload: { phone: '+86 21 5555 0100' } });
+    expect(patched.json()).toMatchObject({ tier: 'GOLD', paymentTermsDays: 45, phone: '+86 21 5555 0100' });
+  });
+
   it('pages through a list with a cursor without repeats', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');

@@ -102,6 +102,7 @@ export function printDemoBanner(data: DemoData, system: System): void {
   const lines = [
     '',
     'Nexsphere platform is running (demo mode).',
+    system.httpUrl ? `  Web console: ${system.httpUrl}/   (sign in with a demo user below)` : '',
     system.httpUrl ? `  API: ${system.httpUrl}/api/v1   docs: ${system.httpUrl}/docs   OpenAPI: ${system.httpUrl}/openapi.json` : '',
     ...system.endpoints.map((e) => `  ${e}`),
     '  Demo users (e-mail / password):',

@@ -1,6 +1,7 @@
 import type { Db } from '../platform/database.js';
 import type { Principal } from '../auth/principal.js';
 import { toJson } from '../platform/json.js';
+import { invalid } from '../platform/errors.js';
 
 export interface AuditEntry {
   actor: Principal | null;
@@ -32,13 +33,26 @@ export function createAuditService({ db }: { db: Db }) {
       });
     },
 
-    async list(filter: { entityType?: string; entityId?: string; limit: number; cursor?: bigint }) {
+    /** Newest first; the cursor is the last id seen, so pages never repeat a row. */
+    async list(filter: { entityType?: string; entityId?: string; actorId?: string }, q: { limit: number; cursor?: string }) {
+      let before: bigint | undefined;
+      if (q.cursor) {
+        const raw = Buffer.from(q.cursor, 'base64url').toString();
+        if (!/^[1-9][0-9]{0,18}$/.test(raw)) throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
+        before = BigInt(raw);
+      }
       const rows = await db.auditLog.findMany({
-        where: { entityType: filter.entityType, entityId: filter.entityId, ...(filter.cursor ? { id: { lt: filter.cursor } } : {}) },
+        where: { entityType: filter.entityType, entityId: filter.entityId, actorId: filter.actorId, ...(before ? { id: { lt: before } } : {}) },
         orderBy: { id: 'desc' },
-        take: filter.limit + 1,
+        take: q.limit + 1,
       });
-      return rows;
+      const more = rows.length > q.limit;
+      const items = more ? rows.slice(0, q.limit) : rows;
+      const last = items[items.length - 1];
+      return {
+        items: items.map((r) => ({ ...r, id: Number(r.id) })),
+        nextCursor: more && last ? Buffer.from(last.id.toString()).toString('base64url') : null,
+      };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patchOf } from '../platform/schemas.js';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 
@@ -19,7 +20,7 @@ export const customerInput = z.object({
   paymentTermsDays: z.number().int().min(0).max(365).default(30),
 });
 export type CustomerInput = z.infer<typeof customerInput>;
-export const customerPatch = customerInput.omit({ kind: true }).partial().extend({
+export const customerPatch = patchOf(customerInput.omit({ kind: true })).extend({
   status: z.enum(['ACTIVE', 'CHURNED']).optional(),
 });
 export type CustomerPatch = z.infer<typeof customerPatch>;
@@ -39,4 +40,4 @@ export const contactInput = z.object({
   isPrimary: z.boolean().default(false),
 });
 export type ContactInput = z.infer<typeof contactInput>;
-export const contactPatch = contactInput.partial();
+export const contactPatch = patchOf(contactInput);

@@ -15,3 +15,14 @@ export function ownedByCustomerWhere(p: Principal) {
   if (scope === null) return {};
   return { customer: customerWhere(p) };
 }
+
+/**
+ * Prisma `where` on Contract: a contractor sees the contracts of its end users and those it
+ * is named on; an end user sees its own.
+ */
+export function contractWhere(p: Principal) {
+  const scope = customerScope(p);
+  if (scope === null) return {};
+  if ('contractorId' in scope) return { OR: [{ contractorId: scope.contractorId }, { customer: { contractorId: scope.contractorId } }] };
+  return { customerId: scope.customerId };
+}

@@ -11,9 +11,12 @@ import {
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../services.js';
 import { authPlugin } from './auth.plugin.js';
+import { idempotencyPlugin } from './idempotency.plugin.js';
+import { documentRoute } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { apiRoutes } from './routes/index.js';
+import { consolePlugin } from './console.plugin.js';
 
 export type App = FastifyInstance;
 
@@ -61,10 +64,14 @@ export async function buildApp(services: Services, log: Logger): Promise<App> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addHook('onRoute', documentRoute);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(authPlugin, { auth: services.auth });
+  await app.register(idempotencyPlugin, { db: services.db });
   await app.register(healthRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  // Last: the console answers every GET path that no API route claimed.
+  await app.register(consolePlugin);
   return app as unknown as App;
 }

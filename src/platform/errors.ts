@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'not_found'
   | 'invalid_data'
   | 'conflict'
+  | 'unprocessable'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'

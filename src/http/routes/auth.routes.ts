@@ -21,13 +21,13 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     return { token, tokenType: 'Bearer', expiresAt, role: principal.role, userId: principal.userId, customerId: principal.customerId };
   });
 
-  app.post('/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
+  app.post('/auth/logout', { schema: { tags: ['auth'], summary: 'End the session of this bearer token' } }, async (req, reply) => {
     const token = req.headers.authorization?.split(' ')[1];
     if (token) await auth.logout(token);
     return reply.status(204).send();
   });
 
-  app.get('/auth/me', { schema: { tags: ['auth'] } }, async (req) => {
+  app.get('/auth/me', { schema: { tags: ['auth'], summary: 'The authenticated user' } }, async (req) => {
     const user = await db.user.findUnique({ where: { id: req.principal.userId } });
     if (!user) throw notFound('User');
     return { ...publicUser(user), via: req.principal.via };
@@ -36,7 +36,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/users', {
     preHandler: app.allow(),
     schema: {
-      tags: ['auth'],
+      tags: ['users'],
       summary: 'Create a user (admins only)',
       body: z.object({
         email: z.string().email(),
@@ -48,7 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (req, reply) => reply.status(201).send(await auth.createUser(req.principal, req.body)));
 
-  app.get('/api-keys', { schema: { tags: ['auth'] } }, async (req) => ({ items: await auth.listApiKeys(req.principal) }));
+  app.get('/api-keys', { schema: { tags: ['auth'], summary: 'List API keys in scope (never the keys themselves)' } }, async (req) => ({ items: await auth.listApiKeys(req.principal) }));
 
   app.post('/api-keys', {
     schema: {
@@ -59,6 +59,6 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (req, reply) => reply.status(201).send(await auth.createApiKey(req.principal, req.body)));
 
   app.delete('/api-keys/:id', {
-    schema: { tags: ['auth'], params: z.object({ id: z.string().uuid() }) },
+    schema: { tags: ['auth'], summary: 'Revoke an API key', params: z.object({ id: z.string().uuid() }) },
   }, async (req) => auth.revokeApiKey(req.principal, req.params.id));
 };

@@ -1,0 +1,160 @@
+// Billing runs: one row per attempt to bill a period, fanned out as one job per contract.
+// Starting a run for a period that already has a run in progress returns that run, and a new
+// run over a billed period issues nothing new (the invoice unique index), so it is safe to
+// press the button twice or retry.
+import type { Redis } from 'ioredis';
+import type { Db } from '../src/platform/database.js';
+import type { AuditService } from '../src/audit/audit.service.js';
+import type { Principal } from '../src/auth/principal.js';
+import type { Logger } from '../src/platform/logger.js';
+import { invalid, notFound } from '../src/platform/errors.js';
+import { isPeriod, periodBounds } from './period.js';
+import type { InvoiceIssuer } from './invoice-issuer.js';
+
+interface Ctx {
+  actor: Principal | null;
+  requestId?: string;
+}
+
+export interface BillingFlow {
+  enqueue(runId: string, period: string, contractIds: string[]): Promise<void>;
+  reportProgress(runId: string, processed: number, total: number): Promise<void>;
+}
+
+export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: string; audit: AuditService; issuer: InvoiceIssuer; flow: BillingFlow; timeZone: string; log: Logger }) {
+  const { db, redis, audit, issuer, flow, timeZone } = deps;
+  // Live counters of a running run live in Redis: an UPDATE of the run row per contract would
+  // serialise every contract job on that row's lock; the row is refreshed every 500 contracts.
+  const counterKey = (runId: string) => `${deps.prefix}:billing-run:${runId}`;
+  const log = deps.log.child({ component: 'billing-run' });
+
+  /** Contracts that may owe something for the period. */
+  async function contractsFor(period: string): Promise<string[]> {
+    const b = periodBounds(period, timeZone);
+    const rows = await db.contract.findMany({
+      where: {
+        startDate: { lt: b.end },
+        OR: [{ status: { in: ['ACTIVE', 'SUSPENDED'] } }, { status: 'TERMINATED', endDate: { gte: b.start } }],
+      },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async function countProcessed(runId: string, data: { failed?: boolean; created?: boolean } = {}) {
+    const key = counterKey(runId);
+    const m = redis.multi().hincrby(key, 'processed', 1);
+    if (data.created) m.hincrby(key, 'created', 1);
+    if (data.failed) m.hincrby(key, 'failed', 1);
+    m.expire(key, 7 * 86_400);
+    const res = await m.exec();
+    const processed = Number(res?.[0]?.[1] ?? 0);
+    if (processed % 500 === 0) {
+      const c = await counters(runId);
+      const run = await db.billingRun.update({
+        where: { id: runId },
+        data: { processedContracts: c.processed, invoicesCreated: c.created, failedContracts: c.failed },
+        select: { totalContracts: true },
+      });
+      await progress(runId, processed, run.totalContracts);
+    }
+  }
+
+  async function counters(runId: string) {
+    const h = await redis.hgetall(counterKey(runId));
+    return { processed: Number(h.processed ?? 0), created: Number(h.created ?? 0), failed: Number(h.failed ?? 0) };
+  }
+
+  async function progress(runId: string, processed: number, total: number) {
+    log.info({ runId, processed, total }, 'billing run progress');
+    await flow.reportProgress(runId, processed, total).catch(() => {});
+  }
+
+  return {
+    async start(ctx: Ctx, period: string, now = new Date()) {
+      if (!isPeriod(period)) throw invalid('period must be YYYY-MM', [{ path: 'period', message: 'Expected YYYY-MM' }]);
+      const b = periodBounds(period, timeZone);
+      if (b.end > now) throw invalid(`Period ${period} has not ended yet; use the invoice preview for the current period`, [{ path: 'period', message: 'Not closed' }]);
+      const active = await db.billingRun.findFirst({ where: { period, status: { in: ['PENDING', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } });
+      if (active) return { run: active, created: false };
+      const contractIds = await contractsFor(period);
+      const run = await db.$transaction(async (tx) => {
+        const row = await tx.billingRun.create({ data: { period, status: 'RUNNING', startedAt: new Date(), totalContracts: contractIds.length, createdById: ctx.actor?.userId ?? null } });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'billing_run.started', entityType: 'billing_run', entityId: row.id, after: row }, tx);
+        return row;
+      });
+      log.info({ runId: run.id, period, contracts: contractIds.length }, 'billing run started');
+      try {
+        await flow.enqueue(run.id, period, contractIds);
+      } catch (err) {
+        await db.billingRun.update({ where: { id: run.id }, data: { status: 'FAILED', error: `enqueue failed: ${(err as Error).message}`, finishedAt: new Date() } });
+        throw err;
+      }
+      return { run: (await db.billingRun.findUnique({ where: { id: run.id } }))!, created: true };
+    },
+
+    async get(id: string) {
+      const run = await db.billingRun.findUnique({ where: { id } });
+      if (!run) throw notFound('Billing run');
+      if (run.status !== 'RUNNING') return run;
+      const c = await counters(id);
+      return { ...run, processedContracts: Math.max(run.processedContracts, c.processed), invoicesCreated: Math.max(run.invoicesCreated, c.created), failedContracts: Math.max(run.failedContracts, c.failed) };
+    },
+
+    async list(filter: { period?: string; limit: number }) {
+      return db.billingRun.findMany({ where: { period: filter.period }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit });
+    },
+
+    /** One contract of a run; idempotent, so BullMQ may retry it freely. */
+    async processContract(runId: string, period: string, contractId: string) {
+      const outcome = await issuer.issue(contractId, period, runId);
+      // Counted after the issuing commit, so the hot run row is not locked inside it. A retry of
+      // a contract this run already invoiced is not counted again; `finish` settles the totals.
+      if (!(outcome.kind === 'exists' && outcome.billingRunId === runId)) await countProcessed(runId, { created: outcome.kind === 'created' });
+      return outcome;
+    },
+
+    async contractFailed(runId: string, contractId: string, error: string) {
+      log.error({ runId, contractId, error }, 'contract could not be billed');
+      await countProcessed(runId, { failed: true });
+    },
+
+    /** Finishing failed for good (e.g. the database was away): the run ends FAILED; drafts stay for a rerun. */
+    async runFailed(runId: string, error: string) {
+      log.error({ runId, error }, 'billing run failed');
+      await db.billingRun.update({ where: { id: runId }, data: { status: 'FAILED', error: `finishing failed: ${error}`, finishedAt: new Date() } });
+    },
+
+    /** The flow's parent: runs once every contract job has finished or failed for good. */
+    async finish(runId: string) {
+      const run = await db.billingRun.findUnique({ where: { id: runId } });
+      if (!run) return;
+      // Issue the period's drafts: legal numbers, dates and events, in one transaction.
+      const issued = await issuer.finalize(run.period);
+      const created = await db.invoice.count({ where: { billingRunId: runId } });
+      const c = await counters(runId);
+      const failed = c.failed > 0;
+      const done = await db.billingRun.update({
+        where: { id: runId },
+        data: {
+          status: failed ? 'FAILED' : 'COMPLETED',
+          invoicesCreated: created,
+          // The parent runs only when every child has finished or failed for good.
+          processedContracts: run.totalContracts,
+          failedContracts: c.failed,
+          finishedAt: new Date(),
+          error: failed ? `${c.failed} contract(s) could not be billed; rerun the period to retry them` : null,
+        },
+      });
+      await redis.del(counterKey(runId));
+      log.info(
+        { runId, period: run.period, invoices: created, issued, failed: c.failed, ms: done.finishedAt!.getTime() - (run.startedAt ?? run.createdAt).getTime() },
+        'billing run finished',
+      );
+      return done;
+    },
+  };
+}
+
+export type BillingRunService = ReturnType<typeof createBillingRunService>;

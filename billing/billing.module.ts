@@ -1,0 +1,55 @@
+// Wires billing's services once; adapters (routes, workers) use what this returns.
+import type { Redis } from 'ioredis';
+import type { Db } from '../src/platform/database.js';
+import type { AuditService } from '../src/audit/audit.service.js';
+import type { Logger } from '../src/platform/logger.js';
+import type { Queues } from '../src/platform/queues.js';
+import { createBillingFlow } from './billing-run.jobs.js';
+import { createBillingRunService } from './billing-run.service.js';
+import { createCommissionService } from './commission.service.js';
+import { createDunningService, type CredentialInvalidator } from './dunning.service.js';
+import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
+import { createInvoiceService } from './invoice.service.js';
+import { createPaymentService } from './payment.service.js';
+
+export interface BillingModuleDeps {
+  db: Db;
+  redis: Redis;
+  /** REDIS_PREFIX: billing keeps live run counters under it. */
+  prefix: string;
+  audit: AuditService;
+  events: EventEmitter;
+  credentials: CredentialInvalidator;
+  queues: Queues;
+  log: Logger;
+  timeZone: string;
+  dunningReminderDays: number[];
+  dunningSuspendDays: number;
+}
+
+export function createBillingModule(d: BillingModuleDeps) {
+  const flow = createBillingFlow(d.queues);
+  const issuer = createInvoiceIssuer({ db: d.db, events: d.events, timeZone: d.timeZone });
+  const billingRuns = createBillingRunService({ db: d.db, redis: d.redis, prefix: d.prefix, audit: d.audit, issuer, flow, timeZone: d.timeZone, log: d.log });
+  const dunning = createDunningService({
+    db: d.db,
+    audit: d.audit,
+    events: d.events,
+    credentials: d.credentials,
+    log: d.log,
+    reminderDays: d.dunningReminderDays,
+    suspendDays: d.dunningSuspendDays,
+  });
+  return {
+    billingRuns,
+    invoices: createInvoiceService({ db: d.db, timeZone: d.timeZone }),
+    payments: createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning }),
+    dunning,
+    commissions: createCommissionService({ db: d.db, audit: d.audit, timeZone: d.timeZone }),
+    issuer,
+    /** Closed on shutdown (the FlowProducer holds a Redis connection). */
+    close: () => flow.close(),
+  };
+}
+
+export type BillingModule = ReturnType<typeof createBillingModule>;

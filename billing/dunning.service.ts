@@ -1,0 +1,123 @@
+// Dunning: reminders at configured days overdue, suspension of the contract at N days overdue,
+// reactivation as soon as the overdue balance is cleared. Every step writes a DunningNotice
+// (unique per invoice and level), so running the daily job twice sends nothing twice.
+import type { Db } from '../src/platform/database.js';
+import type { AuditService } from '../src/audit/audit.service.js';
+import type { Logger } from '../src/platform/logger.js';
+import { balanceOf, n } from './billing.dto.js';
+import type { EventEmitter } from './invoice-issuer.js';
+
+const DAY_MS = 86_400_000;
+export const DUNNING_REASON = 'DUNNING';
+
+export interface CredentialInvalidator {
+  /** Makes every gateway drop cached credentials of these contracts' terminals (Redis pub/sub). */
+  invalidate(change: { contractIds: string[] }): Promise<void>;
+}
+
+export interface DunningDeps {
+  db: Db;
+  audit: AuditService;
+  events: EventEmitter;
+  credentials: CredentialInvalidator;
+  log: Logger;
+  reminderDays: number[];
+  suspendDays: number;
+}
+
+export function daysOverdue(dueAt: Date, asOf: Date): number {
+  return Math.floor((asOf.getTime() - dueAt.getTime()) / DAY_MS);
+}
+
+export function createDunningService(d: DunningDeps) {
+  const { db, audit, events, credentials } = d;
+  const log = d.log.child({ component: 'dunning' });
+  const reminders = [...new Set(d.reminderDays)].filter((x) => x > 0 && x !== d.suspendDays).sort((a, b) => a - b);
+
+  async function suspend(contractId: string, invoice: { id: string; number: string | null; customerId: string }, overdue: number): Promise<boolean> {
+    const changed = await db.$transaction(async (tx) => {
+      const before = await tx.contract.findUnique({ where: { id: contractId } });
+      if (!before || before.status !== 'ACTIVE') return false;
+      const reason = `${DUNNING_REASON}: invoice ${invoice.number} ${overdue} days overdue`;
+      const after = await tx.contract.update({ where: { id: contractId }, data: { status: 'SUSPENDED', suspendedAt: new Date(), suspensionReason: reason } });
+      await audit.record({ actor: null, action: 'contract.suspended', entityType: 'contract', entityId: contractId, before, after }, tx);
+      await events.emit(tx, [{ type: 'contract.suspended', customerId: invoice.customerId, deviceId: null, payload: { contractId, number: after.number, reason, invoiceId: invoice.id } }]);
+      return true;
+    });
+    if (changed) {
+      await credentials.invalidate({ contractIds: [contractId] });
+      log.info({ contractId, invoice: invoice.number, overdue }, 'contract suspended for non-payment');
+    }
+    return changed;
+  }
+
+  return {
+    /** The daily job; `asOf` lets tests and catch-up runs pick the day. */
+    async run(asOf: Date = new Date()) {
+      const candidates = await db.invoice.findMany({
+        where: { status: 'ISSUED', dueAt: { lt: new Date(asOf.getTime() - DAY_MS + 1) } },
+        include: { dunningNotices: { select: { level: true } } },
+        orderBy: { dueAt: 'asc' },
+      });
+      let remindersSent = 0;
+      let suspended = 0;
+      for (const inv of candidates) {
+        const balance = balanceOf(inv);
+        if (balance <= 0n || !inv.dueAt) continue;
+        const overdue = daysOverdue(inv.dueAt, asOf);
+        const sent = new Set(inv.dunningNotices.map((x) => x.level));
+        const due = reminders.filter((lvl) => overdue >= lvl && !sent.has(lvl));
+        if (due.length > 0) {
+          const level = due[due.length - 1]!;
+          const created = await db.$transaction(async (tx) => {
+            // Levels skipped while the job was not running are recorded, but one reminder goes out.
+            const res = await tx.dunningNotice.createMany({ data: due.map((lvl) => ({ invoiceId: inv.id, level: lvl, action: 'REMINDER' })), skipDuplicates: true });
+            if (res.count === 0) return false;
+            await events.emit(tx, [
+              {
+                type: 'invoice.overdue',
+                customerId: inv.customerId,
+                deviceId: null,
+                payload: { invoiceId: inv.id, number: inv.number, contractId: inv.contractId, daysOverdue: overdue, level, balanceMinor: n(balance), dueAt: inv.dueAt },
+              },
+            ]);
+            return true;
+          });
+          if (created) remindersSent++;
+        }
+        if (overdue >= d.suspendDays && !sent.has(d.suspendDays)) {
+          const res = await db.dunningNotice.createMany({ data: [{ invoiceId: inv.id, level: d.suspendDays, action: 'SUSPENSION' }], skipDuplicates: true });
+          if (res.count > 0 && (await suspend(inv.contractId, inv, overdue))) suspended++;
+        }
+      }
+      if (remindersSent || suspended) log.info({ remindersSent, suspended }, 'dunning run');
+      return { remindersSent, suspended };
+    },
+
+    /**
+     * After a payment or credit: a contract suspended by dunning is reactivated once none of its
+     * invoices is past due with a balance.
+     */
+    async reactivateIfCleared(contractId: string, now: Date = new Date()): Promise<boolean> {
+      const contract = await db.contract.findUnique({ where: { id: contractId } });
+      if (!contract || contract.status !== 'SUSPENDED' || !contract.suspensionReason?.startsWith(DUNNING_REASON)) return false;
+      // Past due by the clock, or already in dunning (covers catch-up runs with an explicit asOf).
+      const open = await db.invoice.findMany({ where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] } });
+      if (open.some((i) => balanceOf(i) > 0n)) return false;
+      const changed = await db.$transaction(async (tx) => {
+        const res = await tx.contract.updateMany({ where: { id: contractId, status: 'SUSPENDED' }, data: { status: 'ACTIVE', suspendedAt: null, suspensionReason: null } });
+        if (res.count === 0) return false;
+        await audit.record({ actor: null, action: 'contract.reactivated', entityType: 'contract', entityId: contractId, before: contract, after: { status: 'ACTIVE' } }, tx);
+        await events.emit(tx, [{ type: 'contract.reactivated', customerId: contract.customerId, deviceId: null, payload: { contractId, number: contract.number } }]);
+        return true;
+      });
+      if (changed) {
+        await credentials.invalidate({ contractIds: [contractId] });
+        log.info({ contractId }, 'contract reactivated after payment');
+      }
+      return changed;
+    },
+  };
+}
+
+export type DunningService = ReturnType<typeof createDunningService>;

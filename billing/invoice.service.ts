@@ -1,0 +1,120 @@
+// Reading invoices (scoped), exporting them (CSV, PDF) and previewing the current period.
+import { stringify } from 'csv-stringify/sync';
+import type { Db } from '../src/platform/database.js';
+import type { Principal } from '../src/auth/principal.js';
+import { isStaff } from '../src/auth/principal.js';
+import { contractWhere, ownedByCustomerWhere } from '../src/crm/index.js';
+import { notFound } from '../src/platform/errors.js';
+import { page, pageArgs } from '../src/http/pagination.js';
+import { invoiceDto, lineDto, n } from './billing.dto.js';
+import { periodBounds, periodOf } from './period.js';
+import { rate } from './rating.js';
+import { loadContract, ratingInput } from './usage.js';
+import { renderInvoicePdf } from './invoice-pdf.js';
+
+interface Ctx {
+  actor: Principal;
+  requestId?: string;
+}
+
+export interface InvoiceFilter {
+  status?: 'DRAFT' | 'ISSUED' | 'PAID' | 'VOID';
+  customerId?: string;
+  contractId?: string;
+  period?: string;
+  overdue?: boolean;
+}
+
+const CSV_LIMIT = 100_000;
+
+/** Customers and contractors see their own invoices once issued (drafts exist during a run). */
+function scope(actor: Principal) {
+  return isStaff(actor) ? ownedByCustomerWhere(actor) : { AND: [ownedByCustomerWhere(actor), { status: { not: 'DRAFT' as const } }] };
+}
+
+export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: string }) {
+  function where(ctx: Ctx, f: InvoiceFilter) {
+    return {
+      AND: [
+        scope(ctx.actor),
+        {
+          status: f.status,
+          customerId: f.customerId,
+          contractId: f.contractId,
+          period: f.period,
+          ...(f.overdue ? { status: 'ISSUED' as const, dueAt: { lt: new Date() } } : {}),
+        },
+      ],
+    };
+  }
+
+  async function visible(ctx: Ctx, id: string) {
+    const row = await db.invoice.findFirst({ where: { AND: [{ id }, scope(ctx.actor)] }, include: { lines: true } });
+    if (!row) throw notFound('Invoice');
+    return row;
+  }
+
+  return {
+    async list(ctx: Ctx, f: InvoiceFilter, q: { limit: number; cursor?: string }) {
+      const { cursorWhere, orderBy, take } = pageArgs(q);
+      const rows = await db.invoice.findMany({ where: { AND: [where(ctx, f), cursorWhere] }, orderBy, take });
+      return page(rows, q.limit, invoiceDto);
+    },
+
+    async get(ctx: Ctx, id: string) {
+      return invoiceDto(await visible(ctx, id));
+    },
+
+    async csv(ctx: Ctx, f: InvoiceFilter): Promise<string> {
+      const rows = await db.invoice.findMany({
+        where: where(ctx, f),
+        orderBy: [{ issuedAt: 'asc' }, { number: 'asc' }],
+        take: CSV_LIMIT,
+        include: { customer: { select: { name: true } }, contract: { select: { number: true } } },
+      });
+      const money = (v: bigint) => (Number(v) / 100).toFixed(2);
+      return stringify(
+        rows.map((r) => {
+          const d = invoiceDto(r);
+          return [d.number, d.period, r.customer.name, r.contract.number, d.status, d.currency, money(r.subtotalMinor), money(r.taxMinor), money(r.totalMinor), money(r.paidMinor), money(r.creditedMinor), d.issuedAt?.toISOString() ?? '', d.dueAt?.toISOString() ?? ''];
+        }),
+        { header: true, columns: ['number', 'period', 'customer', 'contract', 'status', 'currency', 'subtotal', 'tax', 'total', 'paid', 'credited', 'issuedAt', 'dueAt'] },
+      );
+    },
+
+    async pdf(ctx: Ctx, id: string): Promise<{ number: string; body: Buffer }> {
+      const inv = await visible(ctx, id);
+      const [customer, contract] = await Promise.all([
+        db.customer.findUniqueOrThrow({ where: { id: inv.customerId } }),
+        db.contract.findUniqueOrThrow({ where: { id: inv.contractId }, select: { number: true } }),
+      ]);
+      const body = await renderInvoicePdf({ invoice: inv, lines: inv.lines, customer, contractNumber: contract.number, timeZone });
+      return { number: inv.number ?? inv.id, body };
+    },
+
+    /** What the contract would be invoiced for the current period with usage to date; stores nothing. */
+    async preview(ctx: Ctx, contractId: string, now = new Date()) {
+      const visibleContract = await db.contract.findFirst({ where: { AND: [{ id: contractId }, contractWhere(ctx.actor)] }, select: { id: true } });
+      if (!visibleContract) throw notFound('Contract');
+      const contract = (await loadContract(db, contractId))!;
+      const period = periodOf(now, timeZone);
+      const bounds = periodBounds(period, timeZone);
+      const rated = rate(await ratingInput(db, contract, bounds, timeZone, false));
+      return {
+        contractId,
+        period,
+        estimated: true,
+        asOf: now,
+        currency: contract.currency,
+        lines: rated.lines.map((l, i) => lineDto(l, i + 1)),
+        subtotalMinor: n(rated.subtotalMinor),
+        taxMinor: n(rated.taxMinor),
+        totalMinor: n(rated.totalMinor),
+        allowanceUnits: n(rated.allowanceUnits),
+        overageUnits: n(rated.overageUnits),
+      };
+    },
+  };
+}
+
+export type InvoiceService = ReturnType<typeof createInvoiceService>;

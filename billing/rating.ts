@@ -1,0 +1,263 @@
+/**
+ * Rating: turns a contract's terminals and usage for one period into invoice lines.
+ * Pure functions over plain data; no database, no clock. The rules (also in billing/README.md):
+ *
+ * - Money is integer minor units (fen, bigint). Per-unit prices are millionths of the currency
+ *   unit ("micros"; 1 fen = 10,000 micros). Nothing is ever a float.
+ * - Rounding happens once per invoice line, half-up (half away from zero), from the exact
+ *   integer product; line amounts are then summed without further rounding.
+ * - Period = calendar month in the operator's time zone. A terminal counts from the local day
+ *   it was activated (or the contract start, if later) to the month end (or contract end).
+ * - RENTAL: terminals active the whole month, quantity x monthly rental (exact).
+ * - PRORATION: one line per terminal active part of the month:
+ *   round(monthlyRental x activeDays / daysInMonth).
+ * - ACTIVATION: terminals whose activation instant falls in the period, x activation fee.
+ * - ALLOWANCE (zero amount, informational): the pooled allowance in billable units =
+ *   round(includedMessages x terminal-days / daysInMonth), i.e. prorated like the rental, so a
+ *   terminal activated on the 20th brings a third of its monthly allowance, not all of it.
+ * - Billable units: sum of the counters' upUnits (each message = ceil(bytes / segmentBytes),
+ *   computed at ingest). Units above the allowance are overage.
+ * - OVERAGE: graduated tiers over the overage units; tier [from, to) charges the units of the
+ *   overage that fall in it at its price; one line per tier used, each rounded.
+ * - DOWNLINK: downlink messages x downlink price, rounded.
+ * - ADJUSTMENT: usage recorded for an already-invoiced period (late usage), one labelled line per
+ *   such period: the exact difference between the overage of (billed + late) and of billed units
+ *   against that period's allowance (from its invoice), plus late downlinks x price, rounded once.
+ *   Prices are the contract's current tariff.
+ * - TAX: round(subtotal x taxRateBp / 10,000) on the sum of all lines above.
+ */
+
+export const MICROS_PER_MINOR = 10_000n;
+
+export type LineKind = 'RENTAL' | 'PRORATION' | 'ACTIVATION' | 'ALLOWANCE' | 'OVERAGE' | 'DOWNLINK' | 'ADJUSTMENT' | 'TAX';
+
+export interface RatedLine {
+  kind: LineKind;
+  description: string;
+  quantity: bigint;
+  unitPriceMicros: bigint;
+  amountMinor: bigint;
+}
+
+export interface TierForRating {
+  fromUnit: bigint;
+  toUnit: bigint | null;
+  unitPriceMicros: bigint;
+}
+
+export interface TariffForRating {
+  monthlyRentalMinor: bigint;
+  activationFeeMinor: bigint;
+  includedMessages: number;
+  downlinkPriceMicros: bigint;
+  taxRateBp: number;
+  tiers: TierForRating[];
+}
+
+export interface TerminalForRating {
+  serial: string;
+  /** Days of the month (1-based, inclusive) the terminal is billed for. */
+  firstDay: number;
+  lastDay: number;
+  activatedInPeriod: boolean;
+}
+
+export interface LateUsage {
+  period: string;
+  invoiceNumber: string | null;
+  units: bigint;
+  downlinks: bigint;
+  /** Units already invoiced for that period, and that invoice's allowance. */
+  billedUnits: bigint;
+  allowance: bigint;
+}
+
+export interface RatingInput {
+  period: string;
+  daysInMonth: number;
+  tariff: TariffForRating;
+  terminals: TerminalForRating[];
+  upUnits: bigint;
+  downMessages: bigint;
+  late: LateUsage[];
+}
+
+export interface RatingResult {
+  lines: RatedLine[];
+  subtotalMinor: bigint;
+  taxMinor: bigint;
+  totalMinor: bigint;
+  allowanceUnits: bigint;
+  overageUnits: bigint;
+}
+
+/** n / d rounded half away from zero; d > 0. */
+export function divRoundHalfUp(n: bigint, d: bigint): bigint {
+  if (d <= 0n) throw new Error('divisor must be positive');
+  return n >= 0n ? (2n * n + d) / (2n * d) : -((-2n * n + d) / (2n * d));
+}
+
+/** A message's billable units. */
+export function unitsFor(bytes: number, segmentBytes: number): number {
+  return Math.max(1, Math.ceil(bytes / segmentBytes));
+}
+
+const fmtMinor = (m: bigint): string => {
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+};
+
+/** Exact overage charge in micros of `units` overage units under graduated tiers. */
+export function overageMicros(tiers: TierForRating[], units: bigint): bigint {
+  let total = 0n;
+  for (const t of tierUsage(tiers, units)) total += t.quantity * t.tier.unitPriceMicros;
+  return total;
+}
+
+function tierUsage(tiers: TierForRating[], units: bigint) {
+  const sorted = [...tiers].sort((a, b) => (a.fromUnit < b.fromUnit ? -1 : 1));
+  const out: { tier: TierForRating; quantity: bigint }[] = [];
+  for (const tier of sorted) {
+    const upper = tier.toUnit === null || tier.toUnit > units ? units : tier.toUnit;
+    const quantity = upper - tier.fromUnit;
+    if (quantity > 0n) out.push({ tier, quantity });
+  }
+  return out;
+}
+
+export function rate(input: RatingInput): RatingResult {
+  const { tariff, daysInMonth } = input;
+  const days = BigInt(daysInMonth);
+  const lines: RatedLine[] = [];
+
+  const full = input.terminals.filter((t) => t.firstDay <= 1 && t.lastDay >= daysInMonth);
+  const partial = input.terminals.filter((t) => !(t.firstDay <= 1 && t.lastDay >= daysInMonth) && t.lastDay >= t.firstDay);
+  if (full.length > 0) {
+    lines.push({
+      kind: 'RENTAL',
+      description: `Monthly rental, ${full.length} terminal${full.length === 1 ? '' : 's'}`,
+      quantity: BigInt(full.length),
+      unitPriceMicros: tariff.monthlyRentalMinor * MICROS_PER_MINOR,
+      amountMinor: BigInt(full.length) * tariff.monthlyRentalMinor,
+    });
+  }
+  let terminalDays = BigInt(full.length) * days;
+  for (const t of [...partial].sort((a, b) => a.serial.localeCompare(b.serial))) {
+    const active = BigInt(t.lastDay - t.firstDay + 1);
+    terminalDays += active;
+    lines.push({
+      kind: 'PRORATION',
+      description: `Rental ${t.serial}: ${active} of ${daysInMonth} days (${input.period}-${pad(t.firstDay)} to ${input.period}-${pad(t.lastDay)})`,
+      quantity: active,
+      unitPriceMicros: divRoundHalfUp(tariff.monthlyRentalMinor * MICROS_PER_MINOR, days),
+      amountMinor: divRoundHalfUp(tariff.monthlyRentalMinor * active, days),
+    });
+  }
+
+  const activated = input.terminals.filter((t) => t.activatedInPeriod).length;
+  if (activated > 0 && tariff.activationFeeMinor > 0n) {
+    lines.push({
+      kind: 'ACTIVATION',
+      description: `Activation fee, ${activated} terminal${activated === 1 ? '' : 's'}`,
+      quantity: BigInt(activated),
+      unitPriceMicros: tariff.activationFeeMinor * MICROS_PER_MINOR,
+      amountMinor: BigInt(activated) * tariff.activationFeeMinor,
+    });
+  }
+
+  const allowance = divRoundHalfUp(BigInt(tariff.includedMessages) * terminalDays, days);
+  const overage = input.upUnits > allowance ? input.upUnits - allowance : 0n;
+  lines.push({
+    kind: 'ALLOWANCE',
+    description: `Pooled allowance ${allowance} units (${tariff.includedMessages} per terminal-month); ${input.upUnits} units used`,
+    quantity: allowance,
+    unitPriceMicros: 0n,
+    amountMinor: 0n,
+  });
+
+  for (const { tier, quantity } of tierUsage(tariff.tiers, overage)) {
+    const range = tier.toUnit === null ? `above ${tier.fromUnit}` : `${tier.fromUnit + 1n}-${tier.toUnit}`;
+    lines.push({
+      kind: 'OVERAGE',
+      description: `Overage units ${range} over allowance`,
+      quantity,
+      unitPriceMicros: tier.unitPriceMicros,
+      amountMinor: divRoundHalfUp(quantity * tier.unitPriceMicros, MICROS_PER_MINOR),
+    });
+  }
+
+  if (input.downMessages > 0n) {
+    lines.push({
+      kind: 'DOWNLINK',
+      description: `Downlink messages`,
+      quantity: input.downMessages,
+      unitPriceMicros: tariff.downlinkPriceMicros,
+      amountMinor: divRoundHalfUp(input.downMessages * tariff.downlinkPriceMicros, MICROS_PER_MINOR),
+    });
+  }
+
+  for (const late of [...input.late].sort((a, b) => a.period.localeCompare(b.period))) {
+    const before = overageMicros(tariff.tiers, clampSub(late.billedUnits, late.allowance));
+    const after = overageMicros(tariff.tiers, clampSub(late.billedUnits + late.units, late.allowance));
+    const micros = after - before + late.downlinks * tariff.downlinkPriceMicros;
+    const ref = late.invoiceNumber ? ` (after invoice ${late.invoiceNumber})` : '';
+    lines.push({
+      kind: 'ADJUSTMENT',
+      description: `Late usage for ${late.period}${ref}: ${late.units} units, ${late.downlinks} downlinks`,
+      quantity: late.units,
+      unitPriceMicros: late.units > 0n ? divRoundHalfUp(after - before, late.units) : 0n,
+      amountMinor: divRoundHalfUp(micros, MICROS_PER_MINOR),
+    });
+  }
+
+  const subtotal = lines.reduce((s, l) => s + l.amountMinor, 0n);
+  const tax = divRoundHalfUp(subtotal * BigInt(tariff.taxRateBp), 10_000n);
+  lines.push({
+    kind: 'TAX',
+    description: `Tax ${(tariff.taxRateBp / 100).toFixed(2)}% on ${fmtMinor(subtotal)}`,
+    quantity: 1n,
+    unitPriceMicros: tax * MICROS_PER_MINOR,
+    amountMinor: tax,
+  });
+  return { lines, subtotalMinor: subtotal, taxMinor: tax, totalMinor: subtotal + tax, allowanceUnits: allowance, overageUnits: overage };
+}
+
+function clampSub(a: bigint, b: bigint): bigint {
+  return a > b ? a - b : 0n;
+}
+
+function pad(d: number): string {
+  return String(d).padStart(2, '0');
+}
+
+export interface TerminalFacts {
+  serial: string;
+  activatedAt: Date;
+}
+
+/**
+ * Which days of the period a terminal is billed for, from its activation and the contract's
+ * dates (all as local calendar dates "YYYY-MM-DD"); null when not billable in the period.
+ */
+export function terminalDays(
+  t: { serial: string; activatedLocal: string; activatedAt: Date },
+  contract: { startLocal: string; endLocal: string | null },
+  period: { period: string; daysInMonth: number; start: Date; end: Date },
+): TerminalForRating | null {
+  const first = `${period.period}-01`;
+  const last = `${period.period}-${pad(period.daysInMonth)}`;
+  const from = max(t.activatedLocal, contract.startLocal, first);
+  const to = contract.endLocal && contract.endLocal < last ? contract.endLocal : last;
+  if (from > to) return null;
+  return {
+    serial: t.serial,
+    firstDay: Number(from.slice(8, 10)),
+    lastDay: Number(to.slice(8, 10)),
+    activatedInPeriod: t.activatedAt >= period.start && t.activatedAt < period.end,
+  };
+}
+
+function max(...s: string[]): string {
+  return s.reduce((a, b) => (a > b ? a : b));
+}

@@ -1,0 +1,183 @@
+// Metering queries: what a contract used in a period, and what it used late in periods that were
+// already invoiced. The issuing path locks and marks the counters it rates in the same
+// statement, so every unit is invoiced exactly once even while ingest keeps counting.
+import type { Db, Prisma } from '../src/platform/database.js';
+import type { PeriodBounds } from './period.js';
+import { localDate } from './period.js';
+import { terminalDays, type LateUsage, type RatingInput, type TariffForRating, type TerminalForRating } from './rating.js';
+
+export type DbLike = Db | Prisma.TransactionClient;
+
+interface UsageRow {
+  period: string;
+  units: bigint;
+  downs: bigint;
+}
+
+/**
+ * Unbilled usage of the contract up to the end of the period, grouped by period: the period
+ * itself and earlier periods that already have an invoice (late usage). With `mark`, the rows
+ * rows' billed columns are set to what was counted, atomically with reading it.
+ */
+export async function unbilledUsage(db: DbLike, contractId: string, b: PeriodBounds, mark: boolean): Promise<UsageRow[]> {
+  const where = `u."contractId" = $1::uuid AND u."day" < $2::date
+      AND (u."upUnits" <> u."billedUpUnits" OR u."downMessages" <> u."billedDownMessages")
+      AND (u."day" >= $3::date OR to_char(u."day", 'YYYY-MM') IN (SELECT i."period" FROM "Invoice" i WHERE i."contractId" = $1::uuid))`;
+  // Marking: one UPDATE joined to the row's own pre-update version (o), so the billed delta
+  // (u.new units - o.old billed) comes back without a separate locking pass. Ingest only ever
+  // changes the usage columns, never the billed ones, so o's billed values are the ones replaced;
+  // a concurrent billing of the same rows waits for the row lock, then skips them (now equal).
+  const sql = mark
+    ? `WITH m AS (
+         UPDATE "UsageCounter" u SET "billedUpUnits" = u."upUnits", "billedDownMessages" = u."downMessages"
+         FROM "UsageCounter" o
+         WHERE o."deviceId" = u."deviceId" AND o."contractId" = u."contractId" AND o."day" = u."day" AND ${where}
+         RETURNING u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
+       )
+       SELECT to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::bigint AS units, SUM(m.downs)::bigint AS downs
+       FROM m GROUP BY 1`
+    : `SELECT to_char(u."day", 'YYYY-MM') AS period, SUM(u."upUnits" - u."billedUpUnits")::bigint AS units,
+              SUM(u."downMessages" - u."billedDownMessages")::bigint AS downs
+       FROM "UsageCounter" u WHERE ${where} GROUP BY 1`;
+  const rows = await db.$queryRawUnsafe<UsageRow[]>(sql, contractId, ymd(b.endDay), ymd(b.firstDay));
+  return rows.map((r) => ({ period: r.period, units: BigInt(r.units), downs: BigInt(r.downs) }));
+}
+
+function ymd(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export interface ContractForRating {
+  id: string;
+  number: string;
+  customerId: string;
+  contractorId: string | null;
+  startDate: Date;
+  endDate: Date | null;
+  currency: string;
+  paymentTermsDays: number;
+  tariff: TariffForRating;
+  /** Terminals ACTIVE or SUSPENDED on the contract now, with their activation instant. */
+  devices: { serial: string; activatedAt: Date | null }[];
+}
+
+interface TariffRow {
+  tariff: TariffForRating;
+  currency: string;
+}
+
+// A tariff plan version never changes its prices (a revision is a new row), so rating caches
+// them by id; a billing run over 20k contracts then reads a handful of plans, not 20k.
+const tariffCache = new Map<string, TariffRow>();
+
+async function tariffOf(db: DbLike, planId: string): Promise<TariffRow> {
+  const hit = tariffCache.get(planId);
+  if (hit) return hit;
+  const t = await db.tariffPlan.findUniqueOrThrow({ where: { id: planId }, include: { tiers: true } });
+  const row: TariffRow = {
+    currency: t.currency,
+    tariff: {
+      monthlyRentalMinor: t.monthlyRentalMinor,
+      activationFeeMinor: t.activationFeeMinor,
+      includedMessages: t.includedMessages,
+      downlinkPriceMicros: t.downlinkPriceMicros,
+      taxRateBp: t.taxRateBp,
+      tiers: t.tiers.map((x) => ({ fromUnit: x.fromUnit, toUnit: x.toUnit, unitPriceMicros: x.unitPriceMicros })),
+    },
+  };
+  if (tariffCache.size > 10_000) tariffCache.clear();
+  tariffCache.set(planId, row);
+  return row;
+}
+
+interface ContractRow {
+  id: string;
+  number: string;
+  customerId: string;
+  contractorId: string | null;
+  startDate: Date;
+  endDate: Date | null;
+  tariffPlanId: string;
+  paymentTermsDays: number;
+  devices: { serial: string; activatedAt: string | null }[];
+}
+
+/** The contract, its customer's terms and its terminals in one round trip. */
+export async function loadContract(db: DbLike, contractId: string): Promise<ContractForRating | null> {
+  const rows = await db.$queryRaw<ContractRow[]>`
+    SELECT c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
+           c."tariffPlanId"::text, cu."paymentTermsDays",
+           COALESCE((SELECT json_agg(json_build_object('serial', d."serial", 'activatedAt',
+                       -- Prisma stores UTC in timestamp columns without zone: say so explicitly.
+                       to_char(COALESCE(d."activatedAt", d."provisionedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+                     FROM "Device" d WHERE d."contractId" = c."id" AND d."status" IN ('ACTIVE', 'SUSPENDED')), '[]'::json) AS devices
+    FROM "Contract" c JOIN "Customer" cu ON cu."id" = c."customerId"
+    WHERE c."id" = ${contractId}::uuid`;
+  const c = rows[0];
+  if (!c) return null;
+  const plan = await tariffOf(db, c.tariffPlanId);
+  return {
+    id: c.id,
+    number: c.number,
+    customerId: c.customerId,
+    contractorId: c.contractorId,
+    startDate: c.startDate,
+    endDate: c.endDate,
+    currency: plan.currency,
+    paymentTermsDays: c.paymentTermsDays,
+    tariff: plan.tariff,
+    devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
+  };
+}
+
+/** Terminals billable in the period: ACTIVE or SUSPENDED now, activated before the period end. */
+export function billableTerminals(c: ContractForRating, b: PeriodBounds, tz: string): TerminalForRating[] {
+  const contract = { startLocal: localDate(c.startDate, tz), endLocal: c.endDate ? localDate(c.endDate, tz) : null };
+  const out: TerminalForRating[] = [];
+  for (const d of c.devices) {
+    const at = d.activatedAt;
+    if (!at || at >= b.end) continue;
+    const t = terminalDays({ serial: d.serial, activatedAt: at, activatedLocal: localDate(at, tz) }, contract, b);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+/** Everything rating needs for one contract and period; `mark` = issuing (locks and marks usage). */
+export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBounds, tz: string, mark: boolean): Promise<RatingInput> {
+  const terminals = billableTerminals(c, b, tz);
+  const usage = await unbilledUsage(db, c.id, b, mark);
+  const current = usage.find((u) => u.period === b.period);
+  const late: LateUsage[] = [];
+  for (const u of usage.filter((x) => x.period < b.period)) late.push(await lateUsage(db, c.id, u, mark));
+  return {
+    period: b.period,
+    daysInMonth: b.daysInMonth,
+    tariff: c.tariff,
+    terminals,
+    upUnits: current?.units ?? 0n,
+    downMessages: current?.downs ?? 0n,
+    late,
+  };
+}
+
+async function lateUsage(db: DbLike, contractId: string, u: UsageRow, marked: boolean): Promise<LateUsage> {
+  const invoice = await db.invoice.findUnique({
+    where: { contractId_period: { contractId, period: u.period } },
+    select: { number: true, lines: { where: { kind: 'ALLOWANCE' }, select: { quantity: true } } },
+  });
+  const [y, m] = u.period.split('-').map(Number) as [number, number];
+  const from = new Date(Date.UTC(y, m - 1, 1));
+  const to = new Date(Date.UTC(y, m, 1));
+  const agg = await db.usageCounter.aggregate({ where: { contractId, day: { gte: from, lt: to } }, _sum: { billedUpUnits: true } });
+  const billedNow = BigInt(agg._sum.billedUpUnits ?? 0);
+  return {
+    period: u.period,
+    invoiceNumber: invoice?.number ?? null,
+    units: u.units,
+    downlinks: u.downs,
+    // After marking, the billed column already includes the late units.
+    billedUnits: marked ? billedNow - u.units : billedNow,
+    allowance: invoice?.lines[0]?.quantity ?? 0n,
+  };
+}

@@ -1,0 +1,124 @@
+// Network incidents: many terminals silent together are one problem for the system group, so
+// they are linked to one open MASS_SILENCE incident with one ticket instead of a ticket each.
+// Incident changes are serialised with a transaction-scoped advisory lock, so concurrent
+// workers agree on one open incident and on who resolves it.
+import type { Db, Prisma } from '../../src/platform/database.js';
+import type { EventService } from '../../src/events/index.js';
+import type { TicketService } from '../../src/service/index.js';
+import type { TerminalInfo } from './terminal-cache.js';
+
+type Tx = Prisma.TransactionClient;
+
+export const MASS_SILENCE = 'MASS_SILENCE';
+const lock = (tx: Tx) => tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('nx:incident:${MASS_SILENCE}'))`);
+
+export interface SilentTerminal {
+  info: TerminalInfo;
+  silentSince: Date;
+}
+
+export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets: TicketService; events: Pick<EventService, 'emit'> }) {
+  return {
+    /**
+     * Links silent terminals to the open mass-silence incident (opening it and its SYSTEM ticket
+     * if needed) and folds per-terminal NO_SIGNAL tickets of `earlier` serials, opened before the
+     * storm was recognised, into the incident ticket.
+     */
+    async join(silent: SilentTerminal[], earlierSerials: string[], now: Date) {
+      return db.$transaction(
+        async (tx) => {
+          await lock(tx);
+          let incident = await tx.incident.findFirst({ where: { kind: MASS_SILENCE, status: 'OPEN' }, orderBy: { startedAt: 'desc' } });
+          const opened = !incident;
+          if (!incident) {
+            const startedAt = new Date(Math.min(now.getTime(), ...silent.map((s) => s.silentSince.getTime())));
+            incident = await tx.incident.create({
+              data: { kind: MASS_SILENCE, title: 'Mass silence: many terminals stopped reporting together', startedAt, description: 'Opened by the health watchdog (storm rule).' },
+            });
+          }
+          const incidentId = incident.id;
+          const { ticket } = await tickets.createAutoIn(tx, {
+            kind: 'INCIDENT',
+            subject: incident.title,
+            description: `Network incident ${incidentId}: terminals went silent together (base station or gateway outage?). Linked terminals are listed on the incident; it resolves itself when all of them report again.`,
+            priority: 'CRITICAL',
+            group: 'SYSTEM',
+            incidentId,
+            dedupKey: `INCIDENT:${incidentId}`,
+          });
+
+          const linked = await tx.incidentDevice.createMany({
+            data: silent.map((s) => ({ incidentId, deviceId: s.info.deviceId, silentSince: s.silentSince })),
+            skipDuplicates: true,
+          });
+
+          // Terminals silenced just before the storm was recognised already have their own ticket.
+          let folded = 0;
+          if (earlierSerials.length) {
+            const early = await tx.ticket.findMany({ where: { dedupKey: { in: earlierSerials.map((s) => `NO_SIGNAL:${s}`) } } });
+            for (const t of early) {
+              if (!t.deviceId) continue;
+              await tx.incidentDevice.createMany({ data: [{ incidentId, deviceId: t.deviceId, silentSince: t.createdAt }], skipDuplicates: true });
+              await tx.ticket.update({ where: { id: t.id }, data: { incidentId } });
+              const outcome = await tickets.mergeIfUntouched(tx, t.id, ticket.id, `Part of network incident ${incidentId}; followed on ticket #${ticket.number}.`);
+              if (outcome !== 'none') folded++;
+            }
+          }
+
+          await events.emit(
+            tx,
+            silent.map((s) => ({
+              type: 'device.silent',
+              customerId: s.info.customerId,
+              deviceId: s.info.deviceId,
+              payload: { serial: s.info.serial, lastSeenAt: s.silentSince.toISOString(), incidentId, ticketId: null },
+            })),
+          );
+          if (opened) {
+            await events.emit(tx, [{ type: 'incident.opened', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ticketId: ticket.id, terminals: silent.length } }]);
+          } else if (linked.count > 0) {
+            await tickets.addSystemNote(ticket.id, `${linked.count} more terminals joined the incident.`, { joined: linked.count }, tx);
+          }
+          return { incidentId, ticketId: ticket.id, opened, linked: linked.count, folded };
+        },
+        { timeout: 30_000 },
+      );
+    },
+
+    /**
+     * Marks a terminal recovered in the open incidents it belongs to; an incident whose
+     * terminals have all reported again is resolved with its ticket (if nobody works on it).
+     * The mark commits before the check, so of several last terminals recovering at once the
+     * one checking last sees them all; only the resolution itself takes the lock.
+     */
+    async recover(deviceId: string, now: Date): Promise<{ incidentId: string; resolved: boolean }[]> {
+      const links = await db.incidentDevice.findMany({ where: { deviceId, recoveredAt: null, incident: { status: 'OPEN' } }, select: { incidentId: true } });
+      if (!links.length) return [];
+      await db.incidentDevice.updateMany({ where: { deviceId, recoveredAt: null, incidentId: { in: links.map((l) => l.incidentId) } }, data: { recoveredAt: now } });
+      const out: { incidentId: string; resolved: boolean }[] = [];
+      for (const { incidentId } of links) {
+        const waiting = await db.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } });
+        if (waiting) {
+          out.push({ incidentId, resolved: false });
+          continue;
+        }
+        const resolved = await db.$transaction(async (tx) => {
+          await lock(tx);
+          // A terminal may have joined between the check and the lock.
+          if (await tx.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } })) return false;
+          const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
+          if (n.count === 0) return false;
+          const total = await tx.incidentDevice.count({ where: { incidentId } });
+          const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: ['RESOLVED', 'CLOSED', 'MERGED'] } }, select: { id: true } });
+          for (const t of open) await tickets.autoResolve({ id: t.id }, `All ${total} terminals of the incident report again.`, tx);
+          await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, terminals: total } }]);
+          return true;
+        });
+        out.push({ incidentId, resolved });
+      }
+      return out;
+    },
+  };
+}
+
+export type IncidentTracker = ReturnType<typeof createIncidentTracker>;

@@ -1,0 +1,85 @@
+// Terminal health: silence watchdog, storm incidents and fault tickets. The worker role calls
+// `start()`, which subscribes to device.uplink / device.fault events and runs the watchdog loop.
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+import type { Db } from '../../src/platform/database.js';
+import type { Logger } from '../../src/platform/logger.js';
+import type { EventEnvelope, EventService } from '../../src/events/index.js';
+import type { TicketService } from '../../src/service/index.js';
+import { createDeadlineIndex } from './deadline-index.js';
+import { createTerminalCache } from './terminal-cache.js';
+import { createIncidentTracker } from './incidents.js';
+import { createWatchdog, type WatchdogSettings } from './watchdog.js';
+import { createFaultTickets, type FaultReport } from './faults.js';
+
+export type { WatchdogSettings, UplinkOutcome } from './watchdog.js';
+export type { FaultReport, FaultOutcome } from './faults.js';
+export { MASS_SILENCE } from './incidents.js';
+
+export interface HealthDeps {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  tickets: TicketService;
+  events: EventService;
+  log: Logger;
+  settings: WatchdogSettings;
+  /** How long terminal and model settings are cached in memory. */
+  cacheTtlMs?: number;
+}
+
+const when = z.union([z.string(), z.number(), z.date()]).transform((v) => new Date(v));
+const uplinkPayload = z.object({ serial: z.string().min(1), receivedAt: when.optional() });
+const faultPayload = z.object({
+  serial: z.string().min(1),
+  faultCode: z.coerce.number().int().min(0).max(0xffff),
+  severity: z.coerce.number().int().min(0).max(3),
+  detail: z.string().nullable().optional(),
+});
+
+export function createHealthModule(deps: HealthDeps) {
+  const log = deps.log.child({ component: 'health' });
+  const index = createDeadlineIndex({ redis: deps.redis, prefix: deps.prefix });
+  const cache = createTerminalCache({ db: deps.db, ttlMs: deps.cacheTtlMs ?? 60_000 });
+  const incidents = createIncidentTracker({ db: deps.db, tickets: deps.tickets, events: deps.events });
+  const watchdog = createWatchdog({ db: deps.db, index, cache, incidents, tickets: deps.tickets, events: deps.events, log, settings: deps.settings });
+  const faults = createFaultTickets({ cache, tickets: deps.tickets });
+  let subscribed = false;
+
+  async function onEvent(e: EventEnvelope): Promise<void> {
+    if (e.type === 'device.uplink') {
+      const p = uplinkPayload.safeParse(e.payload);
+      if (!p.success) return void log.debug({ eventId: e.id }, 'device.uplink without a serial ignored');
+      await watchdog.observeUplink(p.data.serial, p.data.receivedAt ?? new Date(e.occurredAt));
+    } else if (e.type === 'device.fault') {
+      const p = faultPayload.safeParse(e.payload);
+      if (!p.success) return void log.warn({ eventId: e.id, issues: p.error.issues.length }, 'malformed device.fault ignored');
+      await faults.handle(p.data);
+    }
+  }
+
+  return {
+    /** Feeds one uplink to the watchdog (the event handler does this for every device.uplink). */
+    observeUplink: (serial: string, receivedAt: Date = new Date()) => watchdog.observeUplink(serial, receivedAt),
+    reportFault: (report: FaultReport) => faults.handle(report),
+    /** One watchdog pass now (tests and tools); the loop calls it every HEALTH_TICK_MS. */
+    tick: (now?: number) => watchdog.tick(now),
+    warmUp: (now?: number) => watchdog.warmUp(now),
+    /** What the loop does first when no watchdog was alive: warm-up plus rebuilding the index from Postgres. */
+    coldStart: (now?: number) => watchdog.coldStart(now),
+    /** Forget cached terminal/model settings, e.g. after a model's interval changed. */
+    invalidate: (serial?: string) => cache.invalidate(serial),
+    keys: index.keys,
+
+    /** Worker role: subscribe to terminal events (before the consumer starts) and run the loop. */
+    start(): { stop(): Promise<void> } {
+      if (!subscribed) {
+        deps.events.onEvent('health', onEvent);
+        subscribed = true;
+      }
+      return watchdog.start();
+    },
+  };
+}
+
+export type HealthModule = ReturnType<typeof createHealthModule>;

@@ -1,0 +1,235 @@
+// The health watchdog: uplinks push a terminal's silence deadline forward; a loop claims
+// deadlines that passed and opens one NO_SIGNAL ticket per silent terminal, or, when many go
+// silent together (a storm), links them to one network incident. The next uplink of a silent
+// terminal recovers it. State lives in Redis and Postgres only, so any number of worker
+// processes may run this loop side by side.
+import type { Db } from '../../src/platform/database.js';
+import type { Logger } from '../../src/platform/logger.js';
+import type { EventService } from '../../src/events/index.js';
+import type { TicketService } from '../../src/service/index.js';
+import type { DeadlineIndex, Claimed } from './deadline-index.js';
+import type { IncidentTracker, SilentTerminal } from './incidents.js';
+import type { TerminalCache, TerminalInfo } from './terminal-cache.js';
+import { reseedIndex } from './reseed.js';
+
+export interface WatchdogSettings {
+  tickMs: number;
+  /** Wait after a deadline before acting, so a burst of silences is judged as one. */
+  graceMs: number;
+  stormShare: number;
+  stormMinTerminals: number;
+  stormWindowSec: number;
+  /** Most deadlines claimed per pass. */
+  batchSize?: number;
+}
+
+export interface WatchdogDeps {
+  db: Db;
+  index: DeadlineIndex;
+  cache: TerminalCache;
+  incidents: IncidentTracker;
+  tickets: TicketService;
+  events: Pick<EventService, 'emit' | 'emitNow'>;
+  log: Logger;
+  settings: WatchdogSettings;
+}
+
+export type UplinkOutcome = 'tracked' | 'recovered' | 'ignored';
+
+const windowMsOf = (i: TerminalInfo) => i.expectedIntervalSec * i.silenceFactor * 1_000;
+const noSignalKey = (serial: string) => `NO_SIGNAL:${serial}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+export function createWatchdog({ db, index, cache, incidents, tickets, events, log, settings }: WatchdogDeps) {
+  const batchSize = settings.batchSize ?? 1_000;
+  const windowMs = settings.stormWindowSec * 1_000;
+
+  /** A silent terminal outside a storm: its own ticket (one per terminal while open). */
+  async function ticketFor(s: SilentTerminal, now: number): Promise<void> {
+    const { info, silentSince } = s;
+    const { ticket, created } = await tickets.createAuto({
+      kind: 'NO_SIGNAL',
+      subject: `No signal from terminal ${info.serial}${info.label ? ` (${info.label})` : ''}`,
+      description:
+        `Terminal ${info.serial} (${info.modelCode}) has sent nothing since ${silentSince.toISOString()}; ` +
+        `it reports every ${info.expectedIntervalSec} s and counts as silent after ${info.expectedIntervalSec * info.silenceFactor} s.`,
+      priority: 'NORMAL',
+      group: 'SERVICE_DESK',
+      customerId: info.customerId,
+      deviceId: info.deviceId,
+      dedupKey: noSignalKey(info.serial),
+    });
+    await events.emitNow([
+      {
+        type: 'device.silent',
+        customerId: info.customerId,
+        deviceId: info.deviceId,
+        payload: { serial: info.serial, lastSeenAt: silentSince.toISOString(), silentForSec: Math.round((now - silentSince.getTime()) / 1_000), ticketId: ticket.id, incidentId: null },
+      },
+    ]);
+    // An uplink may have recovered the terminal while the ticket was being opened.
+    if (created && !(await index.isSilent(info.serial))) {
+      await tickets.autoResolve({ dedupKey: noSignalKey(info.serial) }, `Terminal ${info.serial} reported again while the ticket was being opened.`);
+    }
+  }
+
+  async function handleSilent(claimed: Claimed[], now: number): Promise<void> {
+    // Fresh settings: the terminal or its contract may have been suspended since it was cached.
+    for (const c of claimed) cache.invalidate(c.serial);
+    const all = await cache.getMany(claimed.map((c) => c.serial));
+    const infos = new Map([...all].filter(([, i]) => i.watched));
+    const unwatched = claimed.filter((c) => !infos.has(c.serial)).map((c) => c.serial);
+    // Deleted, suspended, retired or lost since their last uplink: silence is expected, stop tracking.
+    if (unwatched.length) await index.release(unwatched, now).then(() => index.forget(unwatched));
+    const silent: SilentTerminal[] = claimed.flatMap((c) => {
+      const info = infos.get(c.serial);
+      return info ? [{ info, silentSince: new Date(c.deadline - windowMsOf(info)) }] : [];
+    });
+    if (!silent.length) return;
+
+    const { silent: silentCount, fleet } = await index.stormCounts(now, windowMs);
+    const storm = silentCount >= settings.stormMinTerminals && silentCount >= settings.stormShare * fleet;
+    if (storm) {
+      const claimedNow = new Set(claimed.map((c) => c.serial));
+      const earlier = (await index.recentSilent(now, windowMs)).filter((s) => !claimedNow.has(s));
+      const r = await incidents.join(silent, earlier, new Date(now));
+      log.warn({ incidentId: r.incidentId, joined: silent.length, silentCount, fleet, opened: r.opened, folded: r.folded }, 'silence storm: terminals linked to a network incident');
+      return;
+    }
+    await pool(silent, 8, (s) => ticketFor(s, now));
+    log.info({ terminals: silent.length, silentCount, fleet }, 'silent terminals ticketed');
+  }
+
+  async function recover(info: TerminalInfo, silentSinceMs: number, at: Date): Promise<void> {
+    const outcome = await tickets.autoResolve({ dedupKey: noSignalKey(info.serial) }, `Terminal ${info.serial} reported again at ${at.toISOString()}.`);
+    const inIncidents = await incidents.recover(info.deviceId, at);
+    await events.emitNow([
+      {
+        type: 'device.recovered',
+        customerId: info.customerId,
+        deviceId: info.deviceId,
+        payload: {
+          serial: info.serial,
+          silentSince: new Date(silentSinceMs).toISOString(),
+          recoveredAt: at.toISOString(),
+          ticket: outcome,
+          incidentIds: inIncidents.map((i) => i.incidentId),
+        },
+      },
+    ]);
+  }
+
+  /** One pass: claim what expired (minus the grace period) and act on it. Returns the number claimed. */
+  async function tick(now = Date.now()): Promise<number> {
+    const claimed = await index.claimExpired(now - settings.graceMs, batchSize, now);
+    if (!claimed.length) return 0;
+    try {
+      await handleSilent(claimed, now);
+    } catch (err) {
+      // Put them back so the next pass (here or in another worker) tries again.
+      await index.release(claimed.map((c) => c.serial), now).catch(() => {});
+      throw err;
+    }
+    return claimed.length;
+  }
+
+  /**
+   * Warm-up after a pause (no watchdog alive): every deadline already past is pushed to
+   * now + the terminal's expectedIntervalSec. While no watchdog ran, uplinks may also have
+   * piled up unprocessed in the event queue; one interval gives them time to arrive before
+   * anyone is called silent. Terminals that really are silent are caught one interval later.
+   */
+  async function warmUp(now = Date.now()): Promise<number> {
+    let moved = 0;
+    for (let round = 0; round < 10_000; round++) {
+      const due = await index.pastDue(now, batchSize);
+      if (!due.length) break;
+      const infos = await cache.getMany(due.map((d) => d.serial));
+      await index.forget(due.filter((d) => !infos.has(d.serial)).map((d) => d.serial));
+      const items = due.flatMap((d) => {
+        const info = infos.get(d.serial);
+        return info ? [{ serial: d.serial, deadline: now + info.expectedIntervalSec * 1_000 }] : [];
+      });
+      await index.postpone(items);
+      moved += items.length;
+    }
+    if (moved) log.info({ terminals: moved }, 'watchdog warm-up: past deadlines postponed by one interval');
+    return moved;
+  }
+
+  /** No watchdog was alive: postpone past deadlines, then restore what Redis may have lost. */
+  async function coldStart(now = Date.now()): Promise<void> {
+    await warmUp(now);
+    const r = await reseedIndex({ db, index }, now);
+    if (r.silent || r.seeded) log.info(r, 'watchdog cold start: index restored from the database');
+  }
+
+  return {
+    tick,
+    warmUp,
+    coldStart,
+
+    /**
+     * An uplink (any kind) received at `receivedAt`. Returns 'recovered' when the terminal had
+     * been silent, 'ignored' for unknown terminals.
+     */
+    async observeUplink(serial: string, receivedAt: Date): Promise<UplinkOutcome> {
+      const info = await cache.get(serial);
+      if (!info) return 'ignored';
+      // A late event (the queue lagging behind) still proves the terminal reported; if its
+      // deadline has passed too, the next pass simply finds the terminal silent again.
+      const silentSince = await index.observe(serial, receivedAt.getTime() + windowMsOf(info));
+      if (silentSince === null) return 'tracked';
+      await recover(info, silentSince, receivedAt);
+      return 'recovered';
+    },
+
+    /** Runs the loop until stopped; a warm-up first if no watchdog was alive. */
+    start(): { stop(): Promise<void> } {
+      let stopped = false;
+      let wake: (() => void) | null = null;
+      const aliveTtl = Math.max(5_000, settings.tickMs * 5);
+      const loop = async () => {
+        try {
+          if (await index.heartbeat(aliveTtl, true)) await coldStart();
+        } catch (err) {
+          log.warn({ err }, 'watchdog warm-up failed');
+        }
+        let last = 0;
+        while (!stopped) {
+          let claimed = 0;
+          try {
+            if (Date.now() - last > settings.tickMs) {
+              await index.heartbeat(aliveTtl);
+              last = Date.now();
+            }
+            claimed = await tick();
+          } catch (err) {
+            log.warn({ err }, 'watchdog pass failed');
+          }
+          if (claimed < batchSize && !stopped) {
+            await Promise.race([sleep(settings.tickMs), new Promise<void>((r) => (wake = r))]);
+          }
+        }
+      };
+      const running = loop();
+      return {
+        async stop() {
+          stopped = true;
+          wake?.();
+          await running;
+        },
+      };
+    },
+  };
+}
+
+export type Watchdog = ReturnType<typeof createWatchdog>;

@@ -1,0 +1,337 @@
+// Durable uplink ingest by group commit: uplinks queue up while the previous transaction
+// commits, then go to Postgres together in ONE transaction (message rows, usage counters,
+// last-seen, outbox events). Callers acknowledge (PUBACK) only when their promise resolves.
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { Logger } from '../src/platform/logger.js';
+import type { Metrics } from '../src/http/metrics.js';
+import { OUTBOX_CHANNEL } from '../src/events/outbox.js';
+import { operatorDay, type TerminalCredential } from '../devices/index.js';
+
+export interface Uplink {
+  cred: TerminalCredential;
+  topic: string;
+  kind: string;
+  qos: number;
+  payload: Buffer;
+  decoded: Record<string, unknown> | null;
+  decodeError: string | null;
+  deviceTime: Date | null;
+  receivedAt: Date;
+  /** `serial:packetId` for QoS 1, so a retransmission of a stored packet is recognised. */
+  dedupKey: string | null;
+  /** The MQTT DUP flag: only a retransmission may be a duplicate of a stored row. */
+  dup: boolean;
+}
+
+export interface Stored {
+  seq: number;
+  duplicate: boolean;
+}
+
+interface Pending extends Uplink {
+  seq: number;
+  units: number;
+  resolve(r: Stored): void;
+  reject(err: Error): void;
+}
+
+export interface IngestOptions {
+  databaseUrl: string;
+  batchMax: number;
+  batchWaitMs: number;
+  timeZone: string;
+  log: Logger;
+  metrics: Metrics;
+  /** Called after each commit with what was stored (not duplicates), for side effects. */
+  onCommitted?(items: (Uplink & { seq: number })[]): void;
+}
+
+/** Transactions in flight at once. */
+const WRITERS = 3;
+/** lastSeenAt is kept to this resolution, so a busy terminal does not rewrite its Device row every batch. */
+const LAST_SEEN_RESOLUTION_MS = 1000;
+
+export function createIngest(opts: IngestOptions) {
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: WRITERS + 1 });
+  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest pool error'));
+  const seqs = new Map<string, number>();
+  const lastSeenWritten = new Map<string, number>();
+  let queue: Pending[] = [];
+  let active = 0;
+  let lastRelease: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  async function loadSeqs(deviceIds: string[]): Promise<void> {
+    const r = await pool.query<{ id: string; max: string | null }>(
+      'SELECT d.id, (SELECT max(m.seq) FROM "Message" m WHERE m."deviceId" = d.id) AS max FROM unnest($1::uuid[]) AS d(id)',
+      [deviceIds],
+    );
+    for (const row of r.rows) seqs.set(row.id, Math.max(seqs.get(row.id) ?? 0, Number(row.max ?? 0)));
+  }
+
+  function schedule(): void {
+    if (queue.length === 0 || active >= WRITERS) return;
+    if (queue.length >= opts.batchMax || opts.batchWaitMs === 0) return void flush();
+    timer ??= setTimeout(() => {
+      timer = null;
+      void flush();
+    }, opts.batchWaitMs);
+  }
+
+  /**
+   * Takes one batch and writes it. Up to WRITERS transactions run at once so Postgres works
+   * while Node prepares the next batch, but batches are acknowledged strictly in the order
+   * they were taken: MQTT wants PUBACKs in the order the PUBLISHes arrived.
+   */
+  async function flush(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (active >= WRITERS || queue.length === 0) return;
+    active++;
+    const batch = queue.slice(0, opts.batchMax);
+    queue = queue.slice(batch.length);
+    const previous = lastRelease;
+    let release!: () => void;
+    lastRelease = new Promise<void>((r) => (release = r));
+    assignSeqs(batch);
+    // A batch may start before the previous one commits; more may be waiting.
+    setImmediate(schedule);
+    let outcome: { stored: Stored[] } | { err: Error };
+    const t0 = performance.now();
+    try {
+      try {
+        outcome = { stored: await writeBatch(batch) };
+      } catch (err) {
+        // Most likely another gateway wrote seqs for a terminal that moved here: skip past them and retry once.
+        opts.log.warn({ err: (err as Error).message, size: batch.length }, 'ingest batch failed; retrying once');
+        await loadSeqs([...new Set(batch.map((p) => p.cred.deviceId))]);
+        assignSeqs(batch);
+        outcome = { stored: await writeBatch(batch) };
+      }
+    } catch (err) {
+      outcome = { err: err as Error };
+    }
+    await previous;
+    try {
+      if ('err' in outcome) {
+        opts.log.error({ err: outcome.err.message, size: batch.length }, 'ingest batch failed; uplinks not acknowledged');
+        for (const p of batch) p.reject(outcome.err);
+      } else {
+        opts.metrics.ingestBatch.observe(batch.length);
+        opts.log.debug({ size: batch.length, ms: Math.round(performance.now() - t0), queued: queue.length }, 'ingest batch committed');
+        const committed: (Uplink & { seq: number })[] = [];
+        batch.forEach((p, i) => {
+          const st = outcome.stored[i]!;
+          if (!st.duplicate) {
+            committed.push(p);
+            opts.metrics.uplinks.labels(p.kind, p.decodeError ? 'false' : 'true').inc();
+          }
+          p.resolve(st);
+        });
+        if (committed.length) opts.onCommitted?.(committed);
+      }
+    } finally {
+      release();
+      active--;
+      schedule();
+    }
+  }
+
+  function assignSeqs(batch: Pending[]): void {
+    for (const p of batch) {
+      const next = (seqs.get(p.cred.deviceId) ?? 0) + 1;
+      seqs.set(p.cred.deviceId, next);
+      p.seq = next;
+    }
+  }
+
+  /** Assigns seqs and writes one batch in one transaction; returns per-item outcome. */
+  async function writeBatch(batch: Pending[]): Promise<Stored[]> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await insertMessages(client, batch);
+      const outcome: Stored[] = batch.map((p) => ({ seq: p.seq, duplicate: false }));
+      // Rows whose dedup key is taken: a true retransmission (DUP, same topic and bytes) is a
+      // duplicate; otherwise the terminal reused a packet id, so the new row takes the key over.
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i]!;
+        if (inserted.has(`${p.cred.deviceId}:${p.seq}`)) continue;
+        const prev = await client.query<{ same: boolean; seq: string }>(
+          'SELECT (topic = $2 AND payload = $3) AS same, seq FROM "Message" WHERE "dedupKey" = $1',
+          [p.dedupKey, p.topic, p.payload],
+        );
+        const row = prev.rows[0];
+        if (row && p.dup && row.same) {
+          outcome[i] = { seq: Number(row.seq), duplicate: true };
+          continue;
+        }
+        await client.query('UPDATE "Message" SET "dedupKey" = NULL WHERE "dedupKey" = $1', [p.dedupKey]);
+        await insertMessages(client, [p]);
+      }
+      const fresh = batch.filter((_, i) => !outcome[i]!.duplicate);
+      await insertEvents(client, fresh);
+      // Row locks on shared counters and devices last, so concurrent batches wait on them briefly.
+      await upsertUsage(client, fresh);
+      await touchDevices(client, fresh);
+      await client.query('COMMIT');
+      return outcome;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function insertMessages(client: pg.PoolClient, rows: Pending[]): Promise<Set<string>> {
+    const r = await client.query<{ deviceId: string; seq: string }>(
+      `INSERT INTO "Message" ("deviceId","contractId","topic","kind","qos","payload","bytes","units","decoded","decodeError","deviceTime","receivedAt","seq","dedupKey")
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::bytea[], $7::int[], $8::int[], $9::jsonb[], $10::text[], $11::timestamp(3)[], $12::timestamp(3)[], $13::bigint[], $14::text[])
+       ON CONFLICT ("dedupKey") DO NOTHING
+       RETURNING "deviceId", seq`,
+      [
+        rows.map((p) => p.cred.deviceId),
+        rows.map((p) => p.cred.contractId),
+        rows.map((p) => p.topic),
+        rows.map((p) => p.kind),
+        rows.map((p) => p.qos),
+        rows.map((p) => p.payload),
+        rows.map((p) => p.payload.length),
+        rows.map((p) => p.units),
+        rows.map((p) => (p.decoded ? JSON.stringify(p.decoded) : null)),
+        rows.map((p) => p.decodeError),
+        rows.map((p) => p.deviceTime?.toISOString() ?? null),
+        rows.map((p) => p.receivedAt.toISOString()),
+        rows.map((p) => p.seq),
+        rows.map((p) => p.dedupKey),
+      ],
+    );
+    return new Set(r.rows.map((row) => `${row.deviceId}:${row.seq}`));
+  }
+
+  async function upsertUsage(client: pg.PoolClient, rows: Pending[]): Promise<void> {
+    const sums = new Map<string, { deviceId: string; contractId: string; day: string; n: number; bytes: number; units: number }>();
+    for (const p of rows) {
+      if (!p.cred.contractId) continue;
+      const day = operatorDay(p.receivedAt, opts.timeZone);
+      const key = `${p.cred.deviceId}|${p.cred.contractId}|${day}`;
+      const s = sums.get(key) ?? { deviceId: p.cred.deviceId, contractId: p.cred.contractId, day, n: 0, bytes: 0, units: 0 };
+      s.n++;
+      s.bytes += p.payload.length;
+      s.units += p.units;
+      sums.set(key, s);
+    }
+    if (sums.size === 0) return;
+    // A fixed lock order keeps concurrent gateways from deadlocking on the same counters.
+    const list = [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+    await client.query(
+      `INSERT INTO "UsageCounter" ("deviceId","contractId","day","upMessages","upBytes","upUnits","updatedAt")
+       SELECT d, c, day, n, b, u, now() FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::int[], $5::bigint[], $6::int[]) AS t(d, c, day, n, b, u)
+       ON CONFLICT ("deviceId","contractId","day") DO UPDATE SET
+         "upMessages" = "UsageCounter"."upMessages" + EXCLUDED."upMessages",
+         "upBytes" = "UsageCounter"."upBytes" + EXCLUDED."upBytes",
+         "upUnits" = "UsageCounter"."upUnits" + EXCLUDED."upUnits",
+         "updatedAt" = now()`,
+      [list.map((s) => s.deviceId), list.map((s) => s.contractId), list.map((s) => s.day), list.map((s) => s.n), list.map((s) => s.bytes), list.map((s) => s.units)],
+    );
+  }
+
+  async function touchDevices(client: pg.PoolClient, rows: Pending[]): Promise<void> {
+    const last = new Map<string, Date>();
+    for (const p of rows) {
+      const written = lastSeenWritten.get(p.cred.deviceId);
+      if (written !== undefined && p.receivedAt.getTime() - written < LAST_SEEN_RESOLUTION_MS) continue;
+      const t = last.get(p.cred.deviceId);
+      if (!t || p.receivedAt > t) last.set(p.cred.deviceId, p.receivedAt);
+    }
+    for (const [id, t] of last) lastSeenWritten.set(id, t.getTime());
+    if (last.size === 0) return;
+    const ids = [...last.keys()].sort();
+    await client.query(
+      `UPDATE "Device" d SET
+         "lastSeenAt" = GREATEST(COALESCE(d."lastSeenAt", v.t), v.t),
+         "status" = CASE WHEN d.status = 'PROVISIONED' THEN 'ACTIVE'::"DeviceStatus" ELSE d.status END,
+         "activatedAt" = COALESCE(d."activatedAt", v.t),
+         "updatedAt" = now()
+       FROM unnest($1::uuid[], $2::timestamp(3)[]) AS v(id, t) WHERE d.id = v.id`,
+      [ids, ids.map((id) => last.get(id)!.toISOString())],
+    );
+  }
+
+  async function insertEvents(client: pg.PoolClient, rows: Pending[]): Promise<void> {
+    const types: string[] = [];
+    const customers: (string | null)[] = [];
+    const devices: string[] = [];
+    const payloads: string[] = [];
+    for (const p of rows) {
+      const payload = {
+        serial: p.cred.serial,
+        label: p.cred.label,
+        model: p.cred.modelCode,
+        category: p.cred.category,
+        seq: p.seq,
+        topic: p.topic,
+        kind: p.kind,
+        qos: p.qos,
+        bytes: p.payload.length,
+        units: p.units,
+        payloadHex: p.payload.toString('hex'),
+        decoded: p.decoded,
+        decodeError: p.decodeError,
+        deviceTime: p.deviceTime?.toISOString() ?? null,
+        receivedAt: p.receivedAt.toISOString(),
+      };
+      types.push('device.uplink');
+      customers.push(p.cred.customerId);
+      devices.push(p.cred.deviceId);
+      payloads.push(JSON.stringify(payload));
+      if (p.decoded?.type === 'fault') {
+        types.push('device.fault');
+        customers.push(p.cred.customerId);
+        devices.push(p.cred.deviceId);
+        payloads.push(JSON.stringify({ ...payload, faultCode: p.decoded.faultCode, severity: p.decoded.severity, detail: p.decoded.detail }));
+      }
+    }
+    if (types.length === 0) return;
+    await client.query(
+      `INSERT INTO "OutboxEvent" ("type","customerId","deviceId","payload") SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::jsonb[])`,
+      [types, customers, devices, payloads],
+    );
+    await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+  }
+
+  return {
+    /** Loads the terminal's last seq once per connect, before its first uplink is accepted. */
+    async prime(deviceId: string): Promise<void> {
+      await loadSeqs([deviceId]);
+    },
+
+    /** Resolves once the uplink is committed (or recognised as a stored duplicate). */
+    submit(u: Uplink): Promise<Stored> {
+      if (closed) return Promise.reject(new Error('ingest closed'));
+      const units = Math.max(1, Math.ceil(u.payload.length / u.cred.segmentBytes));
+      return new Promise<Stored>((resolve, reject) => {
+        queue.push({ ...u, seq: 0, units, resolve, reject });
+        schedule();
+      });
+    },
+
+    /** Commits what is queued, then closes the pool. */
+    async close(): Promise<void> {
+      closed = true;
+      while (queue.length || active) {
+        await flush();
+        if (active) await new Promise((r) => setTimeout(r, 5));
+      }
+      await pool.end();
+    },
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

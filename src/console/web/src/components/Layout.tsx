@@ -1,0 +1,96 @@
+// The frame around every page: navigation for the signed-in role, live status, clock, sign-out.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { consoleKind, isStaff, type Role, type Session } from '../session';
+import { useLiveStatus } from '../live';
+import { OPERATOR_TZ } from '../format';
+import { Link } from './ui';
+
+interface NavItem {
+  to: string;
+  label: string;
+  roles?: Role[] | 'staff' | 'portal';
+}
+
+const NAV: NavItem[] = [
+  { to: '/', label: 'Overview' },
+  { to: '/terminals', label: 'Terminals' },
+  { to: '/tickets', label: 'Tickets' },
+  { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
+  { to: '/billing', label: 'Billing', roles: ['ADMIN', 'FINANCE'] },
+  { to: '/invoices', label: 'Invoices', roles: ['CONTRACTOR', 'CUSTOMER', 'SALES'] },
+];
+
+export function navFor(role: Role): NavItem[] {
+  return NAV.filter((n) => {
+    if (!n.roles) return true;
+    if (n.roles === 'staff') return isStaff(role);
+    if (n.roles === 'portal') return !isStaff(role);
+    return n.roles.includes(role);
+  });
+}
+
+const TITLES = { operations: 'Operations console', contractor: 'Contractor portal', customer: 'Customer portal' } as const;
+
+function Clock() {
+  const [now, setNow] = useState(new Date());
+  useEffect(() => {
+    const t = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone: OPERATOR_TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(now);
+  return <span class="clock" title={`Operator time (${OPERATOR_TZ})`}>{text} <small>CST</small></span>;
+}
+
+function LiveIndicator() {
+  const s = useLiveStatus();
+  return (
+    <span class={`live-ind live-${s}`} data-testid="live-status" title="Live feed">
+      <span class="pulse" /> {s === 'live' ? 'live' : s}
+    </span>
+  );
+}
+
+export function Layout(props: { session: Session; path: string; onSignOut: () => void; children: ComponentChildren }) {
+  const { session, path } = props;
+  const kind = consoleKind(session.role);
+  return (
+    <div class={`shell kind-${kind}`}>
+      <aside class="side">
+        <div class="brand">
+          <span class="logo" />
+          <div>
+            <div class="brand-name">Nexsphere</div>
+            <div class="brand-sub" data-testid="console-kind">{TITLES[kind]}</div>
+          </div>
+        </div>
+        <nav>
+          {navFor(session.role).map((n) => (
+            <Link to={n.to} class={(n.to === '/' ? path === '/' : path.startsWith(n.to)) ? 'active' : ''}>
+              {n.label}
+            </Link>
+          ))}
+        </nav>
+        <div class="side-foot">
+          <div class="who" data-testid="who">
+            <div>{session.name ?? session.email}</div>
+            <small>{session.role.toLowerCase()}</small>
+          </div>
+          <button class="ghost" onClick={props.onSignOut} data-testid="sign-out">
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <div class="main">
+        <header class="top">
+          <div class="crumbs">{TITLES[kind]}</div>
+          <div class="top-right">
+            <LiveIndicator />
+            <Clock />
+          </div>
+        </header>
+        <main class="content">{props.children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// Entry point: sign-in gate, then the page for the current path inside the role's layout.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { api, setUnauthorizedHandler } from './api';
+import { connectLive, disconnectLive } from './live';
+import { match, navigate, usePath } from './router';
+import { loadSession, saveSession, type Session } from './session';
+import { Layout } from './components/Layout';
+import { Login } from './pages/Login';
+import { Overview } from './pages/Overview';
+import { Terminals } from './pages/Terminals';
+import { TerminalDetail } from './pages/TerminalDetail';
+import { Tickets, TicketDetail } from './pages/Tickets';
+import { Customers, CustomerDetail } from './pages/Customers';
+import { Billing, Invoices } from './pages/Billing';
+
+function Page(props: { path: string; session: Session }) {
+  const { path, session } = props;
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '/overview') return <Overview session={session} />;
+  if (path === '/terminals') return <Terminals session={session} />;
+  if ((m = match('/terminals/:serial', path))) return <TerminalDetail serial={m.serial!} session={session} />;
+  if (path === '/tickets') return <Tickets session={session} />;
+  if ((m = match('/tickets/:id', path))) return <TicketDetail id={m.id!} session={session} />;
+  if (path === '/customers') return <Customers session={session} />;
+  if ((m = match('/customers/:id', path))) return <CustomerDetail id={m.id!} />;
+  if (path === '/billing') return <Billing session={session} />;
+  if (path === '/invoices') return <Invoices session={session} />;
+  return <div class="notice">No such page: {path}</div>;
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null>(loadSession());
+  const path = usePath();
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => setSession(null));
+  }, []);
+  useEffect(() => {
+    if (session) connectLive();
+    else disconnectLive();
+  }, [session]);
+
+  if (!session || path === '/login') {
+    return (
+      <Login
+        onSignedIn={(s) => {
+          saveSession(s);
+          setSession(s);
+          if (path === '/login') navigate('/', true);
+        }}
+      />
+    );
+  }
+  const signOut = () => {
+    void api('/auth/logout', { method: 'POST' }).catch(() => {});
+    saveSession(null);
+    setSession(null);
+    navigate('/', true);
+  };
+  return (
+    <Layout session={session} path={path} onSignOut={signOut}>
+      <Page path={path} session={session} />
+    </Layout>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,184 @@
+// Billing: start a monthly run and watch its progress; invoices with PDF download.
+import { useEffect, useState } from 'preact/hooks';
+import { api, download, qs, type Page } from '../api';
+import type { Session } from '../session';
+import { fmtDate, fmtDateTime, fmtMoney } from '../format';
+import { Badge, Card, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
+
+interface Invoice {
+  id: string;
+  number: string | null;
+  customerId: string;
+  period: string;
+  currency: string;
+  status: string;
+  totalMinor: number;
+  balanceMinor: number;
+  issuedAt: string | null;
+  dueAt: string | null;
+}
+interface BillingRun {
+  id: string;
+  period: string;
+  status: string;
+  totalContracts: number;
+  processedContracts: number;
+  failedContracts: number;
+  invoicesCreated: number;
+  percent: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** Last month in the operator's time zone: the period a run normally bills. */
+function lastPeriod(): string {
+  const now = new Date(Date.now() + 8 * 3600_000);
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+function InvoiceTable(props: { reloadKey?: number }) {
+  const [status, setStatus] = useState('');
+  const state = useAsync(() => api<Page<Invoice>>(`/invoices${qs({ status, limit: 100 })}`), [status, props.reloadKey]);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Card
+      title="Invoices"
+      testid="invoices"
+      actions={
+        <select value={status} onChange={(e) => setStatus(e.currentTarget.value)} aria-label="Invoice status">
+          <option value="">All</option>
+          <option value="ISSUED">Issued</option>
+          <option value="PAID">Paid</option>
+          <option value="VOID">Void</option>
+        </select>
+      }
+    >
+      {error && <div class="notice bad">{error}</div>}
+      <Loaded state={state} what="invoices">
+        {(p) =>
+          p.items.length === 0 ? <Empty>No invoices.</Empty> : (
+            <table class="rows">
+              <thead><tr><th>Number</th><th>Period</th><th>Status</th><th class="r">Total</th><th class="r">Balance</th><th>Issued</th><th>Due</th><th></th></tr></thead>
+              <tbody>
+                {p.items.map((i) => (
+                  <tr>
+                    <td><b>{i.number ?? 'draft'}</b></td>
+                    <td>{i.period}</td>
+                    <td><Badge value={i.status} /></td>
+                    <td class="r num">{fmtMoney(i.totalMinor, i.currency)}</td>
+                    <td class="r num">{fmtMoney(i.balanceMinor, i.currency)}</td>
+                    <td>{fmtDate(i.issuedAt)}</td>
+                    <td>{fmtDate(i.dueAt)}</td>
+                    <td>
+                      <button class="ghost small" onClick={() => void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))}>
+                        PDF
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </Card>
+  );
+}
+
+function BillingRuns(props: { onFinished: () => void }) {
+  const [period, setPeriod] = useState(lastPeriod());
+  const runs = useAsync(() => api<{ items: BillingRun[] }>(`/billing-runs`), []);
+  const [active, setActive] = useState<BillingRun | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!active || active.status === 'COMPLETED' || active.status === 'FAILED') return;
+    const t = setInterval(async () => {
+      try {
+        const r = await api<BillingRun>(`/billing-runs/${active.id}`);
+        setActive(r);
+        if (r.status === 'COMPLETED' || r.status === 'FAILED') {
+          runs.reload();
+          props.onFinished();
+        }
+      } catch (e) {
+        setError(e);
+      }
+    }, 1000);
+    return () => clearInterval(t);
+  }, [active?.id, active?.status]);
+
+  async function start(e: Event) {
+    e.preventDefault();
+    try {
+      setActive(await api<BillingRun>('/billing-runs', { method: 'POST', body: { period } }));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <Card title="Billing runs" testid="billing-runs">
+      <form class="filters" onSubmit={start}>
+        <label class="inline">Period <input type="month" value={period} onInput={(e) => setPeriod(e.currentTarget.value)} required /></label>
+        <button class="primary">Start billing run</button>
+      </form>
+      {error ? <ErrorBox error={error} what="billing runs" /> : null}
+      {active && (
+        <div class="run" data-testid="billing-progress">
+          <div class="run-head">
+            <b>{active.period}</b> <Badge value={active.status} />
+            <span class="muted">
+              {active.processedContracts}/{active.totalContracts} contracts · {active.invoicesCreated} invoices{active.failedContracts ? ` · ${active.failedContracts} failed` : ''}
+            </span>
+          </div>
+          <div class="progress"><span style={{ width: `${active.percent}%` }} /></div>
+        </div>
+      )}
+      <Loaded state={runs} what="billing runs">
+        {(p) =>
+          p.items.length === 0 ? <Empty>No billing runs yet.</Empty> : (
+            <table>
+              <thead><tr><th>Period</th><th>Status</th><th>Contracts</th><th>Invoices</th><th>Started</th><th>Finished</th></tr></thead>
+              <tbody>
+                {p.items.slice(0, 12).map((r) => (
+                  <tr>
+                    <td>{r.period}</td>
+                    <td><Badge value={r.status} /></td>
+                    <td>{r.processedContracts}/{r.totalContracts}</td>
+                    <td>{r.invoicesCreated}</td>
+                    <td>{fmtDateTime(r.createdAt)}</td>
+                    <td>{fmtDateTime(r.finishedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </Card>
+  );
+}
+
+export function Billing(_props: { session: Session }) {
+  const [reloadKey, setReloadKey] = useState(0);
+  return (
+    <div class="page" data-testid="billing">
+      <div class="page-head"><h1>Billing</h1></div>
+      <BillingRuns onFinished={() => setReloadKey((k) => k + 1)} />
+      <InvoiceTable reloadKey={reloadKey} />
+    </div>
+  );
+}
+
+export function Invoices(_props: { session: Session }) {
+  return (
+    <div class="page" data-testid="invoices-page">
+      <div class="page-head"><h1>Invoices</h1></div>
+      <InvoiceTable />
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+import type { Db, Prisma } from '../platform/database.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { isStaff } from '../auth/principal.js';
+import { conflict, invalid, notFound } from '../platform/errors.js';
+import { page, pageArgs } from '../http/pagination.js';
+import { CONTRACT_TRANSITIONS, type ContractFilter, type ContractInput, type ContractPatch, type ContractStatus } from './contract.schemas.js';
+import { contractWhere, customerWhere } from './scope.js';
+
+interface Ctx {
+  actor: Principal;
+  requestId?: string;
+}
+
+/** What a status change hook receives (suspension and reactivation matter to the gateway). */
+export interface ContractStatusChange {
+  contractId: string;
+  customerId: string;
+  from: ContractStatus;
+  to: ContractStatus;
+  reason: string | null;
+  actor: Principal | null;
+}
+
+export interface ContractDeps {
+  db: Db;
+  audit: AuditService;
+  /** The tariff plan module decides whether a plan may be put on a contract (billing owns that table). */
+  tariffPlans: { assertAssignable(id: string, field?: string): Promise<void> };
+  /** Operator time zone: the year in generated contract numbers follows it. */
+  timezone: string;
+  /**
+   * Called inside the transaction that changes a contract's status. Issue 7 plugs the gateway
+   * in here (outbox event so terminals of a suspended contract are refused, and admitted again
+   * on reactivation); being in the transaction, the notice commits or rolls back with the change.
+   */
+  onStatusChanged?: (change: ContractStatusChange, tx: Prisma.TransactionClient) => Promise<void>;
+  /** Called after that transaction commits: the place to drop cached terminal credentials. */
+  afterStatusChanged?: (change: ContractStatusChange) => Promise<void>;
+}
+
+const include = { tariffPlan: { select: { id: true, code: true, version: true, name: true } } } as const;
+
+export function createContractService(deps: ContractDeps) {
+  const { db, audit, tariffPlans } = deps;
+  const yearFormat = new Intl.DateTimeFormat('en', { timeZone: deps.timezone, year: 'numeric' });
+
+  async function visible(ctx: Ctx, id: string) {
+    const row = await db.contract.findFirst({ where: { AND: [{ id }, contractWhere(ctx.actor)] }, include });
+    if (!row) throw notFound('Contract');
+    return row;
+  }
+
+  /** Next C-YYYY-NNNNNN; the advisory lock serialises allocations so two creates never collide. */
+  async function nextNumber(tx: Prisma.TransactionClient): Promise<string> {
+    const year = yearFormat.format(new Date());
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('contract-number'))`;
+    const rows = await tx.$queryRaw<{ n: number | null }[]>`
+      SELECT max(substring(number from 8)::int) AS n FROM "Contract" WHERE number ~ ${`^C-${year}-[0-9]{6}$`}`;
+    return `C-${year}-${String((rows[0]?.n ?? 0) + 1).padStart(6, '0')}`;
+  }
+
+  async function audited<T extends { id: string }>(ctx: Ctx, action: string, before: unknown, write: (tx: Prisma.TransactionClient) => Promise<T>) {
+    try {
+      return await db.$transaction(async (tx) => {
+        const row = await write(tx);
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action, entityType: 'contract', entityId: row.id, before, after: row }, tx);
+        return row;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2002') throw conflict('A contract with this number already exists');
+      throw err;
+    }
+  }
+
+  return {
+    get: visible,
+
+    async list(ctx: Ctx, filter: ContractFilter, q: { limit: number; cursor?: string }) {
+      const { cursorWhere, orderBy, take } = pageArgs(q);
+      const rows = await db.contract.findMany({
+        where: { AND: [contractWhere(ctx.actor), cursorWhere, { customerId: filter.customerId, contractorId: filter.contractorId, status: filter.status }] },
+        include,
+        orderBy,
+        take,
+      });
+      return page(rows, q.limit);
+    },
+
+    async create(ctx: Ctx, input: ContractInput) {
+      const staff = isStaff(ctx.actor);
+      if (!staff && ctx.actor.role !== 'CONTRACTOR') throw notFound('Route');
+      // Unknown and out-of-scope customers get the same answer, so existence does not leak.
+      const customer = await db.customer.findFirst({ where: { AND: [{ id: input.customerId }, customerWhere(ctx.actor)] } });
+      if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such customer' }]);
+      if (customer.kind !== 'END_USER') throw invalid('Contracts are made with end users', [{ path: 'customerId', message: 'Not an end user' }]);
+      if (customer.status !== 'ACTIVE') throw conflict('The customer has churned');
+
+      let contractorId = customer.contractorId;
+      if (staff && input.contractorId !== undefined) {
+        contractorId = input.contractorId;
+        if (contractorId) {
+          const c = await db.customer.findUnique({ where: { id: contractorId } });
+          if (!c || c.kind !== 'CONTRACTOR') throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
+        }
+      }
+      // A contractor can only reach its own end users (scoped above) and is always their contractor.
+      await tariffPlans.assertAssignable(input.tariffPlanId);
+
+      return audited(ctx, 'contract.created', undefined, async (tx) => {
+        // Only staff may carry over a number from elsewhere (e.g. a paper contract); others get the sequence.
+        const number = (staff ? input.number : undefined) ?? (await nextNumber(tx));
+        return tx.contract.create({
+          data: {
+            number,
+            customerId: customer.id,
+            contractorId,
+            tariffPlanId: input.tariffPlanId,
+            startDate: input.startDate,
+            endDate: input.endDate ?? null,
+            status: input.status,
+          },
+          include,
+        });
+      });
+    },
+
+    async update(ctx: Ctx, id: string, patch: ContractPatch) {
+      const before = await visible(ctx, id);
+      const from = before.status as ContractStatus;
+      const to = patch.status ?? from;
+      if (from === 'TERMINATED' && (to !== from || patch.tariffPlanId || patch.endDate !== undefined)) {
+        throw conflict('The contract is terminated and can no longer change');
+      }
+      if (to !== from && !CONTRACT_TRANSITIONS[from].includes(to)) {
+        throw conflict(`A ${from} contract cannot become ${to}`);
+      }
+      const data: Prisma.ContractUncheckedUpdateManyInput = {};
+      if (patch.tariffPlanId && patch.tariffPlanId !== before.tariffPlanId) {
+        await tariffPlans.assertAssignable(patch.tariffPlanId);
+        data.tariffPlanId = patch.tariffPlanId;
+      }
+      const endDate = patch.endDate === undefined ? before.endDate : patch.endDate;
+      if (endDate && endDate < before.startDate) throw invalid('endDate must not be before startDate', [{ path: 'endDate', message: 'Before startDate' }]);
+      if (patch.endDate !== undefined) data.endDate = patch.endDate;
+      if (to !== from) {
+        data.status = to;
+        if (to === 'SUSPENDED') {
+          data.suspendedAt = new Date();
+          data.suspensionReason = patch.suspensionReason ?? 'Suspended by staff';
+        } else if (to === 'ACTIVE') {
+          data.suspendedAt = null;
+          data.suspensionReason = null;
+        } else if (to === 'TERMINATED' && !endDate) {
+          data.endDate = new Date();
+        }
+      } else if (patch.suspensionReason !== undefined && from === 'SUSPENDED') {
+        data.suspensionReason = patch.suspensionReason;
+      }
+
+      const action = to === from ? 'contract.updated' : to === 'ACTIVE' ? (from === 'SUSPENDED' ? 'contract.reactivated' : 'contract.activated') : `contract.${to.toLowerCase()}`;
+      const change = (row: { customerId: string; suspensionReason: string | null }): ContractStatusChange =>
+        ({ contractId: id, customerId: row.customerId, from, to, reason: row.suspensionReason, actor: ctx.actor });
+      const row = await audited(ctx, action, before, async (tx) => {
+        // Conditional on the status we checked, so a concurrent change (dunning, another user)
+        // turns into a 409 instead of an unchecked transition.
+        const { count } = await tx.contract.updateMany({ where: { id, status: from }, data });
+        if (count === 0) throw conflict('The contract changed meanwhile; reload and retry');
+        const updated = await tx.contract.findUniqueOrThrow({ where: { id }, include });
+        if (to !== from) await deps.onStatusChanged?.(change(updated), tx);
+        return updated;
+      });
+      if (to !== from) await deps.afterStatusChanged?.(change(row));
+      return row;
+    },
+  };
+}
+
+export type ContractService = ReturnType<typeof createContractService>;

@@ -1,0 +1,21 @@
+/** A change in some domain that other domains (webhooks, tickets, live feed) may react to. */
+export interface DomainEvent {
+  /** Dotted name, e.g. `device.uplink`, `invoice.issued`. */
+  type: string;
+  /** The customer whose record this is; null for operator-internal events (never sent to webhooks). */
+  customerId: string | null;
+  deviceId: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** What consumers receive: the event plus its stable id and the time it was recorded. */
+export interface EventEnvelope extends DomainEvent {
+  /** `evt_<outbox id>`: stable, unique, increasing; used as the webhook-id. */
+  id: string;
+  /** ISO time the event was committed to the outbox. */
+  occurredAt: string;
+}
+
+export type EventHandler = (event: EventEnvelope) => Promise<void>;
+
+export const eventIdOf = (outboxId: bigint | number | string): string => `evt_${outboxId}`;

@@ -1,0 +1,48 @@
+import type { Db } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
+import { QUEUE, type Queues } from '../platform/queues.js';
+import { createEventConsumer } from './event-consumer.js';
+import { startOutboxRelay } from './outbox-relay.js';
+import { writeOutbox, type OutboxWriter } from './outbox.js';
+import type { DomainEvent, EventHandler } from './events.types.js';
+
+export type { DomainEvent, EventEnvelope, EventHandler } from './events.types.js';
+export { eventIdOf } from './events.types.js';
+export type { OutboxWriter } from './outbox.js';
+
+export interface EventServiceDeps {
+  db: Db;
+  queues: Queues;
+  log: Logger;
+  /** Needed by the relay for its LISTEN connection and row claiming. */
+  databaseUrl: string;
+}
+
+/**
+ * The transactional outbox: domains `emit` inside their own transaction; a relay (worker role)
+ * moves committed events to BullMQ; one consumer calls every handler registered with `onEvent`.
+ */
+export function createEventService({ db, queues, log, databaseUrl }: EventServiceDeps) {
+  const consumer = createEventConsumer({ queues, log: log.child({ component: 'events' }) });
+  return {
+    /** Records events in the caller's transaction (`tx`), or alone when given the root client. */
+    emit(tx: OutboxWriter, events: DomainEvent[]): Promise<void> {
+      return writeOutbox(tx, events);
+    },
+    /** Records events in a transaction of their own. */
+    emitNow(events: DomainEvent[]): Promise<void> {
+      return writeOutbox(db, events);
+    },
+    onEvent(name: string, handler: EventHandler): void {
+      consumer.onEvent(name, handler);
+    },
+    startRelay(opts: { pollMs?: number; batchSize?: number } = {}) {
+      return startOutboxRelay({ databaseUrl, queue: queues.get(QUEUE.events), log: log.child({ component: 'outbox-relay' }), ...opts });
+    },
+    startConsumer(concurrency?: number) {
+      return consumer.start(concurrency);
+    },
+  };
+}
+
+export type EventService = ReturnType<typeof createEventService>;

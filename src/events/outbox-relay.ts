@@ -1,0 +1,180 @@
+import pg from 'pg';
+import type { Queue } from 'bullmq';
+import type { Logger } from '../platform/logger.js';
+import { OUTBOX_CHANNEL } from './outbox.js';
+import { eventIdOf, type EventEnvelope } from './events.types.js';
+
+export interface RelayOptions {
+  databaseUrl: string;
+  queue: Queue;
+  log: Logger;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a missed notification, a lost LISTEN connection). */
+  pollMs?: number;
+  /** Relayed rows older than this are deleted; the queue and the consumers hold them from then on. */
+  retainHours?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  customerId: string | null;
+  deviceId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+const ADD_TIMEOUT_MS = 5_000;
+// Completed jobs are kept a while so a late duplicate add (same jobId) is still ignored.
+const JOB_OPTS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 3_600, count: 20_000 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Moves committed outbox rows to the events queue in id order. Rows are claimed with
+ * FOR UPDATE SKIP LOCKED, so several relays in several processes never relay a row twice;
+ * the job id `evt-<id>` makes a re-add after a crash between add and mark a no-op. When Redis
+ * is down the transaction rolls back and the rows simply wait.
+ */
+export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } {
+  const { databaseUrl, queue, log } = opts;
+  const batchSize = opts.batchSize ?? 500;
+  const pollMs = opts.pollMs ?? 1_000;
+  const retainMs = (opts.retainHours ?? 72) * 3_600_000;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'outbox relay pool error'));
+
+  let stopped = false;
+  let nudged = false;
+  let wake: (() => void) | null = null;
+  const nudge = () => {
+    nudged = true;
+    wake?.();
+  };
+
+  // LISTEN on its own connection, reconnecting with backoff; the poll covers the gaps.
+  let listener: pg.Client | null = null;
+  async function listen(attempt = 0): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on('notification', nudge);
+    client.on('error', (err) => {
+      log.warn({ err: err.message }, 'outbox LISTEN connection lost');
+      void client.end().catch(() => {});
+      if (listener === client) listener = null;
+      if (!stopped) setTimeout(() => void listen(1), 1_000);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      listener = client;
+      nudge(); // rows may have arrived while we were not listening
+    } catch (err) {
+      void client.end().catch(() => {});
+      if (!stopped) setTimeout(() => void listen(attempt + 1), Math.min(10_000, 250 * 2 ** attempt));
+      log.warn({ err: (err as Error).message }, 'outbox LISTEN failed; retrying');
+    }
+  }
+
+  async function relayBatch(): Promise<number> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id::text AS id, type, "customerId", "deviceId", payload, ("createdAt" AT TIME ZONE 'UTC') AS "createdAt"
+           FROM "OutboxEvent" WHERE "relayedAt" IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const jobs = rows.map((r) => {
+        const data: EventEnvelope = {
+          id: eventIdOf(r.id),
+          type: r.type,
+          customerId: r.customerId,
+          deviceId: r.deviceId,
+          payload: r.payload,
+          occurredAt: r.createdAt.toISOString(),
+        };
+        return { name: r.type, data, opts: { jobId: `evt-${r.id}`, ...JOB_OPTS } };
+      });
+      // ioredis queues commands while Redis is down; give up instead so the rows stay claimable.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        queue.addBulk(jobs),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('events queue did not answer')), ADD_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      await client.query(`UPDATE "OutboxEvent" SET "relayedAt" = (now() AT TIME ZONE 'UTC') WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  let lastPrune = 0;
+  async function pruneIfDue(): Promise<void> {
+    if (Date.now() - lastPrune < 600_000) return;
+    lastPrune = Date.now();
+    const cutoff = new Date(Date.now() - retainMs);
+    const res = await pool.query(
+      `DELETE FROM "OutboxEvent" WHERE id IN (SELECT id FROM "OutboxEvent" WHERE "relayedAt" < ($1::timestamptz AT TIME ZONE 'UTC') LIMIT 50000)`,
+      [cutoff.toISOString()],
+    );
+    if (res.rowCount) log.debug({ deleted: res.rowCount }, 'pruned relayed outbox rows');
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      nudged = false;
+      let relayed = 0;
+      try {
+        relayed = await relayBatch();
+        if (failures) log.info('outbox relay recovered');
+        failures = 0;
+        await pruneIfDue();
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 20 === 0) log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait');
+        await sleep(Math.min(5_000, 100 * 2 ** failures));
+        continue;
+      }
+      if (relayed === batchSize || nudged) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollMs);
+        function done() {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      });
+    }
+  }
+
+  void listen();
+  const running = loop();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+      await listener?.end().catch(() => {});
+      await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { agingQuery, commissionQuery, commissionStatementInput, paymentFilter, paymentInput } from '../../../billing/index.js';
+import type { Principal } from '../../auth/principal.js';
+import { idempotencyHeaders } from '../idempotency.plugin.js';
+
+const tags = ['billing'];
+
+export const billingPaymentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { payments, commissions } = app.services.billing;
+  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
+  const finance = app.allow('FINANCE');
+
+  // Idempotent by bank reference: the same reference again answers the first payment with 200.
+  app.post('/payments', { config: { idempotent: true }, preHandler: finance, schema: { tags, headers: idempotencyHeaders, body: paymentInput } }, async (req, reply) => {
+    const { payment, created } = await payments.record(ctx(req), req.body);
+    return reply.status(created ? 201 : 200).send(payment);
+  });
+  app.get('/payments', { schema: { tags, querystring: paymentFilter } }, async (req) => payments.list(ctx(req), req.query));
+
+  app.get('/reports/aging', { preHandler: app.allow('FINANCE', 'SALES', 'CONTRACTOR', 'CUSTOMER'), schema: { tags, querystring: agingQuery } }, async (req) =>
+    payments.aging(ctx(req), req.query.asOf));
+
+  app.get('/commissions', { preHandler: app.allow('FINANCE', 'CONTRACTOR'), schema: { tags, querystring: commissionQuery } }, async (req) =>
+    commissions.list(ctx(req), req.query.period, req.query.contractorId));
+  app.post('/commission-statements', { preHandler: finance, schema: { tags, body: commissionStatementInput } }, async (req) =>
+    commissions.generate(ctx(req), req.body.period, req.body.contractorId));
+};

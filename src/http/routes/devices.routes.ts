@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../../auth/principal.js';
+import { commandFilter, commandInput, deviceFilter, provisionInput, serialSchema, statusChangeInput, stockInput } from '../../../devices/index.js';
+import { pageQuery } from '../pagination.js';
+
+const serialParams = z.object({ serial: serialSchema });
+const commandParams = serialParams.extend({ id: z.coerce.number().int().positive().max(0xffffffff) });
+const tags = ['devices'];
+
+export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { devices, downlinks, messages } = app.services;
+  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
+  const stockKeepers = app.allow('OPS', 'SALES', 'REPAIR');
+  const provisioners = app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR');
+  const operators = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE');
+  const commanders = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'CONTRACTOR', 'CUSTOMER');
+
+  app.get('/devices', { schema: { tags, querystring: pageQuery.extend(deviceFilter.shape) } }, async (req) => {
+    const { limit, cursor, ...filter } = req.query;
+    return devices.list(ctx(req), filter, { limit, cursor });
+  });
+  app.post('/devices', { preHandler: stockKeepers, schema: { tags, body: stockInput } }, async (req, reply) =>
+    reply.status(201).send(await devices.addToStock(ctx(req), req.body)));
+  app.get('/devices/:serial', { schema: { tags, params: serialParams } }, async (req) => devices.get(ctx(req), req.params.serial));
+  app.post('/devices/:serial/provision', { preHandler: provisioners, schema: { tags, params: serialParams, body: provisionInput } }, async (req, reply) =>
+    reply.status(201).send(await devices.provision(ctx(req), req.params.serial, req.body)));
+  app.post('/devices/:serial/rotate-secret', { preHandler: provisioners, schema: { tags, params: serialParams } }, async (req) =>
+    devices.rotateSecret(ctx(req), req.params.serial));
+  app.post('/devices/:serial/status', { preHandler: operators, schema: { tags, params: serialParams, body: statusChangeInput } }, async (req) =>
+    devices.setStatus(ctx(req), req.params.serial, req.body));
+
+  app.get('/devices/:serial/messages', { schema: { tags, params: serialParams, querystring: pageQuery.extend({ kind: z.string().max(20).optional() }) } }, async (req) => {
+    const { limit, cursor, kind } = req.query;
+    return messages.list(ctx(req), req.params.serial, { kind }, { limit, cursor });
+  });
+
+  app.post('/devices/:serial/commands', { preHandler: commanders, schema: { tags, params: serialParams, body: commandInput } }, async (req, reply) =>
+    reply.status(201).send(await downlinks.create(ctx(req), req.params.serial, req.body)));
+  app.get('/devices/:serial/commands', { schema: { tags, params: serialParams, querystring: pageQuery.extend(commandFilter.shape) } }, async (req) => {
+    const { limit, cursor, status } = req.query;
+    return downlinks.list(ctx(req), req.params.serial, { status }, { limit, cursor });
+  });
+  app.get('/devices/:serial/commands/:id', { schema: { tags, params: commandParams } }, async (req) =>
+    downlinks.get(ctx(req), req.params.serial, req.params.id));
+};

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../../auth/principal.js';
+import { userFilter, userPatch } from '../../auth/user.schemas.js';
+import { pageQuery } from '../pagination.js';
+
+const idParams = z.object({ id: z.string().uuid() });
+const tags = ['users'];
+
+// POST /users (create) stays with auth.routes; these are the administrator's list and edit.
+export const userRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { users } = app.services;
+  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
+  const admins = app.allow();
+
+  app.get('/users', {
+    preHandler: admins,
+    schema: { tags, summary: 'List users (admins only)', querystring: pageQuery.extend(userFilter.shape) },
+  }, async (req) => {
+    const { limit, cursor, ...filter } = req.query;
+    return users.list(ctx(req), filter, { limit, cursor });
+  });
+  app.patch('/users/:id', {
+    preHandler: admins,
+    schema: { tags, summary: 'Change name, role or active flag, or reset the password (ends the user\'s sessions)', params: idParams, body: userPatch },
+  }, async (req) => users.update(ctx(req), req.params.id, req.body));
+};

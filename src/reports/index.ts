@@ -1,0 +1,3 @@
+// Public surface of reports: the console's network overview and its live feed.
+export { createOverviewService, type OverviewService } from './overview.service.js';
+export { createLiveHub, startLivePublisher, liveChannel, toLiveEvent, type LiveEvent, type LiveHub } from './live-feed.js';

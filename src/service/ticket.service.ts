@@ -1,0 +1,324 @@
+// Tickets: opening (by people and by the platform), scoped reading, comments and status
+// changes with a history row each. Automatic tickets carry a dedupKey that is unique while the
+// ticket is open, so one problem opens one ticket even when several workers race.
+import type { Db, Prisma } from '../platform/database.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { EventService } from '../events/index.js';
+import type { Principal } from '../auth/principal.js';
+import { isStaff, STAFF_ROLES } from '../auth/principal.js';
+import { conflict, invalid, notFound } from '../platform/errors.js';
+import { page, pageArgs } from '../http/pagination.js';
+import { customerWhere } from '../crm/scope.js';
+import { deviceScopeWhere } from '../../devices/device.view.js';
+import { toJson } from '../platform/json.js';
+import {
+  DONE_STATUSES,
+  UNTOUCHED_STATUSES,
+  type AutoTicketInput,
+  type CommentInput,
+  type TicketFilter,
+  type TicketInput,
+  type TicketPatch,
+  type TicketStatus,
+} from './ticket.schemas.js';
+import { ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView, type TicketRow } from './ticket.view.js';
+
+type Tx = Prisma.TransactionClient;
+
+interface Ctx {
+  actor: Principal;
+  requestId?: string;
+}
+
+export interface TicketServiceDeps {
+  db: Db;
+  audit: AuditService;
+  events: Pick<EventService, 'emit'>;
+}
+
+/** Outcome of an automatic resolution attempt. */
+export type AutoResolveOutcome = 'resolved' | 'commented' | 'none';
+
+const withDevice = { device: { select: { serial: true } } } as const;
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
+const isDone = (s: string) => (DONE_STATUSES as readonly string[]).includes(s);
+
+/** Status change data: finishing a ticket releases its dedup key; reopening clears the stamps. */
+function statusData(to: TicketStatus | 'MERGED', note: string | undefined, now: Date) {
+  if (to === 'RESOLVED') return { status: to, resolvedAt: now, dedupKey: null, ...(note ? { resolutionNote: note } : {}) };
+  if (to === 'CLOSED') return { status: to, closedAt: now, dedupKey: null };
+  if (to === 'MERGED') return { status: to, closedAt: now, dedupKey: null };
+  return { status: to, resolvedAt: null, closedAt: null };
+}
+
+export function createTicketService({ db, audit, events }: TicketServiceDeps) {
+  async function visible(ctx: Ctx, id: string) {
+    const row = await db.ticket.findFirst({ where: { id, ...ticketScopeWhere(ctx.actor) }, include: withDevice });
+    if (!row) throw notFound('Ticket');
+    return row;
+  }
+
+  async function emit(tx: Tx, type: 'ticket.created' | 'ticket.updated', t: TicketRow, changes: Record<string, unknown> = {}) {
+    await events.emit(tx, [{ type, customerId: t.customerId, deviceId: t.deviceId, payload: ticketEventPayload(t, changes) }]);
+  }
+
+  /** Creates the ticket, its CREATED history row and the ticket.created event in `tx`. */
+  async function insertIn(tx: Tx, input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
+    const row = await tx.ticket.create({
+      data: {
+        kind: input.kind,
+        source: input.source,
+        subject: input.subject,
+        description: input.description ?? null,
+        priority: input.priority ?? 'NORMAL',
+        group: input.group ?? 'SERVICE_DESK',
+        customerId: input.customerId ?? null,
+        deviceId: input.deviceId ?? null,
+        incidentId: input.incidentId ?? null,
+        faultCode: input.faultCode ?? null,
+        dedupKey: input.dedupKey ?? null,
+        createdById: actor?.userId ?? null,
+      },
+      include: withDevice,
+    });
+    await tx.ticketEvent.create({ data: { ticketId: row.id, kind: 'CREATED', actorId: actor?.userId ?? null, visibility: 'CUSTOMER', body: row.subject } });
+    await emit(tx, 'ticket.created', row);
+    if (actor) await audit.record({ actor, requestId, action: 'ticket.created', entityType: 'ticket', entityId: row.id, after: row }, tx);
+    return row;
+  }
+
+  /**
+   * Opens a ticket, or returns the open ticket with the same dedupKey. The unique index decides
+   * races between processes: the loser's insert fails and it reads the winner's ticket.
+   */
+  async function open(input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
+    const existing = async () => (input.dedupKey ? db.ticket.findUnique({ where: { dedupKey: input.dedupKey }, include: withDevice }) : null);
+    const before = await existing();
+    if (before) return { ticket: before, created: false };
+    try {
+      return { ticket: await db.$transaction((tx) => insertIn(tx, input, actor, requestId)), created: true };
+    } catch (err) {
+      const winner = isUniqueViolation(err) ? await existing() : null;
+      if (winner) return { ticket: winner, created: false };
+      throw err;
+    }
+  }
+
+  /** Applies a change with one history row per changed field and one ticket.updated event. */
+  async function change(tx: Tx, before: TicketRow & { dedupKey?: string | null }, patch: TicketPatch & { mergedIntoId?: string; toStatus?: 'MERGED' }, actor: Principal | null, requestId?: string) {
+    if (before.status === 'CLOSED' || before.status === 'MERGED') throw conflict(`Ticket #${before.number} is ${before.status.toLowerCase()} and can no longer change`);
+    const now = new Date();
+    const data: Prisma.TicketUncheckedUpdateInput = {};
+    const history: Prisma.TicketEventCreateManyInput[] = [];
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    const actorId = actor?.userId ?? null;
+    const to = patch.toStatus ?? patch.status;
+    if (to && to !== before.status) {
+      Object.assign(data, statusData(to, patch.note, now));
+      if (patch.mergedIntoId) data.mergedIntoId = patch.mergedIntoId;
+      changes.status = { from: before.status, to };
+      history.push({ ticketId: before.id, kind: 'STATUS', actorId, visibility: 'CUSTOMER', body: patch.note ?? null, data: { from: before.status, to } });
+    }
+    if (patch.assigneeId !== undefined && patch.assigneeId !== before.assigneeId) {
+      data.assigneeId = patch.assigneeId;
+      changes.assigneeId = { from: before.assigneeId, to: patch.assigneeId };
+      history.push({ ticketId: before.id, kind: 'ASSIGNED', actorId, data: { from: before.assigneeId, to: patch.assigneeId } });
+    }
+    if (patch.group && patch.group !== before.group) {
+      data.group = patch.group;
+      changes.group = { from: before.group, to: patch.group };
+      history.push({ ticketId: before.id, kind: 'GROUP', actorId, data: { from: before.group, to: patch.group } });
+    }
+    if (patch.priority && patch.priority !== before.priority) {
+      data.priority = patch.priority;
+      changes.priority = { from: before.priority, to: patch.priority };
+      history.push({ ticketId: before.id, kind: 'PRIORITY', actorId, data: { from: before.priority, to: patch.priority } });
+    }
+    if (history.length === 0) {
+      if (patch.note) history.push({ ticketId: before.id, kind: 'COMMENT', actorId, body: patch.note });
+      else return before;
+    }
+    const row = await tx.ticket.update({ where: { id: before.id }, data: { ...data, updatedAt: now }, include: withDevice });
+    await tx.ticketEvent.createMany({ data: history });
+    if (Object.keys(changes).length) await emit(tx, 'ticket.updated', row, changes);
+    if (actor) await audit.record({ actor, requestId, action: 'ticket.updated', entityType: 'ticket', entityId: row.id, before, after: row }, tx);
+    return row;
+  }
+
+  async function checkAssignee(assigneeId: string | null | undefined) {
+    if (!assigneeId) return;
+    const user = await db.user.findUnique({ where: { id: assigneeId } });
+    if (!user || !STAFF_ROLES.includes(user.role)) throw invalid('Unknown assignee', [{ path: 'assigneeId', message: 'Not a staff user' }]);
+  }
+
+  async function addEvent(tx: Tx, t: TicketRow, kind: string, body: string, visibility: 'INTERNAL' | 'CUSTOMER', actorId: string | null, data?: unknown) {
+    await tx.ticketEvent.create({ data: { ticketId: t.id, kind, actorId, visibility, body, data: toJson(data) } });
+    await tx.ticket.update({ where: { id: t.id }, data: { updatedAt: new Date() } });
+  }
+
+  return {
+    /** A ticket opened by a person: staff for anyone, customers and contractors within their scope. */
+    async create(ctx: Ctx, input: TicketInput) {
+      const staff = isStaff(ctx.actor);
+      let customerId = input.customerId ?? null;
+      let deviceId: string | null = null;
+      if (input.serial) {
+        const device = await db.device.findFirst({ where: { serial: input.serial, ...deviceScopeWhere(ctx.actor) } });
+        if (!device) throw invalid('Unknown terminal', [{ path: 'serial', message: 'No such terminal in your scope' }]);
+        deviceId = device.id;
+        customerId ??= device.customerId;
+      }
+      if (ctx.actor.role === 'CUSTOMER') customerId = ctx.actor.customerId;
+      else if (!staff) customerId ??= ctx.actor.customerId;
+      if (customerId) {
+        const customer = await db.customer.findFirst({ where: { id: customerId, ...customerWhere(ctx.actor) } });
+        if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such customer in your scope' }]);
+      }
+      const { ticket } = await open(
+        {
+          kind: input.kind,
+          subject: input.subject,
+          description: input.description ?? null,
+          // Routing and urgency are the service desk's call for tickets from outside.
+          priority: staff ? input.priority : input.priority === 'CRITICAL' ? 'HIGH' : input.priority,
+          group: staff ? input.group : 'SERVICE_DESK',
+          customerId,
+          deviceId,
+          source: staff ? 'STAFF' : 'CUSTOMER',
+        },
+        ctx.actor,
+        ctx.requestId,
+      );
+      return ticketView(ticket);
+    },
+
+    /** A ticket opened by the platform; with a dedupKey, the open ticket for that key if one exists. */
+    async createAuto(input: AutoTicketInput) {
+      const { ticket, created } = await open({ ...input, source: 'AUTO' }, null);
+      return { ticket: ticketView(ticket), created };
+    },
+
+    /** The same inside a caller's transaction (e.g. an incident and its ticket together). */
+    async createAutoIn(tx: Tx, input: AutoTicketInput) {
+      if (input.dedupKey) {
+        const existing = await tx.ticket.findUnique({ where: { dedupKey: input.dedupKey }, include: withDevice });
+        if (existing) return { ticket: ticketView(existing), created: false };
+      }
+      return { ticket: ticketView(await insertIn(tx, { ...input, source: 'AUTO' }, null)), created: true };
+    },
+
+    async get(ctx: Ctx, id: string) {
+      const row = await visible(ctx, id);
+      const history = await db.ticketEvent.findMany({
+        where: { ticketId: id, ...(isStaff(ctx.actor) ? {} : { visibility: 'CUSTOMER' as const }) },
+        orderBy: { id: 'asc' },
+      });
+      return { ...ticketView(row), events: history.map(ticketEventView) };
+    },
+
+    async list(ctx: Ctx, filter: TicketFilter, q: { limit: number; cursor?: string | undefined }) {
+      const { cursorWhere, orderBy, take } = pageArgs(q);
+      const { open: onlyOpen, ...exact } = filter;
+      const rows = await db.ticket.findMany({
+        where: {
+          AND: [
+            ticketScopeWhere(ctx.actor),
+            cursorWhere,
+            exact,
+            onlyOpen === undefined ? {} : { status: onlyOpen ? { notIn: [...DONE_STATUSES] } : { in: [...DONE_STATUSES] } },
+          ],
+        },
+        include: withDevice,
+        orderBy,
+        take,
+      });
+      return page(rows, q.limit, ticketView);
+    },
+
+    async addComment(ctx: Ctx, id: string, input: CommentInput) {
+      const t = await visible(ctx, id);
+      const visibility = isStaff(ctx.actor) ? input.visibility : 'CUSTOMER';
+      return db.$transaction(async (tx) => {
+        const row = await tx.ticketEvent.create({ data: { ticketId: id, kind: 'COMMENT', actorId: ctx.actor.userId, visibility, body: input.body } });
+        await tx.ticket.update({ where: { id }, data: { updatedAt: new Date() } });
+        // Internal notes never leave the operator; customer-visible ones notify the customer.
+        if (visibility === 'CUSTOMER') await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
+        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'ticket.commented', entityType: 'ticket', entityId: id, after: { visibility, body: input.body } }, tx);
+        return ticketEventView(row);
+      });
+    },
+
+    /** Status, assignee, group and priority changes by staff (routes restrict who may call it). */
+    async update(ctx: Ctx, id: string, patch: TicketPatch) {
+      const before = await visible(ctx, id);
+      await checkAssignee(patch.assigneeId);
+      const row = await db.$transaction((tx) => change(tx, before, patch, ctx.actor, ctx.requestId));
+      return ticketView(row);
+    },
+
+    resolve(ctx: Ctx, id: string, note?: string) {
+      return this.update(ctx, id, { status: 'RESOLVED', ...(note ? { note } : {}) });
+    },
+
+    close(ctx: Ctx, id: string, note?: string) {
+      return this.update(ctx, id, { status: 'CLOSED', ...(note ? { note } : {}) });
+    },
+
+    /** The open ticket holding a dedupKey, if any. */
+    async findOpen(dedupKey: string) {
+      const row = await db.ticket.findUnique({ where: { dedupKey }, include: withDevice });
+      return row ? ticketView(row) : null;
+    },
+
+    /**
+     * Resolves an automatic ticket when its cause went away, but only if nobody has started work
+     * (status NEW/TRIAGED and no assignee); otherwise leaves it to the person working it and adds
+     * an internal comment. The conditional update makes a concurrent assignment win.
+     */
+    async autoResolve(ref: { dedupKey: string } | { id: string }, note: string, tx?: Tx): Promise<AutoResolveOutcome> {
+      const run = async (t: Tx): Promise<AutoResolveOutcome> => {
+        const cur = await t.ticket.findUnique({ where: 'id' in ref ? { id: ref.id } : { dedupKey: ref.dedupKey }, include: withDevice });
+        if (!cur || isDone(cur.status)) return 'none';
+        const now = new Date();
+        const n = await t.ticket.updateMany({
+          where: { id: cur.id, status: { in: [...UNTOUCHED_STATUSES] }, assigneeId: null },
+          data: { ...statusData('RESOLVED', note, now), updatedAt: now },
+        });
+        if (n.count === 1) {
+          await t.ticketEvent.create({ data: { ticketId: cur.id, kind: 'STATUS', visibility: 'CUSTOMER', body: note, data: { from: cur.status, to: 'RESOLVED', auto: true } } });
+          await emit(t, 'ticket.updated', { ...cur, status: 'RESOLVED' }, { status: { from: cur.status, to: 'RESOLVED' }, auto: true });
+          return 'resolved';
+        }
+        await addEvent(t, cur, 'COMMENT', note, 'INTERNAL', null, { auto: true });
+        return 'commented';
+      };
+      if (tx) return run(tx);
+      // Most recoveries have no ticket to resolve (e.g. terminals of an incident): skip the transaction.
+      if ('dedupKey' in ref && !(await db.ticket.findUnique({ where: { dedupKey: ref.dedupKey }, select: { id: true } }))) return 'none';
+      return db.$transaction(run);
+    },
+
+    /** Folds an untouched ticket into another (e.g. a terminal's NO_SIGNAL ticket into an incident's). */
+    async mergeIfUntouched(tx: Tx, id: string, intoId: string, note: string): Promise<AutoResolveOutcome> {
+      const cur = await tx.ticket.findUnique({ where: { id }, include: withDevice });
+      if (!cur || isDone(cur.status)) return 'none';
+      if ((UNTOUCHED_STATUSES as readonly string[]).includes(cur.status) && cur.assigneeId === null) {
+        await change(tx, cur, { toStatus: 'MERGED', mergedIntoId: intoId, note }, null);
+        return 'resolved';
+      }
+      await addEvent(tx, cur, 'COMMENT', note, 'INTERNAL', null, { auto: true, incidentTicketId: intoId });
+      return 'commented';
+    },
+
+    /** An internal note by the platform (watchdog, incidents). */
+    async addSystemNote(id: string, body: string, data?: unknown, tx?: Tx) {
+      const run = async (t: Tx) => {
+        const cur = await t.ticket.findUnique({ where: { id } });
+        if (cur) await addEvent(t, cur, 'COMMENT', body, 'INTERNAL', null, data);
+      };
+      return tx ? run(tx) : db.$transaction(run);
+    },
+  };
+}
+
+export type TicketService = ReturnType<typeof createTicketService>;

@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+
+// Leases in a sorted set scored by expiry: a worker that dies mid-request frees its slot when
+// the lease expires, so the limit holds across processes without leaking slots.
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+/** A slot freed elsewhere is noticed within this time; a local release wakes a waiter at once. */
+const RETRY_MS = 25;
+
+/** Per-endpoint limit on requests in flight, shared by every worker process through Redis. */
+export function createEndpointSemaphore(redis: Redis, prefix: string, leaseMs: number) {
+  const key = (endpointId: string) => `${prefix}:webhook-inflight:${endpointId}`;
+  const waiters = new Map<string, (() => void)[]>();
+
+  const tryAcquire = async (endpointId: string, max: number, token: string) =>
+    (await redis.eval(ACQUIRE, 1, key(endpointId), Date.now(), leaseMs, max, token)) === 1;
+
+  return {
+    /** Waits up to `waitMs` for a slot; false means the caller should come back later. */
+    async acquire(endpointId: string, max: number, token: string, waitMs: number): Promise<boolean> {
+      const until = Date.now() + waitMs;
+      for (;;) {
+        if (await tryAcquire(endpointId, max, token)) return true;
+        const left = until - Date.now();
+        if (left <= 0) return false;
+        await new Promise<void>((resolve) => {
+          const list = waiters.get(endpointId) ?? [];
+          waiters.set(endpointId, list);
+          const wake = () => {
+            clearTimeout(timer);
+            const i = list.indexOf(wake);
+            if (i >= 0) list.splice(i, 1);
+            if (list.length === 0 && waiters.get(endpointId) === list) waiters.delete(endpointId);
+            resolve();
+          };
+          const timer = setTimeout(wake, Math.min(left, RETRY_MS));
+          list.push(wake);
+        });
+      }
+    },
+    async release(endpointId: string, token: string): Promise<void> {
+      await redis.zrem(key(endpointId), token);
+      waiters.get(endpointId)?.[0]?.();
+    },
+  };
+}

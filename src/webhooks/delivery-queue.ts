@@ -1,0 +1,42 @@
+import { QUEUE, type Queues } from '../platform/queues.js';
+import type { DeliveryJob } from './webhooks.schemas.js';
+
+/**
+ * Producer side of QUEUE.webhooks. The job id names the delivery and the attempt, so adding
+ * the same attempt twice (a retried event job, the sweeper) queues it once.
+ */
+export function createDeliveryQueue(queues: Queues) {
+  const queue = () => queues.get(QUEUE.webhooks);
+  const jobId = (j: Pick<DeliveryJob, 'deliveryId' | 'attemptNo'>) => `${j.deliveryId}.${j.attemptNo}`;
+  return {
+    jobId,
+    async add(jobs: { job: DeliveryJob; delayMs?: number }[]): Promise<void> {
+      if (jobs.length === 0) return;
+      await queue().addBulk(
+        jobs.map(({ job, delayMs }) => ({
+          name: 'deliver',
+          data: job,
+          opts: {
+            jobId: jobId(job),
+            ...(delayMs && delayMs > 0 ? { delay: Math.round(delayMs) } : {}),
+            // Retries here cover our own failures (database down); HTTP failures follow the schedule.
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 2_000 },
+            removeOnComplete: { count: 1_000 },
+            // Removed so the sweeper can queue the same attempt again.
+            removeOnFail: true,
+          },
+        })),
+      );
+    },
+    /** Runs a waiting retry now (replay of a pending delivery); false if there was none. */
+    async promote(j: Pick<DeliveryJob, 'deliveryId' | 'attemptNo'>): Promise<boolean> {
+      const job = await queue().getJob(jobId(j));
+      if (!job || !(await job.isDelayed())) return false;
+      await job.promote();
+      return true;
+    },
+  };
+}
+
+export type DeliveryQueue = ReturnType<typeof createDeliveryQueue>;

@@ -1,0 +1,17 @@
+import { createDb } from '/work/main/src/platform/database.js';
+import { MIGRATIONS_DIR } from '/work/main/src/platform/infrastructure.js';
+import { applyMigrations } from '/work/main/prisma/tools/engine.js';
+import { runLoad } from '/work/main/simulators/index.js';
+import { createTestDatabase } from '/work/main/test/helpers/system.js';
+import { spawnGateway } from '/work/main/test/helpers/gateway-child.js';
+import { seedTerminals } from '/work/main/test/helpers/seed-terminals.js';
+const database = await createTestDatabase();
+const db = createDb(database.url, 2);
+await applyMigrations({ connectionString: database.url, migrationsDir: MIGRATIONS_DIR });
+const terminals = await seedTerminals(db, 100, 'NXE-BENCH');
+const gw = await spawnGateway(database.url, { LOG_LEVEL: 'debug', MQTT_CONNECT_BURST: '100000' });
+gw.child.stdout!.on('data', (d) => process.stderr.write(d));
+const r = await runLoad({ url: `mqtt://127.0.0.1:${gw.port}`, terminals, durationSec: 4, inflightPerTerminal: 10, payloadBytes: 11 });
+console.log(r);
+gw.child.kill('SIGKILL');
+await db.$disconnect(); await database.drop();

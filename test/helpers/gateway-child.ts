@@ -1,0 +1,39 @@
+// Starts test/fixtures/gateway-process.ts as a child process against a given database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { TEST_REDIS_URL } from './system.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/gateway-process.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: `c${process.pid}${Date.now().toString(36)}`,
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('gateway child did not start')), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /MQTT_PORT=(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
+  });
+  return { child, port };
+}
