@@ -114,17 +114,16 @@ export function createInvoiceIssuer({ db, events, timeZone }: { db: Db; events: 
     async issue(contractId: string, period: string, billingRunId: string | null, now = new Date(), opts: { finalize?: boolean } = {}): Promise<IssueOutcome> {
       const finalize = opts.finalize ?? billingRunId === null;
       const bounds = periodBounds(period, timeZone);
-      const existing = await db.invoice.findUnique({ where: { contractId_period: { contractId, period } }, select: { id: true, billingRunId: true } });
-      if (existing) return { kind: 'exists', invoiceId: existing.id, billingRunId: existing.billingRunId };
       try {
         return await db.$transaction(
           async (tx) => {
             // A draft lost in a crash is rebuilt by the next run (it has no number and no event
             // yet, and its usage marks are lost with it), so it need not wait for the WAL flush;
             // finalizing commits synchronously, flushing every earlier draft with it.
-            if (!finalize) await tx.$executeRawUnsafe(`SET LOCAL synchronous_commit = off`);
-            const contract = await loadContract(tx, contractId);
+            const contract = await loadContract(tx, contractId, { forPeriod: period, asyncCommit: !finalize });
             if (!contract) return { kind: 'missing' } as const;
+            const existing = contract.existingInvoice;
+            if (existing) return { kind: 'exists', invoiceId: existing.id, billingRunId: existing.billingRunId } as const;
             const input = await ratingInput(tx, contract, bounds, timeZone, true);
             const rated = rate(input);
             // Nothing rented and nothing used: no invoice, and the rollback un-marks nothing.

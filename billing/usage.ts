@@ -1,7 +1,7 @@
 // Metering queries: what a contract used in a period, and what it used late in periods that were
 // already invoiced. The issuing path locks and marks the counters it rates in the same
 // statement, so every unit is invoiced exactly once even while ingest keeps counting.
-import type { Db, Prisma } from '../src/platform/database.js';
+import { Prisma, type Db } from '../src/platform/database.js';
 import type { PeriodBounds } from './period.js';
 import { localDate } from './period.js';
 import { terminalDays, type LateUsage, type RatingInput, type TariffForRating, type TerminalForRating } from './rating.js';
@@ -59,6 +59,8 @@ export interface ContractForRating {
   tariff: TariffForRating;
   /** Terminals ACTIVE or SUSPENDED on the contract now, with their activation instant. */
   devices: { serial: string; activatedAt: Date | null }[];
+  /** With `forPeriod`: the invoice the contract already has for that period. */
+  existingInvoice: { id: string; billingRunId: string | null } | null;
 }
 
 interface TariffRow {
@@ -100,12 +102,20 @@ interface ContractRow {
   tariffPlanId: string;
   paymentTermsDays: number;
   devices: { serial: string; activatedAt: string | null }[];
+  existingInvoice: { id: string; billingRunId: string | null } | null;
 }
 
-/** The contract, its customer's terms and its terminals in one round trip. */
-export async function loadContract(db: DbLike, contractId: string): Promise<ContractForRating | null> {
+/**
+ * The contract, its customer's terms, its terminals and (with `forPeriod`) its invoice for the
+ * period, in one round trip; `asyncCommit` also turns off synchronous commit for the caller's
+ * transaction in that same round trip.
+ */
+export async function loadContract(db: DbLike, contractId: string, opts: { forPeriod?: string; asyncCommit?: boolean } = {}): Promise<ContractForRating | null> {
   const rows = await db.$queryRaw<ContractRow[]>`
-    SELECT c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
+    SELECT ${opts.asyncCommit ? Prisma.sql`set_config('synchronous_commit', 'off', true) AS sc,` : Prisma.empty}
+           (SELECT json_build_object('id', i."id", 'billingRunId', i."billingRunId") FROM "Invoice" i
+             WHERE i."contractId" = c."id" AND i."period" = ${opts.forPeriod ?? ''}) AS "existingInvoice",
+           c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
            c."tariffPlanId"::text, cu."paymentTermsDays",
            COALESCE((SELECT json_agg(json_build_object('serial', d."serial", 'activatedAt',
                        -- Prisma stores UTC in timestamp columns without zone: say so explicitly.
@@ -127,6 +137,7 @@ export async function loadContract(db: DbLike, contractId: string): Promise<Cont
     paymentTermsDays: c.paymentTermsDays,
     tariff: plan.tariff,
     devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
+    existingInvoice: c.existingInvoice,
   };
 }
 

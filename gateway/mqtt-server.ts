@@ -53,6 +53,7 @@ export class MqttConnection {
   private nextMessageId = 1;
   private readonly aliases = new Map<number, string>();
   private graceful = false;
+  private corked = false;
   /** Packets that arrived in the same read as CONNECT, replayed once it is accepted. */
   private early: Packet[] | null = null;
 
@@ -83,6 +84,15 @@ export class MqttConnection {
 
   send(packet: Packet): void {
     if (this.closed || this.socket.destroyed) return;
+    // Acks of one committed batch go out in one write per socket, not one syscall each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     try {
       this.socket.write(mqtt.generate(packet, { protocolVersion: this.version }));
     } catch (err) {

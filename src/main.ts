@@ -3,6 +3,8 @@ import { createLogger } from './platform/logger.js';
 import { demoPorts } from './platform/ports.js';
 import { ROLES, startSystem, type ProcessRole } from './system.js';
 import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
+import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
+import { startDemoFleet } from '../simulators/index.js';
 
 /** Entry point: `main.ts <all|gateway|api|worker> [--demo]`. */
 async function main(): Promise<void> {
@@ -29,12 +31,22 @@ async function main(): Promise<void> {
     log.fatal({ err }, (err as Error).message);
     process.exit(1);
   }
+  let stopFleet = async () => {};
   if (demo) {
     const seeded = await seedDemo(system.services);
+    if (system.mqttPort && config.DEMO_FLEET_SIZE > 0) {
+      // A small simulated fleet so the console shows a living network.
+      const credentials = await demoFleetCredentials(system.services, config.DEMO_FLEET_SIZE);
+      const fleetLog = log.child({ component: 'demo-fleet' });
+      const fleet = await startDemoFleet({ url: `mqtt://127.0.0.1:${system.mqttPort}`, credentials, log: (msg) => fleetLog.debug(msg) });
+      system.endpoints.push(`Demo fleet: ${credentials.length} simulated terminals (DEMO_FLEET_SIZE)`);
+      stopFleet = () => fleet.stop();
+    }
     printDemoBanner(seeded, system);
   }
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    await stopFleet();
     await system.stop();
     process.exit(0);
   };

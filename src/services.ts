@@ -6,7 +6,7 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createAuthService } from './auth/auth.service.js';
-import { createContractService, createCustomerService, createInteractionService, createLeadService, createTimelineService } from './crm/index.js';
+import { createContractService, createCustomerService, createInteractionService, createLeadService, createOrderService, createTimelineService } from './crm/index.js';
 import { createUserService } from './auth/user.service.js';
 import { createTariffPlanService } from '../billing/index.js';
 import { createDeviceModelService } from '../devices/index.js';
@@ -56,6 +56,7 @@ export function createServices(infra: Infra) {
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events });
   const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages } = terminals;
+  const orders = createOrderService({ db, audit, devices });
   const tickets = createTicketService({ db, audit, events });
   const knowledge = createKnowledgeService({ db, audit });
   const health = createHealthModule({
@@ -89,7 +90,7 @@ export function createServices(infra: Infra) {
     dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
   });
   const overview = createOverviewService({ db });
-  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview };
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -133,6 +133,17 @@ describe('webhooks', () => {
     expect(gone.received).toHaveLength(1);
   });
 
+  it('disables an endpoint that has failed continuously for 5 days', async () => {
+    const r = await receiver(() => ({ status: 500 }));
+    const ep = await createEndpoint(staff.headers, { url: r.url, customerId: custB, eventTypes: ['contract.suspended'] });
+    await sys.services.db.webhookEndpoint.update({ where: { id: ep.id }, data: { failingSince: new Date(Date.now() - 5 * 86_400_000 - 60_000) } });
+    await emit(custB, 'contract.suspended', { contractNo: 'C-1' });
+    const disabled = await waitFor(async () => (await sys.services.db.webhookEndpoint.findFirst({ where: { id: ep.id, enabled: false } })), 'endpoint disabled');
+    expect(disabled.disabledReason).toContain('5 days');
+    const event = await sys.services.db.outboxEvent.findFirst({ where: { type: 'webhook.endpoint.disabled', customerId: custB } });
+    expect(event?.payload).toMatchObject({ endpointId: ep.id });
+  });
+
   it('honours Retry-After on 429 and keeps each endpoint within its concurrency limit', async () => {
     const limited = await receiver((_req, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     await createEndpoint(staff.headers, { url: limited.url, customerId: custB, eventTypes: ['device.online'] });

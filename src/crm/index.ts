@@ -7,3 +7,5 @@ export { createLeadService, type LeadService } from './lead.service.js';
 export { createInteractionService, type InteractionService } from './interaction.service.js';
 export { createTimelineService, type TimelineService } from './timeline.service.js';
 export * from './lead.schemas.js';
+export { createOrderService, type OrderService } from './order.service.js';
+export * from './order.schemas.js';

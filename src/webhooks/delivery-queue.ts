@@ -22,8 +22,10 @@ export function createDeliveryQueue(queues: Queues) {
             // Retries here cover our own failures (database down); HTTP failures follow the schedule.
             attempts: 5,
             backoff: { type: 'exponential', delay: 2_000 },
-            removeOnComplete: { count: 1_000 },
-            // Removed so the sweeper can queue the same attempt again.
+            // Dedup by job id matters only while an attempt waits or runs; once it has run the
+            // delivery's attemptCount has moved on. Removing finished jobs lets a skipped attempt
+            // (endpoint disabled, then recovered) be queued again under the same id.
+            removeOnComplete: true,
             removeOnFail: true,
           },
         })),

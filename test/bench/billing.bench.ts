@@ -53,7 +53,9 @@ try {
              CASE WHEN j % 10 = 0 THEN timestamptz '2026-09-14 03:00+00' ELSE timestamptz '2026-07-01 03:00+00' END, now() FROM bd;
     INSERT INTO "UsageCounter" ("deviceId", "contractId", day, "upMessages", "upBytes", "upUnits", "downMessages", "updatedAt")
       SELECT bd.id, bd.contract_id, d::date, 40 + (bd.j + extract(day FROM d)::int) % 30, 0, 60 + (bd.j * 7 + extract(day FROM d)::int) % 70, (bd.j + extract(day FROM d)::int) % 3, now()
-      FROM bd CROSS JOIN generate_series(date '2026-09-01', date '2026-09-01' + ${days - 1}, interval '1 day') d;
+      FROM bd CROSS JOIN generate_series(date '2026-09-01', date '2026-09-01' + ${days - 1}, interval '1 day') d
+      -- Day by day, as ingest writes them (rows of one contract spread over many pages).
+      ORDER BY d, bd.j;
     ANALYZE;
   `);
   await c.end();

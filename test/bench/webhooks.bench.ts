@@ -38,6 +38,14 @@ await new Promise((r) => setTimeout(r, 1_000));
 const total = Math.round(rate * seconds);
 const perTick = (rate * tickMs) / 1000;
 out(`emitting ${total} events at ${rate}/s for ${seconds}s (${perTick} per ${tickMs} ms transaction)`);
+// Event-loop utilisation of this process (relay, consumers, delivery worker, emitter) per second.
+const elu: number[] = [];
+let lastElu = performance.eventLoopUtilization();
+const eluTimer = setInterval(() => {
+  const now = performance.eventLoopUtilization();
+  elu.push(performance.eventLoopUtilization(now, lastElu).utilization);
+  lastElu = now;
+}, 1_000);
 const t0 = Date.now();
 let sent = 0;
 let lagged = 0;
@@ -67,6 +75,8 @@ while (stats.latencies.length < total + 1 && Date.now() < deadline) {
   stats = await ask('stats');
 }
 const doneSeconds = (Date.now() - t0) / 1000;
+clearInterval(eluTimer);
+out(`event-loop utilisation per second: ${elu.map((u) => u.toFixed(2)).join(' ')}`);
 const lat = stats.latencies.slice(1).sort((a, b) => a - b);
 const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
 out(`emitted ${sent} in ${emitSeconds.toFixed(1)} s (${(sent / emitSeconds).toFixed(0)}/s; ${lagged} ticks fell behind)`);

@@ -81,6 +81,7 @@ beforeAll(async () => {
   users.OPS = await makeUser('OPS');
   users.FINANCE = await makeUser('FINANCE');
   users.SERVICE = await makeUser('SERVICE');
+  users.SALES = await makeUser('SALES');
   users.CONTRACTOR = await makeUser('CONTRACTOR', contractorA.contractor.id);
   users.CUSTOMER = await makeUser('CUSTOMER', contractorB.customer.id);
   const { chromium } = await import('playwright-core');
@@ -274,6 +275,44 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     await customer.goto(ticketUrl);
     await waitFor(async () => (await text(customer, '[data-testid=ticket-detail] .page-head')).includes('resolved'), 10_000, 200);
     await customer.close();
+  });
+
+  it('gives an end user its integrations (webhook endpoint, API key shown once) and a contractor its commissions', async () => {
+    const page = await signIn('CUSTOMER');
+    await page.click('nav >> text=Integrations');
+    await page.fill('[data-testid=webhooks] input[type=url]', 'http://127.0.0.1:9/hook');
+    await page.click('[data-testid=webhooks] button.primary');
+    expect(await text(page, '[data-testid=webhooks] [data-testid=one-time-secret]')).toMatch(/whsec_/);
+    await page.waitForSelector('[data-testid=webhooks] >> text=http://127.0.0.1:9/hook');
+    await page.fill('[data-testid=api-keys] input', 'fleet dashboard');
+    await page.click('[data-testid=api-keys] button.primary');
+    const key = /nxk_\S+/.exec(await text(page, '[data-testid=api-keys] [data-testid=one-time-secret]'))?.[0];
+    expect(key).toBeTruthy();
+    // The key just shown works against the API, scoped like its user.
+    const res = await fetch(`${sys.httpUrl}/api/v1/devices`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await res.json()) as { items: { serial: string }[] }).items.map((d) => d.serial)).toEqual([lightB.serial]);
+    await shot(page, '13-integrations');
+    await page.close();
+
+    const contractor = await signIn('CONTRACTOR');
+    await contractor.click('nav >> text=Commissions');
+    await contractor.waitForSelector('[data-testid=commissions] .card-body >> text=/No commission|Contractor/');
+    expect(await contractor.locator('.notice.bad').count()).toBe(0);
+    await contractor.close();
+  });
+
+  it('lets sales move a lead along the pipeline board', async () => {
+    const page = await signIn('SALES');
+    await page.click('nav >> text=Leads');
+    await page.fill('[data-testid=leads] input[placeholder=Company]', 'Yangtze Cold Storage');
+    await page.fill('[data-testid=leads] input[type=number]', '12500');
+    await page.click('[data-testid=leads] button.primary');
+    await page.waitForSelector('[data-testid=stage-NEW] >> text=Yangtze Cold Storage');
+    await page.click('[data-testid=stage-NEW] >> text=→ qualified');
+    await page.waitForSelector('[data-testid=stage-QUALIFIED] >> text=Yangtze Cold Storage');
+    expect(await text(page, '[data-testid=stage-QUALIFIED] header')).toContain('1 · ¥12,500.00');
+    await shot(page, '14-leads');
+    await page.close();
   });
 
   it('lets finance run billing with a progress bar and download the invoice PDF', async () => {

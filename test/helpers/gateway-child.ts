@@ -6,8 +6,8 @@ import { TEST_REDIS_URL } from './system.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/gateway-process.ts'], {
+export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/fixtures/gateway-process.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -14,6 +14,8 @@ import { TerminalDetail } from './pages/TerminalDetail';
 import { Tickets, TicketDetail } from './pages/Tickets';
 import { Customers, CustomerDetail } from './pages/Customers';
 import { Billing, Invoices } from './pages/Billing';
+import { Integrations } from './pages/Integrations';
+import { Commissions, Leads } from './pages/Sales';
 
 function Page(props: { path: string; session: Session }) {
   const { path, session } = props;
@@ -27,6 +29,9 @@ function Page(props: { path: string; session: Session }) {
   if ((m = match('/customers/:id', path))) return <CustomerDetail id={m.id!} />;
   if (path === '/billing') return <Billing session={session} />;
   if (path === '/invoices') return <Invoices session={session} />;
+  if (path === '/leads') return <Leads session={session} />;
+  if (path === '/commissions') return <Commissions session={session} />;
+  if (path === '/integrations') return <Integrations session={session} />;
   return <div class="notice">No such page: {path}</div>;
 }
 

@@ -19,6 +19,9 @@ const NAV: NavItem[] = [
   { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
   { to: '/billing', label: 'Billing', roles: ['ADMIN', 'FINANCE'] },
   { to: '/invoices', label: 'Invoices', roles: ['CONTRACTOR', 'CUSTOMER', 'SALES'] },
+  { to: '/leads', label: 'Leads', roles: ['ADMIN', 'SALES'] },
+  { to: '/commissions', label: 'Commissions', roles: ['ADMIN', 'FINANCE', 'CONTRACTOR'] },
+  { to: '/integrations', label: 'Integrations', roles: ['ADMIN', 'CUSTOMER', 'CONTRACTOR'] },
 ];
 
 export function navFor(role: Role): NavItem[] {
