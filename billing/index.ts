@@ -5,6 +5,6 @@ export { createBillingModule, type BillingModule } from './billing.module.js';
 export { startBillingWorkers } from './billing-run.jobs.js';
 export * from './billing.schemas.js';
 export { rate, unitsFor, divRoundHalfUp, type RatingInput, type RatingResult, type RatedLine } from './rating.js';
-export { periodBounds, periodOf } from './period.js';
+export { periodBounds, periodOf, shiftPeriod } from './period.js';
 export { billingRunDto, invoiceDto, paymentDto } from './billing.dto.js';
 export { contractStatusHooks } from './contract-status.js';

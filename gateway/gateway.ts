@@ -232,14 +232,22 @@ function decodeInto(u: Uplink, category: GatewaySession['cred']['category']): vo
     return;
   }
   if (u.kind === 'status') {
-    u.decoded = { type: 'status', value: u.payload.toString('utf8').slice(0, 64) };
+    u.decoded = { type: 'status', value: u.payload.toString('utf8').replaceAll('\0', '').slice(0, 64) };
     return;
   }
   const r = decodeUplink(u.payload, u.kind as UplinkKind, category);
   if (r.ok) {
-    u.decoded = r.frame as unknown as Record<string, unknown>;
+    u.decoded = withoutNul(r.frame) as Record<string, unknown>;
     u.deviceTime = r.deviceTime;
   } else {
-    u.decodeError = r.error;
+    u.decodeError = r.error.replaceAll('\0', '');
   }
+}
+
+/** Postgres text and jsonb cannot hold U+0000, which a terminal's JSON or fault detail may carry. */
+function withoutNul(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('\0') ? v.replaceAll('\0', '') : v;
+  if (Array.isArray(v)) return v.map(withoutNul);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutNul(k) as string, withoutNul(x)]));
+  return v;
 }

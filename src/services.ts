@@ -16,7 +16,7 @@ import { createDevicesModule, createHealthModule } from '../devices/index.js';
 import { contractStatusHooks, createBillingModule } from '../billing/index.js';
 import { createScheduler } from './platform/scheduler.js';
 import { createKnowledgeService, createTicketService } from './service/index.js';
-import { createOverviewService } from './reports/index.js';
+import { createKpiService, createOverviewService } from './reports/index.js';
 
 export interface Infra {
   config: Config;
@@ -90,7 +90,8 @@ export function createServices(infra: Infra) {
     dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
   });
   const overview = createOverviewService({ db });
-  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview };
+  const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview, kpis };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { QUEUE, type Queues } from '../platform/queues.js';
@@ -8,14 +8,13 @@ import { createBatcher } from '../platform/batcher.js';
 import { createEndpointSemaphore } from './concurrency.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EndpointHealth } from './endpoint-health.js';
-import type { EndpointService } from './endpoint.service.js';
+import type { EndpointService, SendingEndpoint } from './endpoint.service.js';
 import type { SendResult, WebhookSender } from './http-sender.js';
 import { webhookHeaders } from './signing.js';
 import { RETRY_SCHEDULE_SEC, type DeliveryJob } from './webhooks.schemas.js';
 
 export interface DeliveryWorkerDeps {
   db: Db;
-  redis: Redis;
   queues: Queues;
   log: Logger;
   endpoints: EndpointService;
@@ -28,6 +27,15 @@ export interface DeliveryWorkerDeps {
 }
 
 const MAX_RETRY_AFTER_SEC = 86_400;
+
+interface LoadedRow extends Omit<SendingEndpoint, 'id'> {
+  id: string;
+  endpointId: string;
+  status: string;
+  attemptCount: number;
+  eventId: string;
+  payload: unknown;
+}
 
 interface Outcome {
   attempt: { deliveryId: string; attemptNo: number; statusCode: number | null; latencyMs: number; error: string | null; responseSnippet: string | null };
@@ -54,27 +62,41 @@ export function nextDelayMs(job: DeliveryJob, result: SendResult, scale: number)
  * send twice; the next attempt is a new delayed job.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise<void> } {
-  const { db, redis, queues, log, endpoints, health, deliveries, sender } = deps;
-  const semaphore = createEndpointSemaphore(redis, queues.prefix, deps.timeoutMs + 5_000);
+  const { db, queues, log, endpoints, health, deliveries, sender } = deps;
+  // Its own connection with auto-pipelining: concurrent slot requests share one write.
+  const semRedis = new Redis({ ...(queues.connection as RedisOptions), enableAutoPipelining: true });
+  semRedis.on('error', (err) => log.warn({ err: err.message }, 'webhook semaphore redis error'));
+  const semaphore = createEndpointSemaphore(semRedis, queues.prefix, deps.timeoutMs + 5_000);
 
   // Concurrent jobs share one SELECT and one write transaction (see createBatcher).
   const load = createBatcher(async (ids: string[]) => {
-    const rows = await db.webhookDelivery.findMany({ where: { id: { in: ids } }, include: { endpoint: true } });
+    const rows = await db.$queryRawUnsafe<LoadedRow[]>(
+      `SELECT d.id::text AS id, d.status::text AS status, d."attemptCount", d."eventId", d.payload,
+              e.id::text AS "endpointId", e."customerId"::text AS "customerId", e.url, e.enabled, e."maxConcurrency",
+              e."secretEncrypted", e."previousSecretEncrypted", e."previousSecretExpiresAt", e."failingSince"
+         FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
+        WHERE d.id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)`,
+      JSON.stringify(ids),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
+  // One statement: the attempt rows and the delivery updates commit together.
   const record = createBatcher(async (outcomes: Outcome[]) => {
-    await db.$transaction([
-      db.webhookAttempt.createMany({ data: outcomes.map((o) => o.attempt) }),
-      db.$executeRawUnsafe(
-        `UPDATE "WebhookDelivery" d
-            SET status = u.status::"DeliveryStatus", "attemptCount" = d."attemptCount" + 1, "lastStatusCode" = u.code,
-                "lastError" = u.err, "succeededAt" = u.succeeded, "nextAttemptAt" = u.next, "updatedAt" = now() AT TIME ZONE 'UTC'
-           FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, code int, err text, succeeded timestamp, next timestamp)
-          WHERE d.id = u.id`,
-        JSON.stringify(outcomes.map((o) => o.delivery)),
-      ),
-    ]);
+    await db.$executeRawUnsafe(
+      `WITH attempts AS (
+         INSERT INTO "WebhookAttempt" ("deliveryId", "attemptNo", "statusCode", "latencyMs", error, "responseSnippet", "createdAt")
+         SELECT a."deliveryId", a."attemptNo", a."statusCode", a."latencyMs", a.error, a."responseSnippet", now() AT TIME ZONE 'UTC'
+           FROM jsonb_to_recordset($1::jsonb) AS a("deliveryId" uuid, "attemptNo" int, "statusCode" int, "latencyMs" int, error text, "responseSnippet" text)
+       )
+       UPDATE "WebhookDelivery" d
+          SET status = u.status::"DeliveryStatus", "attemptCount" = d."attemptCount" + 1, "lastStatusCode" = u.code,
+              "lastError" = u.err, "succeededAt" = u.succeeded, "nextAttemptAt" = u.next, "updatedAt" = now() AT TIME ZONE 'UTC'
+         FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, status text, code int, err text, succeeded timestamp, next timestamp)
+        WHERE d.id = u.id`,
+      JSON.stringify(outcomes.map((o) => o.attempt)),
+      JSON.stringify(outcomes.map((o) => o.delivery)),
+    );
     return outcomes.map(() => true);
   });
 
@@ -82,7 +104,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
     const data = job.data;
     const d = await load(data.deliveryId);
     if (!d || d.status !== 'PENDING' || d.attemptCount !== data.attemptNo) return 'stale';
-    const ep = d.endpoint;
+    const ep: SendingEndpoint = { ...d, id: d.endpointId };
     if (!ep.enabled) {
       await db.webhookDelivery.updateMany({
         where: { id: d.id, status: 'PENDING', attemptCount: data.attemptNo },
@@ -163,6 +185,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
       clearInterval(sweeper);
       await worker.close();
       await sender.close();
+      semRedis.disconnect();
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventService } from '../events/index.js';
 import type { Logger } from '../platform/logger.js';
-import type { WebhookEndpoint } from '../../prisma/generated/client.js';
+import type { SendingEndpoint as WebhookEndpoint } from './endpoint.service.js';
 import { DISABLE_AFTER_MS, ENDPOINT_DISABLED_EVENT } from './webhooks.schemas.js';
 
 /**

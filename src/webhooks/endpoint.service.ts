@@ -15,6 +15,12 @@ export interface Ctx {
   requestId?: string;
 }
 
+/** The columns the delivery worker needs to sign and send. */
+export type SendingEndpoint = Pick<
+  WebhookEndpoint,
+  'id' | 'customerId' | 'url' | 'enabled' | 'maxConcurrency' | 'secretEncrypted' | 'previousSecretEncrypted' | 'previousSecretExpiresAt' | 'failingSince'
+>;
+
 /** How long the previous secret keeps signing after a rotation. */
 const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
@@ -144,7 +150,7 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
     },
 
     /** Secrets that sign a request now: the current one, then the previous during a rotation. */
-    signingSecrets(row: WebhookEndpoint, now = new Date()): string[] {
+    signingSecrets(row: SendingEndpoint, now = new Date()): string[] {
       const secrets = [box.decrypt(row.secretEncrypted)];
       if (row.previousSecretEncrypted && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
         secrets.push(box.decrypt(row.previousSecretEncrypted));

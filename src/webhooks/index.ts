@@ -33,7 +33,7 @@ export interface WebhookDeps {
  * the fan-out of events into deliveries and the signed HTTP delivery worker.
  */
 export function createWebhookService(deps: WebhookDeps) {
-  const { config, db, redis, queues, audit, events } = deps;
+  const { config, db, queues, audit, events } = deps;
   const log = deps.log.child({ component: 'webhooks' });
   if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
     log.warn('SECRET_KEY is not set: webhook secrets are encrypted with the public demo key; set SECRET_KEY');
@@ -55,7 +55,6 @@ export function createWebhookService(deps: WebhookDeps) {
     startWorker() {
       return startDeliveryWorker({
         db,
-        redis,
         queues,
         log,
         endpoints,
