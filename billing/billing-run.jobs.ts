@@ -7,6 +7,7 @@ import type { Logger } from '../src/platform/logger.js';
 import type { Scheduler } from '../src/platform/scheduler.js';
 import type { BillingFlow, BillingRunService } from './billing-run.service.js';
 import type { DunningService } from './dunning.service.js';
+import type { CommissionService } from './commission.service.js';
 import { periodOf, shiftPeriod } from './period.js';
 
 const runJob = z.object({ runId: z.string().uuid(), period: z.string() });
@@ -55,6 +56,7 @@ export interface BillingWorkerDeps {
   scheduler: Scheduler;
   billingRuns: BillingRunService;
   dunning: DunningService;
+  commissions: CommissionService;
   timeZone: string;
   graceHours: number;
   concurrency: number;
@@ -111,7 +113,9 @@ export function startBillingWorkers(d: BillingWorkerDeps): { stop(): Promise<voi
       // Runs in the grace time after the month ended: bill the month before this one.
       const period = shiftPeriod(periodOf(new Date(), d.timeZone), -1);
       const { run, created } = await d.billingRuns.start({ actor: null }, period);
-      return { runId: run.id, created };
+      // Collections of that month are complete too: freeze the contractors' statements.
+      const statements = await d.commissions.generate({ actor: null }, period);
+      return { runId: run.id, created, commissionStatements: statements.items.length };
     },
   });
   d.scheduler.register({

@@ -52,12 +52,12 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
     const processed = Number(res?.[0]?.[1] ?? 0);
     if (processed % 500 === 0) {
       const c = await counters(runId);
-      const run = await db.billingRun.update({
-        where: { id: runId },
-        data: { processedContracts: c.processed, invoicesCreated: c.created, failedContracts: c.failed },
-        select: { totalContracts: true },
-      });
-      await progress(runId, processed, run.totalContracts);
+      // GREATEST: two refreshes may commit out of order; the row never goes backwards.
+      const rows = await db.$queryRaw<{ totalContracts: number }[]>`
+        UPDATE "BillingRun" SET "processedContracts" = GREATEST("processedContracts", ${c.processed}),
+          "invoicesCreated" = GREATEST("invoicesCreated", ${c.created}), "failedContracts" = GREATEST("failedContracts", ${c.failed})
+        WHERE "id" = ${runId}::uuid AND "status" = 'RUNNING' RETURNING "totalContracts"`;
+      if (rows[0]) await progress(runId, processed, rows[0].totalContracts);
     }
   }
 
@@ -76,14 +76,18 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
       if (!isPeriod(period)) throw invalid('period must be YYYY-MM', [{ path: 'period', message: 'Expected YYYY-MM' }]);
       const b = periodBounds(period, timeZone);
       if (b.end > now) throw invalid(`Period ${period} has not ended yet; use the invoice preview for the current period`, [{ path: 'period', message: 'Not closed' }]);
-      const active = await db.billingRun.findFirst({ where: { period, status: { in: ['PENDING', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } });
-      if (active) return { run: active, created: false };
       const contractIds = await contractsFor(period);
-      const run = await db.$transaction(async (tx) => {
+      const started = await db.$transaction(async (tx) => {
+        // Two starts of one period at once (double click, two schedulers) make one run.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`billing-run:${period}`}))`;
+        const active = await tx.billingRun.findFirst({ where: { period, status: { in: ['PENDING', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } });
+        if (active) return { row: active, created: false };
         const row = await tx.billingRun.create({ data: { period, status: 'RUNNING', startedAt: new Date(), totalContracts: contractIds.length, createdById: ctx.actor?.userId ?? null } });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'billing_run.started', entityType: 'billing_run', entityId: row.id, after: row }, tx);
-        return row;
+        return { row, created: true };
       });
+      if (!started.created) return { run: started.row, created: false };
+      const run = started.row;
       log.info({ runId: run.id, period, contracts: contractIds.length }, 'billing run started');
       try {
         await flow.enqueue(run.id, period, contractIds);

@@ -43,7 +43,7 @@ export function createBillingModule(d: BillingModuleDeps) {
   return {
     billingRuns,
     invoices: createInvoiceService({ db: d.db, timeZone: d.timeZone }),
-    payments: createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning }),
+    payments: createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning, log: d.log }),
     dunning,
     commissions: createCommissionService({ db: d.db, audit: d.audit, timeZone: d.timeZone }),
     issuer,

@@ -11,13 +11,14 @@ import { periodBounds } from './period.js';
 import { divRoundHalfUp } from './rating.js';
 
 interface Ctx {
-  actor: Principal;
+  /** null: the system (the monthly job). */
+  actor: Principal | null;
   requestId?: string;
 }
 
 export function createCommissionService({ db, audit, timeZone }: { db: Db; audit: AuditService; timeZone: string }) {
   async function contractorsFor(ctx: Ctx, contractorId?: string) {
-    if (!isStaff(ctx.actor)) {
+    if (ctx.actor && !isStaff(ctx.actor)) {
       if (ctx.actor.role !== 'CONTRACTOR' || !ctx.actor.customerId) throw notFound('Route');
       if (contractorId && contractorId !== ctx.actor.customerId) throw notFound('Contractor');
       contractorId = ctx.actor.customerId;

@@ -26,6 +26,14 @@ export type IssueOutcome =
   | { kind: 'missing' };
 
 class NothingToBill extends Error {}
+class AlreadyInvoiced extends Error {
+  constructor(
+    readonly invoiceId: string,
+    readonly billingRunId: string | null,
+  ) {
+    super('already invoiced');
+  }
+}
 
 /** Unique violations surface as P2002 from Prisma calls, as SQLSTATE 23505 from raw SQL. */
 function isUniqueViolation(err: unknown): boolean {
@@ -120,11 +128,13 @@ export function createInvoiceIssuer({ db, events, timeZone }: { db: Db; events: 
             // A draft lost in a crash is rebuilt by the next run (it has no number and no event
             // yet, and its usage marks are lost with it), so it need not wait for the WAL flush;
             // finalizing commits synchronously, flushing every earlier draft with it.
-            const contract = await loadContract(tx, contractId, { forPeriod: period, asyncCommit: !finalize });
+            // One round trip: the contract, its terminals, whether it is already invoiced, and
+            // its unbilled usage, marked billed.
+            const contract = await loadContract(tx, contractId, { forPeriod: period, asyncCommit: !finalize, markFor: bounds });
             if (!contract) return { kind: 'missing' } as const;
-            const existing = contract.existingInvoice;
-            if (existing) return { kind: 'exists', invoiceId: existing.id, billingRunId: existing.billingRunId } as const;
-            const input = await ratingInput(tx, contract, bounds, timeZone, true);
+            // Already invoiced (a rerun or retry): the rollback undoes the marking just done.
+            if (contract.existingInvoice) throw new AlreadyInvoiced(contract.existingInvoice.id, contract.existingInvoice.billingRunId);
+            const input = await ratingInput(tx, contract, bounds, timeZone);
             const rated = rate(input);
             // Nothing rented and nothing used: no invoice, and the rollback un-marks nothing.
             if (rated.totalMinor === 0n && input.terminals.length === 0 && input.late.length === 0) throw new NothingToBill();
@@ -148,6 +158,7 @@ export function createInvoiceIssuer({ db, events, timeZone }: { db: Db; events: 
         );
       } catch (err) {
         if (err instanceof NothingToBill) return { kind: 'empty' };
+        if (err instanceof AlreadyInvoiced) return { kind: 'exists', invoiceId: err.invoiceId, billingRunId: err.billingRunId };
         // Another run drafted it concurrently: the unique index refused ours, nothing was kept.
         if (isUniqueViolation(err)) {
           const row = await db.invoice.findUnique({ where: { contractId_period: { contractId, period } }, select: { id: true, billingRunId: true } });

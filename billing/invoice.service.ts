@@ -99,7 +99,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
       const contract = (await loadContract(db, contractId))!;
       const period = periodOf(now, timeZone);
       const bounds = periodBounds(period, timeZone);
-      const rated = rate(await ratingInput(db, contract, bounds, timeZone, false));
+      const rated = rate(await ratingInput(db, contract, bounds, timeZone));
       return {
         contractId,
         period,

@@ -2,6 +2,7 @@
 import type { Db } from '../src/platform/database.js';
 import { Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/audit.service.js';
+import type { Logger } from '../src/platform/logger.js';
 import type { Principal } from '../src/auth/principal.js';
 import { ownedByCustomerWhere } from '../src/crm/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
@@ -27,8 +28,17 @@ export function agingBucket(daysPastDue: number): Bucket {
   return '90+';
 }
 
-export function createPaymentService(deps: { db: Db; audit: AuditService; events: EventEmitter; dunning: DunningService }) {
+export function createPaymentService(deps: { db: Db; audit: AuditService; events: EventEmitter; dunning: DunningService; log: Logger }) {
   const { db, audit, events, dunning } = deps;
+  const log = deps.log.child({ component: 'payments' });
+
+  /**
+   * The money is recorded whatever happens here; a failure is logged, and the next payment,
+   * credit or replay of this payment tries again.
+   */
+  async function reactivate(contractId: string) {
+    await dunning.reactivateIfCleared(contractId).catch((err: Error) => log.error({ err: err.message, contractId }, 'reactivation check failed'));
+  }
 
   /** Locks the invoice row for the rest of the transaction, so concurrent payments add up. */
   async function lockInvoice(tx: Prisma.TransactionClient, id: string) {
@@ -48,6 +58,11 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
       const existing = await db.payment.findUnique({ where: { reference: input.reference } });
       if (existing) {
         if (!sameAs(existing, input)) throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
+        // A replay also retries a reactivation that failed after the first recording.
+        if (existing.invoiceId) {
+          const inv = await db.invoice.findUnique({ where: { id: existing.invoiceId }, select: { contractId: true } });
+          if (inv) await reactivate(inv.contractId);
+        }
         return { payment: paymentDto(existing), created: false };
       }
       const amount = BigInt(input.amountMinor);
@@ -89,9 +104,10 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         });
         if (!payment.created) {
           if (!sameAs(payment.row, input)) throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
+          await reactivate(contractId!);
           return { payment: paymentDto(payment.row), created: false };
         }
-        await dunning.reactivateIfCleared(contractId!);
+        await reactivate(contractId!);
         return { payment: paymentDto(payment.row), created: true };
       } catch (err) {
         // The same reference recorded concurrently: the unique index kept the first one.
@@ -137,7 +153,7 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         await events.emit(tx, [{ type: 'invoice.credited', customerId: inv.customerId, deviceId: null, payload: { invoiceId, number: inv.number, creditNote: row.number, amountMinor: n(amount) } }]);
         return { row, contractId: inv.contractId };
       });
-      await dunning.reactivateIfCleared(note.contractId);
+      await reactivate(note.contractId);
       return creditNoteDto(note.row);
     },
 

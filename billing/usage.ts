@@ -14,34 +14,45 @@ interface UsageRow {
   downs: bigint;
 }
 
-/**
- * Unbilled usage of the contract up to the end of the period, grouped by period: the period
- * itself and earlier periods that already have an invoice (late usage). With `mark`, the rows
- * rows' billed columns are set to what was counted, atomically with reading it.
- */
-export async function unbilledUsage(db: DbLike, contractId: string, b: PeriodBounds, mark: boolean): Promise<UsageRow[]> {
-  const where = `u."contractId" = $1::uuid AND u."day" < $2::date
+/** Rows of the contract's unbilled usage up to the period end: the period and invoiced periods before it. */
+function unbilledWhere(contractId: string, b: PeriodBounds) {
+  return Prisma.sql`u."contractId" = ${contractId}::uuid AND u."day" < ${ymd(b.endDay)}::date
       AND (u."upUnits" <> u."billedUpUnits" OR u."downMessages" <> u."billedDownMessages")
-      AND (u."day" >= $3::date OR to_char(u."day", 'YYYY-MM') IN (SELECT i."period" FROM "Invoice" i WHERE i."contractId" = $1::uuid))`;
-  // Marking: one UPDATE joined to the row's own pre-update version (o), so the billed delta
-  // (u.new units - o.old billed) comes back without a separate locking pass. Ingest only ever
-  // changes the usage columns, never the billed ones, so o's billed values are the ones replaced;
-  // a concurrent billing of the same rows waits for the row lock, then skips them (now equal).
-  const sql = mark
-    ? `WITH m AS (
-         UPDATE "UsageCounter" u SET "billedUpUnits" = u."upUnits", "billedDownMessages" = u."downMessages"
-         FROM "UsageCounter" o
-         WHERE o."deviceId" = u."deviceId" AND o."contractId" = u."contractId" AND o."day" = u."day" AND ${where}
-         RETURNING u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
-       )
-       SELECT to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::bigint AS units, SUM(m.downs)::bigint AS downs
-       FROM m GROUP BY 1`
-    : `SELECT to_char(u."day", 'YYYY-MM') AS period, SUM(u."upUnits" - u."billedUpUnits")::bigint AS units,
-              SUM(u."downMessages" - u."billedDownMessages")::bigint AS downs
-       FROM "UsageCounter" u WHERE ${where} GROUP BY 1`;
-  const rows = await db.$queryRawUnsafe<UsageRow[]>(sql, contractId, ymd(b.endDay), ymd(b.firstDay));
-  return rows.map((r) => ({ period: r.period, units: BigInt(r.units), downs: BigInt(r.downs) }));
+      AND (u."day" >= ${ymd(b.firstDay)}::date
+           OR to_char(u."day", 'YYYY-MM') IN (SELECT i."period" FROM "Invoice" i WHERE i."contractId" = ${contractId}::uuid))`;
 }
+
+/**
+ * A CTE `marked` that sets the billed columns of those rows to their usage and yields, per
+ * period, the units and downlinks that were unbilled. One UPDATE joined to each row's own
+ * pre-update version (o) returns the delta (u.new usage - o.old billed) without a separate
+ * locking pass. Ingest only ever changes the usage columns, never the billed ones, so o's
+ * billed values are the ones replaced; a concurrent billing of the same rows waits for the row
+ * lock, then skips them (now equal). So every unit is invoiced exactly once.
+ */
+function markedCte(contractId: string, b: PeriodBounds) {
+  return Prisma.sql`m AS (
+      UPDATE "UsageCounter" u SET "billedUpUnits" = u."upUnits", "billedDownMessages" = u."downMessages"
+      FROM "UsageCounter" o
+      WHERE o."deviceId" = u."deviceId" AND o."contractId" = u."contractId" AND o."day" = u."day"
+        -- Also bounds o, so the planner never considers scanning the whole table for it.
+        AND o."contractId" = ${contractId}::uuid AND o."day" < ${ymd(b.endDay)}::date AND ${unbilledWhere(contractId, b)}
+      RETURNING u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
+    ), marked AS (
+      SELECT to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::text AS units, SUM(m.downs)::text AS downs FROM m GROUP BY 1
+    )`;
+}
+
+/** Unbilled usage grouped by period, read only (the invoice preview). */
+export async function unbilledUsage(db: DbLike, contractId: string, b: PeriodBounds): Promise<UsageRow[]> {
+  const rows = await db.$queryRaw<{ period: string; units: string; downs: string }[]>`
+    SELECT to_char(u."day", 'YYYY-MM') AS period, SUM(u."upUnits" - u."billedUpUnits")::text AS units,
+           SUM(u."downMessages" - u."billedDownMessages")::text AS downs
+    FROM "UsageCounter" u WHERE ${unbilledWhere(contractId, b)} GROUP BY 1`;
+  return rows.map(usageRow);
+}
+
+const usageRow = (r: { period: string; units: string; downs: string }): UsageRow => ({ period: r.period, units: BigInt(r.units), downs: BigInt(r.downs) });
 
 function ymd(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -61,6 +72,8 @@ export interface ContractForRating {
   devices: { serial: string; activatedAt: Date | null }[];
   /** With `forPeriod`: the invoice the contract already has for that period. */
   existingInvoice: { id: string; billingRunId: string | null } | null;
+  /** With `markFor`: the usage just marked billed, per period. */
+  marked: UsageRow[] | null;
 }
 
 interface TariffRow {
@@ -103,16 +116,25 @@ interface ContractRow {
   paymentTermsDays: number;
   devices: { serial: string; activatedAt: string | null }[];
   existingInvoice: { id: string; billingRunId: string | null } | null;
+  usage: { period: string; units: string; downs: string }[] | null;
 }
 
 /**
  * The contract, its customer's terms, its terminals and (with `forPeriod`) its invoice for the
  * period, in one round trip; `asyncCommit` also turns off synchronous commit for the caller's
- * transaction in that same round trip.
+ * transaction, and `markFor` marks the contract's unbilled usage up to that period's end and
+ * returns it (see markedCte), in that same round trip.
  */
-export async function loadContract(db: DbLike, contractId: string, opts: { forPeriod?: string; asyncCommit?: boolean } = {}): Promise<ContractForRating | null> {
+export async function loadContract(
+  db: DbLike,
+  contractId: string,
+  opts: { forPeriod?: string; asyncCommit?: boolean; markFor?: PeriodBounds } = {},
+): Promise<ContractForRating | null> {
+  const m = opts.markFor;
   const rows = await db.$queryRaw<ContractRow[]>`
+    ${m ? Prisma.sql`WITH ${markedCte(contractId, m)}` : Prisma.empty}
     SELECT ${opts.asyncCommit ? Prisma.sql`set_config('synchronous_commit', 'off', true) AS sc,` : Prisma.empty}
+           ${m ? Prisma.sql`(SELECT json_agg(marked) FROM marked) AS usage,` : Prisma.sql`NULL::json AS usage,`}
            (SELECT json_build_object('id', i."id", 'billingRunId', i."billingRunId") FROM "Invoice" i
              WHERE i."contractId" = c."id" AND i."period" = ${opts.forPeriod ?? ''}) AS "existingInvoice",
            c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
@@ -138,6 +160,7 @@ export async function loadContract(db: DbLike, contractId: string, opts: { forPe
     tariff: plan.tariff,
     devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
     existingInvoice: c.existingInvoice,
+    marked: m ? (c.usage ?? []).map(usageRow) : null,
   };
 }
 
@@ -154,10 +177,14 @@ export function billableTerminals(c: ContractForRating, b: PeriodBounds, tz: str
   return out;
 }
 
-/** Everything rating needs for one contract and period; `mark` = issuing (locks and marks usage). */
-export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBounds, tz: string, mark: boolean): Promise<RatingInput> {
+/**
+ * Everything rating needs for one contract and period. A contract loaded with `markFor` (the
+ * issuing path) brings the usage it marked; otherwise (preview) usage is read without marking.
+ */
+export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBounds, tz: string): Promise<RatingInput> {
   const terminals = billableTerminals(c, b, tz);
-  const usage = await unbilledUsage(db, c.id, b, mark);
+  const mark = c.marked !== null;
+  const usage = c.marked ?? (await unbilledUsage(db, c.id, b));
   const current = usage.find((u) => u.period === b.period);
   const late: LateUsage[] = [];
   for (const u of usage.filter((x) => x.period < b.period)) late.push(await lateUsage(db, c.id, u, mark));

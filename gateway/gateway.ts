@@ -219,7 +219,7 @@ export function createGatewayHooks(deps: { services: Services; ingest: Ingest; p
     onDownlinkNotice(msg: string): void {
       const { serial, commandId } = JSON.parse(msg) as { serial: string; commandId: number };
       const conn = local.get(serial);
-      if (conn) void downlinks.sendOne(conn, sessionOf(conn), commandId);
+      if (conn) void downlinks.sendOne(conn, sessionOf(conn), commandId).catch((err: Error) => log.warn({ err: err.message, serial, commandId }, 'downlink send failed'));
     },
     takeoverChannel,
   };

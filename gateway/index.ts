@@ -34,6 +34,7 @@ export async function startGateway(services: Services, opts: GatewayOptions): Pr
     databaseUrl: opts.databaseUrl,
     batchMax: config.INGEST_BATCH_MAX,
     batchWaitMs: config.INGEST_BATCH_WAIT_MS,
+    writers: config.INGEST_WRITERS,
     timeZone: config.OPERATOR_TIMEZONE,
     log,
     metrics: services.metrics,
@@ -63,7 +64,7 @@ export async function startGateway(services: Services, opts: GatewayOptions): Pr
     }
   });
   await subscriber.subscribe(downChannel, gw.takeoverChannel);
-  const unsubscribeCredentials = await services.deviceCredentials.subscribe((change) => void gw.recheck(change));
+  const unsubscribeCredentials = await services.deviceCredentials.subscribe((change) => void gw.recheck(change).catch((err: Error) => log.warn({ err: err.message }, 'credential recheck failed')));
   const stopExpiry = gw.downlinks.startExpiry();
   const sweepTimer = setInterval(() => void gw.sweep().catch((err: Error) => log.warn({ err: err.message }, 'session sweep failed')), 1500);
 

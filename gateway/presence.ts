@@ -16,8 +16,8 @@ export function createPresence(services: Services, gatewayId: string) {
     async connected(cred: TerminalCredential, remoteAddress: string, protocolLevel: number): Promise<bigint> {
       const at = new Date();
       return db.$transaction(async (tx) => {
-        const session = await tx.deviceSession.create({ data: { deviceId: cred.deviceId, gatewayId, remoteAddress, protocolLevel, connectedAt: at } });
         await tx.device.update({ where: { id: cred.deviceId }, data: { online: true, lastConnectAt: at } });
+        const session = await tx.deviceSession.create({ data: { deviceId: cred.deviceId, gatewayId, remoteAddress, protocolLevel, connectedAt: at } });
         await events.emit(tx, [{ type: 'device.online', customerId: cred.customerId, deviceId: cred.deviceId, payload: { serial: cred.serial, label: cred.label, model: cred.modelCode, at: at.toISOString(), remoteAddress, protocolLevel } }]);
         return session.id;
       });
@@ -27,6 +27,9 @@ export function createPresence(services: Services, gatewayId: string) {
     async disconnected(sessionId: bigint, deviceId: string, reason: string, cred: TerminalCredential | null): Promise<void> {
       const at = new Date();
       await db.$transaction(async (tx) => {
+        // Lock the device first: a takeover's connect on another gateway must not interleave
+        // between our count and our update, or the terminal would show offline while connected.
+        await tx.$executeRaw`SELECT 1 FROM "Device" WHERE id = ${deviceId}::uuid FOR UPDATE`;
         await tx.deviceSession.update({ where: { id: sessionId }, data: { disconnectedAt: at, reason } });
         const open = await tx.deviceSession.count({ where: { deviceId, disconnectedAt: null } });
         if (open > 0) return;

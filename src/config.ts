@@ -28,6 +28,8 @@ const schema = z.object({
   SECRET_KEY: z.string().min(16).optional(),
   INGEST_BATCH_MAX: z.coerce.number().int().positive().default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(2),
+  // Ingest transactions in flight at once per gateway (acknowledged in order regardless).
+  INGEST_WRITERS: z.coerce.number().int().min(1).max(32).default(4),
   // Connection attempts accepted per remote address: bucket size and refill per second.
   MQTT_CONNECT_BURST: z.coerce.number().int().positive().default(500),
   MQTT_CONNECT_PER_SECOND: z.coerce.number().positive().default(100),
@@ -36,7 +38,7 @@ const schema = z.object({
   WEBHOOK_RETRY_SCALE: z.coerce.number().positive().default(1),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   // Deliveries in flight per webhook worker process (each endpoint also has its own maxConcurrency).
-  WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(100),
+  WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(256),
   DEMO_FLEET_SIZE: z.coerce.number().int().min(0).default(24),
   // Health watchdog: how often it looks for expired silence deadlines, and how long past a
   // deadline it waits before deciding, so terminals going silent together are judged together.

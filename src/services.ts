@@ -53,7 +53,7 @@ export function createServices(infra: Infra) {
   });
   const deviceModels = createDeviceModelService({ db, audit });
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
-  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events });
+  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
   const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages } = terminals;
   const orders = createOrderService({ db, audit, devices });
@@ -89,7 +89,7 @@ export function createServices(infra: Infra) {
     dunningReminderDays: config.DUNNING_REMINDER_DAYS,
     dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
   });
-  const overview = createOverviewService({ db });
+  const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
   return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview, kpis };
 }

@@ -29,6 +29,7 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
       scheduler: services.scheduler,
       billingRuns: services.billing.billingRuns,
       dunning: services.billing.dunning,
+      commissions: services.billing.commissions,
       timeZone: config.OPERATOR_TIMEZONE,
       graceHours: config.BILLING_GRACE_HOURS,
       concurrency: config.BILLING_CONCURRENCY,

@@ -159,6 +159,30 @@ describe('dunning', () => {
   });
 });
 
+describe('manual contract suspension', () => {
+  it('emits contract.suspended / contract.reactivated and tells the gateways', async () => {
+    const s = sys.services;
+    const { contract } = await invoicedContract('Manual Ltd');
+    const sub = new Redis(sys.config.REDIS_URL!);
+    const messages: string[] = [];
+    sub.on('message', (_c, m: string) => messages.push(m));
+    await sub.subscribe(`${sys.config.REDIS_PREFIX}:devices:credentials-changed`);
+    try {
+      const sales = await loginAs(s, sys.app!, 'SALES');
+      const patch = (status: string) => sys.app!.inject({ method: 'PATCH', url: `/api/v1/contracts/${contract.id}`, headers: sales.headers, payload: { status, suspensionReason: status === 'SUSPENDED' ? 'Customer request' : undefined } });
+      expect((await patch('SUSPENDED')).statusCode).toBe(200);
+      await waitFor(async () => messages.some((m) => m.includes(contract.id)), 3000);
+      // A manual suspension is not lifted by payments: only dunning's own are.
+      expect(await s.billing.dunning.reactivateIfCleared(contract.id)).toBe(false);
+      expect((await patch('ACTIVE')).statusCode).toBe(200);
+      const types = (await s.db.outboxEvent.findMany({ where: { payload: { path: ['contractId'], equals: contract.id } }, orderBy: { id: 'asc' } })).map((e) => e.type);
+      expect(types.filter((t) => t.startsWith('contract.'))).toEqual(['contract.suspended', 'contract.reactivated']);
+    } finally {
+      sub.disconnect();
+    }
+  });
+});
+
 describe('commissions', () => {
   it('pays the contractor its rate on amounts collected in the month', async () => {
     const s = sys.services;

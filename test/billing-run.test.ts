@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from './helpers/system.js';
 import { QUEUE } from '../src/platform/queues.js';
+import { periodOf, shiftPeriod } from '../billing/period.js';
 import { loginAs } from './helpers/api.js';
 import { addUsage, createContract, createCustomer, createOracleTariff, createTerminal, waitFor } from './helpers/billing.js';
 
@@ -110,6 +111,13 @@ describe('billing run for September 2026 (the oracle)', () => {
     expect(await invoiceOf(ids.contract!, '2026-09')).toEqual(before);
   });
 
+  it('makes one run of simultaneous starts of a period', async () => {
+    const starts = await Promise.all([1, 2, 3].map(() => sys.services.billing.billingRuns.start({ actor: null }, '2026-07')));
+    expect(new Set(starts.map((r) => r.run.id)).size).toBe(1);
+    expect(starts.filter((r) => r.created)).toHaveLength(1);
+    await waitFor(async () => (await sys.services.billing.billingRuns.get(starts[0]!.run.id)).status === 'COMPLETED');
+  });
+
   it('refuses a period that has not ended and answers a running period with the same run', async () => {
     const res = await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: finance.headers, payload: { period: '2099-01' } });
     expect(res.statusCode).toBe(400);
@@ -203,14 +211,17 @@ describe('schedules', () => {
     // BILLING_GRACE_HOURS=24: 00:00 on the 2nd, operator time.
     expect(byId['billing.monthly']).toMatchObject({ pattern: '0 0 2 * *', tz: 'Asia/Shanghai' });
     expect(byId['billing.dunning']).toMatchObject({ pattern: '0 6 * * *' });
-    // Fired now, the monthly job bills last month; it was billed above, so nothing new is issued.
+    // Fired now, the monthly job bills last month (in November 2026: October, billed above, so
+    // it issues nothing new).
     const before = await sys.services.db.invoice.count();
     const { runId } = (await sys.services.scheduler.runNow('billing.monthly')) as { runId: string };
     const run = await waitFor(async () => {
       const r = await sys.services.db.billingRun.findUnique({ where: { id: runId } });
       return r?.status === 'COMPLETED' ? r : null;
     });
-    expect(run.invoicesCreated).toBe(0);
-    expect(await sys.services.db.invoice.count()).toBe(before);
+    expect(await sys.services.db.invoice.count()).toBe(before + run.invoicesCreated);
+    // ... and freezes last month's commission statements.
+    const lastMonth = shiftPeriod(periodOf(new Date(), 'Asia/Shanghai'), -1);
+    expect(await sys.services.db.commissionStatement.count({ where: { contractorId: ids.contractor!, period: lastMonth } })).toBe(1);
   });
 });

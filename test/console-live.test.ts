@@ -7,6 +7,8 @@ import { startTestSystem, type TestSystem } from './helpers/system.js';
 import { loginAs } from './helpers/api.js';
 import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from './helpers/terminals.js';
 import { encodeUplink } from '../gateway/codecs/index.js';
+import { moveAccessTokenToHeader } from '../src/http/access-token.js';
+import type { IncomingMessage } from 'node:http';
 
 let sys: TestSystem;
 let a: Awaited<ReturnType<typeof createContract>>;
@@ -71,7 +73,17 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-describe('console data feeds', () => {
+// Generous time: the event pipeline shares 2 cores with the other test files.
+describe('console data feeds', { timeout: 90_000 }, () => {
+  it('takes ?access_token= as the bearer on the live feed only, and drops it from the URL that gets logged', () => {
+    const live = { url: '/api/v1/live?access_token=nxs_abc&x=1', headers: {} } as IncomingMessage;
+    expect(moveAccessTokenToHeader(live)).toBe('/api/v1/live?x=1');
+    expect(live.headers.authorization).toBe('Bearer nxs_abc');
+    const other = { url: '/api/v1/devices?access_token=nxs_abc', headers: {} } as IncomingMessage;
+    expect(moveAccessTokenToHeader(other)).toBe('/api/v1/devices?access_token=nxs_abc');
+    expect(other.headers.authorization).toBeUndefined();
+  });
+
   it('refuses the live feed without a valid token', async () => {
     const res = await fetch(`${sys.httpUrl}/api/v1/live?access_token=nxs_wrong`);
     expect(res.status).toBe(401);
@@ -96,8 +108,8 @@ describe('console data feeds', () => {
     await cB.publishAsync(`nx/${lb.serial}/up/fault`, encodeUplink({ type: 'fault', faultCode: 0x0201, severity: 1, detail: 'lamp' }, new Date()), { qos: 1 });
 
     const has = (s: ReturnType<typeof openStream>, type: string, serial: string) => s.events.some((e) => e.type === type && e.serial === serial);
-    await waitFor(async () => has(streams.ops, 'device.uplink', va.serial) && has(streams.ops, 'device.fault', lb.serial), 15_000);
-    await waitFor(async () => has(streams.a, 'device.uplink', va.serial) && has(streams.b, 'device.fault', lb.serial), 5000);
+    await waitFor(async () => has(streams.ops, 'device.uplink', va.serial) && has(streams.ops, 'device.fault', lb.serial), 30_000);
+    await waitFor(async () => has(streams.a, 'device.uplink', va.serial) && has(streams.b, 'device.fault', lb.serial), 10_000);
     expect(has(streams.ops, 'device.online', va.serial)).toBe(true);
     // The vehicle's fix travels with its uplink so the map can move it.
     expect(streams.a.events.find((e) => e.type === 'device.uplink' && e.serial === va.serial)?.lat).toBeCloseTo(31.2401, 4);
@@ -118,18 +130,22 @@ describe('console data feeds', () => {
       terminals: { total: number; online: number; byCategory: Record<string, { total: number; online: number }> };
       messagesPerMinute: { minute: string; count: number }[];
       silent: { count: number; items: { serial: string }[] };
-      faulty: { count: number };
+      faulty: { count: number; items: { serial: string; faultCode: number }[] };
       openTickets: { total: number; byPriority: Record<string, number> };
+      incidents: { count: number; items: { title: string; silentTerminals: number }[] };
     };
     const get = async (headers: { authorization: string }, url = '/api/v1/overview') => {
       const res = await sys.app!.inject({ url, headers });
       expect(res.statusCode).toBe(200);
       return res.json();
     };
+    // The lamp's fault frame opened a fault ticket (health watchdog): the lamp counts as faulty.
     const all = (await waitFor(async () => {
       const o = (await get(ops.headers)) as Overview;
-      return o.messagesPerMinute.reduce((s, p) => s + p.count, 0) >= 2 && o.terminals.online === 2 ? o : null;
-    }, 10_000)) as Overview;
+      return o.messagesPerMinute.reduce((s, p) => s + p.count, 0) >= 2 && o.terminals.online === 2 && o.faulty.count === 1 ? o : null;
+    }, 30_000, 200)) as Overview;
+    expect(all.faulty).toMatchObject({ count: 1, items: [expect.objectContaining({ serial: terminals.lampB!.serial, faultCode: 0x0201 })] });
+    expect(all.openTickets.total).toBeGreaterThanOrEqual(1);
     expect(all.terminals.total).toBe(3);
     expect(all.terminals.byCategory.VEHICLE).toMatchObject({ total: 1, online: 1 });
     expect(all.terminals.byCategory.STREETLIGHT).toMatchObject({ total: 1, online: 1 });
@@ -141,6 +157,14 @@ describe('console data feeds', () => {
     expect(mine.terminals.byCategory.STREETLIGHT).toMatchObject({ total: 0 });
     expect(mine.messagesPerMinute.reduce((s, p) => s + p.count, 0)).toBe(1);
     expect(mine.faulty.count).toBe(0);
+
+    // A network incident involving contractor A's lift: staff and A see it, B's customer does not.
+    const lift = await sys.services.db.device.findUniqueOrThrow({ where: { serial: terminals.liftA!.serial } });
+    await sys.services.db.incident.create({ data: { kind: 'MASS_SILENCE', title: 'Pudong cell silent', devices: { create: [{ deviceId: lift.id, silentSince: new Date() }] } } });
+    const customerB = await loginAs(sys.services, sys.app!, 'CUSTOMER', b.customer.id);
+    expect(((await get(ops.headers)) as Overview).incidents.items).toEqual([expect.objectContaining({ title: 'Pudong cell silent', silentTerminals: 1 })]);
+    expect(((await get(contractorA.headers)) as Overview).incidents.count).toBe(1);
+    expect(((await get(customerB.headers)) as Overview).incidents.count).toBe(0);
 
     const map = (await get(contractorA.headers, '/api/v1/overview/map')) as { items: { serial: string; lat: number; lon: number }[] };
     expect(map.items.map((p) => p.serial).sort()).toEqual([terminals.vehicleA!.serial, terminals.liftA!.serial].sort());

@@ -74,9 +74,12 @@ describe('durable uplink ingest', () => {
     await c.publishAsync(`nx/${t.serial}/up/event`, '{"not json', { qos: 1 });
     await c.publishAsync(`nx/${t.serial}/up/event`, Buffer.alloc(65, 0x03), { qos: 1 }); // over the model's 64
     await c.publishAsync(`nx/${t.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 3300, signalDbm: -90 }, clock), { qos: 1 });
+    // U+0000 cannot be stored by Postgres in text or jsonb; it must not poison the batch.
+    await c.publishAsync(`nx/${t.serial}/up/event`, '{"note":"a\\u0000b"}', { qos: 1 });
     await c.endAsync();
     const rows = await messagesOf(t.serial);
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(6);
+    expect(rows[5]!.decoded).toEqual({ type: 'json', data: { note: 'ab' } });
     expect(rows.slice(0, 4).every((r) => r.decodeError && r.decoded === null)).toBe(true);
     expect(rows[3]!.decodeError).toContain('exceeds the model limit of 64 bytes');
     expect(rows[3]!.bytes).toBe(65);

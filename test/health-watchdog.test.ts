@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from './helpers/system.js';
 import { eventually, makeCustomers, makeDevices, makeFastModel } from './helpers/health-fixtures.js';
 import { createHealthModule } from '../devices/index.js';
@@ -20,6 +20,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await sys?.stop();
 });
+// Each test starts with an empty index and no open incident, whatever the previous one left.
+afterEach(async () => {
+  const { keys } = sys.services.health;
+  await sys.services.redis.del(keys.deadlines, keys.silent, keys.recent);
+  await sys.services.db.incident.updateMany({ where: { status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: new Date() } });
+});
 
 const uplink = (serial: string, deviceId: string, receivedAt = new Date()) =>
   sys.services.events.emitNow([{ type: 'device.uplink', customerId: owner.endUser.id, deviceId, payload: { serial, seq: 1, receivedAt: receivedAt.toISOString(), frame: { type: 'heartbeat' } } }]);
@@ -27,13 +33,22 @@ const noSignal = (deviceId: string) => sys.services.db.ticket.findMany({ where: 
 const outbox = (type: string, deviceId: string) => sys.services.db.outboxEvent.findMany({ where: { type, deviceId } });
 /** Stops tracking terminals so they do not go silent again during later tests. */
 const untrack = (serials: string[]) => sys.services.redis.zrem(sys.services.health.keys.deadlines, ...serials);
+/**
+ * A final uplink: the terminal recovers and is not tracked into later tests. Its stamp lies an
+ * hour ahead so the deadline cannot pass while a slow recovery (a loaded machine) is still running.
+ */
+const lastUplink = async (serial: string) => {
+  const outcome = await sys.services.health.observeUplink(serial, new Date(Date.now() + 3_600_000));
+  await untrack([serial]);
+  return outcome;
+};
 
 describe('health watchdog', () => {
   it('opens exactly one NO_SIGNAL ticket for a silent terminal and resolves it on the next uplink', async () => {
     const [d] = await makeDevices(sys.services, modelId, owner, 1);
     await uplink(d!.serial, d!.id);
     const t0 = Date.now();
-    const [ticket] = await eventually(async () => ((await noSignal(d!.id)).length ? noSignal(d!.id) : null));
+    const [ticket] = await eventually(async () => ((await noSignal(d!.id)).length ? noSignal(d!.id) : null), 20_000);
     // Not before the 2 s silence window, and not much later than window + grace.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_900);
     expect(ticket).toMatchObject({ status: 'NEW', group: 'SERVICE_DESK', source: 'AUTO', customerId: owner.endUser.id, dedupKey: `NO_SIGNAL:${d!.serial}` });
@@ -42,24 +57,24 @@ describe('health watchdog', () => {
     expect(await outbox('device.silent', d!.id)).toHaveLength(1);
 
     await uplink(d!.serial, d!.id);
-    const resolved = await eventually(async () => (await noSignal(d!.id)).find((t) => t.status === 'RESOLVED'));
+    const resolved = await eventually(async () => (await noSignal(d!.id)).find((t) => t.status === 'RESOLVED'), 20_000);
     expect(resolved.dedupKey).toBeNull();
     expect(resolved.resolvedAt).not.toBeNull();
     const recovered = await eventually(async () => (await outbox('device.recovered', d!.id))[0]);
     expect(recovered.payload).toMatchObject({ serial: d!.serial, ticket: 'resolved' });
     const history = await sys.services.db.ticketEvent.findMany({ where: { ticketId: resolved.id }, orderBy: { id: 'asc' } });
     expect(history.map((h) => h.kind)).toEqual(['CREATED', 'STATUS']);
-    await untrack([d!.serial]);
+    await lastUplink(d!.serial);
   });
 
   it('leaves a ticket somebody works on open and adds a comment instead', async () => {
     const { health, tickets } = sys.services;
     const [d] = await makeDevices(sys.services, modelId, owner, 1);
     await health.observeUplink(d!.serial, new Date());
-    const [ticket] = await eventually(async () => ((await noSignal(d!.id)).length ? noSignal(d!.id) : null));
+    const [ticket] = await eventually(async () => ((await noSignal(d!.id)).length ? noSignal(d!.id) : null), 20_000);
     await tickets.update({ actor: staff }, ticket!.id, { assigneeId: staff.userId, status: 'IN_PROGRESS' });
 
-    expect(await health.observeUplink(d!.serial, new Date())).toBe('recovered');
+    expect(await lastUplink(d!.serial)).toBe('recovered');
     const after = await sys.services.db.ticket.findUniqueOrThrow({ where: { id: ticket!.id } });
     expect(after.status).toBe('IN_PROGRESS');
     const notes = await sys.services.db.ticketEvent.findMany({ where: { ticketId: ticket!.id, kind: 'COMMENT' } });
@@ -77,15 +92,23 @@ describe('health watchdog', () => {
     );
     const at = new Date();
     await Promise.all(devices.map((d) => s.health.observeUplink(d.serial, at)));
-    const until = Date.now() + 3_000;
-    while (Date.now() < until) {
-      await Promise.all(others.map((o) => o.tick()));
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const tickets = await s.db.ticket.findMany({ where: { deviceId: { in: devices.map((d) => d.id) } } });
+    const ids = devices.map((d) => d.id);
+    const race = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        await Promise.all(others.map((o) => o.tick()));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await eventually(async () => {
+      await race(200);
+      return (await s.db.ticket.count({ where: { deviceId: { in: ids } } })) >= 10;
+    });
+    await race(500);
+    const tickets = await s.db.ticket.findMany({ where: { deviceId: { in: ids } } });
     expect(tickets).toHaveLength(10);
     expect(await s.db.outboxEvent.count({ where: { type: 'device.silent', deviceId: { in: devices.map((d) => d.id) } } })).toBe(10);
-    for (const d of devices) expect(await s.health.observeUplink(d.serial, new Date())).toBe('recovered');
+    for (const d of devices) expect(await lastUplink(d.serial)).toBe('recovered');
     expect(await s.db.ticket.count({ where: { deviceId: { in: devices.map((d) => d.id) }, status: 'RESOLVED' } })).toBe(10);
     await untrack(devices.map((d) => d.serial));
   });
@@ -110,7 +133,7 @@ describe('health watchdog', () => {
     await health.coldStart(now);
     expect(Number(await redis.zscore(health.keys.deadlines, seen!.serial))).toBe(now + 1_000);
     expect(await redis.zscore(health.keys.deadlines, silent!.serial)).toBeNull();
-    expect(await health.observeUplink(silent!.serial, new Date())).toBe('recovered');
+    expect(await lastUplink(silent!.serial)).toBe('recovered');
     expect((await db.ticket.findUniqueOrThrow({ where: { id: open.ticket.id } })).status).toBe('RESOLVED');
     await untrack([seen!.serial, silent!.serial]);
   });
@@ -138,19 +161,19 @@ describe('health watchdog', () => {
 
     await fault(0x0101, 2, 'floor 3');
     await fault(0x0101, 2, 'floor 3');
-    const [door] = await eventually(async () => ((await faults()).length ? faults() : null));
+    const [door] = await eventually(async () => ((await faults()).length ? faults() : null), 20_000);
     expect(door).toMatchObject({ group: 'REPAIR', priority: 'HIGH', faultCode: 0x0101, status: 'NEW', customerId: owner.endUser.id, dedupKey: `FAULT:${d!.serial}:257` });
     expect(door!.subject).toContain('Door jammed');
     expect(door!.description).toContain('floor 3');
     // A code the table does not know still reaches the service desk; the frame's severity decides.
     await fault(0x0999, 3);
-    const unknown = await eventually(async () => (await faults()).find((t) => t.faultCode === 0x0999));
+    const unknown = await eventually(async () => (await faults()).find((t) => t.faultCode === 0x0999), 20_000);
     expect(unknown).toMatchObject({ group: 'SERVICE_DESK', priority: 'CRITICAL' });
     await new Promise((r) => setTimeout(r, 300));
     expect(await faults()).toHaveLength(2);
 
     await fault(0x0101, 0);
-    const cleared = await eventually(async () => (await faults()).find((t) => t.faultCode === 0x0101 && t.status === 'RESOLVED'));
+    const cleared = await eventually(async () => (await faults()).find((t) => t.faultCode === 0x0101 && t.status === 'RESOLVED'), 20_000);
     expect(cleared.dedupKey).toBeNull();
     // Touched fault tickets stay with their owner when the fault clears.
     await s.tickets.update({ actor: staff }, unknown.id, { status: 'IN_PROGRESS' });
@@ -183,15 +206,39 @@ describe('health watchdog', () => {
     expect(await s.db.outboxEvent.count({ where: { type: 'device.silent', deviceId: { in: ids } } })).toBe(200);
 
     // Half come back: the incident stays open; all back: it resolves with its ticket.
-    const firstHalf = await Promise.all(devices.slice(0, 100).map((d) => s.health.observeUplink(d.serial, new Date())));
+    const firstHalf = await Promise.all(devices.slice(0, 100).map((d) => lastUplink(d.serial)));
     expect(firstHalf.every((r) => r === 'recovered')).toBe(true);
     expect(await s.db.incidentDevice.count({ where: { incidentId: incident.id, recoveredAt: { not: null } } })).toBe(100);
     expect((await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } })).status).toBe('OPEN');
-    await Promise.all(devices.slice(100).map((d) => s.health.observeUplink(d.serial, new Date())));
+    await Promise.all(devices.slice(100).map((d) => lastUplink(d.serial)));
     const done = await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } });
     expect(done.status).toBe('RESOLVED');
     expect(done.resolvedAt).not.toBeNull();
     expect((await s.db.ticket.findUniqueOrThrow({ where: { id: incidentTickets[0]!.id } })).status).toBe('RESOLVED');
     await untrack(devices.map((d) => d.serial));
+  });
+
+  it('folds tickets opened just before a storm was recognised into the incident', async () => {
+    const s = sys.services;
+    const early = await makeDevices(s, modelId, owner, 5);
+    const late = await makeDevices(s, modelId, owner, 30);
+    await Promise.all(early.map((d) => s.health.observeUplink(d.serial, new Date())));
+    // Five silent terminals are no storm: they get their own tickets.
+    await eventually(async () => (await s.db.ticket.count({ where: { deviceId: { in: early.map((d) => d.id) }, kind: 'NO_SIGNAL' } })) === 5);
+    const at = new Date();
+    await Promise.all(late.map((d) => s.health.observeUplink(d.serial, at)));
+    const incident = await eventually(async () => {
+      const inc = await s.db.incident.findFirst({ where: { status: 'OPEN' }, include: { _count: { select: { devices: true } } } });
+      return inc && inc._count.devices === 35 ? inc : null;
+    });
+    const [incidentTicket] = await s.db.ticket.findMany({ where: { incidentId: incident.id, kind: 'INCIDENT' } });
+    const folded = await s.db.ticket.findMany({ where: { deviceId: { in: early.map((d) => d.id) } } });
+    expect(folded.map((t) => t.status)).toEqual(['MERGED', 'MERGED', 'MERGED', 'MERGED', 'MERGED']);
+    expect(folded.every((t) => t.mergedIntoId === incidentTicket!.id && t.incidentId === incident.id && t.dedupKey === null)).toBe(true);
+    expect(await s.db.ticket.count({ where: { deviceId: { in: late.map((d) => d.id) } } })).toBe(0);
+
+    await Promise.all([...early, ...late].map((d) => lastUplink(d.serial)));
+    expect((await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } })).status).toBe('RESOLVED');
+    await untrack([...early, ...late].map((d) => d.serial));
   });
 });

@@ -46,11 +46,15 @@ describe('tickets', () => {
     expect((await call(contractorB, 'POST', `/tickets/${t.id}/comments`, { body: 'hi' })).statusCode).toBe(404);
     expect(((await call(contractorB, 'GET', '/tickets')).json() as { items: unknown[] }).items).toHaveLength(0);
     expect(((await call(contractorA, 'GET', '/tickets')).json() as { items: { id: string }[] }).items.map((i) => i.id)).toEqual([t.id]);
+    expect((await call(customerA, 'GET', `/tickets/${t.id}`)).statusCode).toBe(200);
 
     // A contractor cannot open tickets for another contractor's customers or terminals.
     const foreign = await call(contractorB, 'POST', '/tickets', { subject: 'x', customerId: a.endUser.id });
     expect(foreign.statusCode).toBe(400);
     expect((await call(contractorB, 'POST', '/tickets', { subject: 'x', serial: serialA })).statusCode).toBe(400);
+    expect((await call(contractorB, 'POST', '/tickets', { subject: 'x', deviceId: t.deviceId })).statusCode).toBe(400);
+    const byId = await call(contractorA, 'POST', '/tickets', { subject: 'Installed unit rattles', deviceId: t.deviceId });
+    expect(byId.json()).toMatchObject({ customerId: a.endUser.id, serial: serialA, source: 'CUSTOMER' });
     // Only staff work tickets.
     expect((await call(contractorA, 'PATCH', `/tickets/${t.id}`, { status: 'RESOLVED' })).statusCode).toBe(404);
   });

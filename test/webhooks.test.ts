@@ -64,6 +64,8 @@ describe('webhooks', () => {
     const epB = await createEndpoint(staff.headers, { url: rb.url, customerId: custB });
     await createEndpoint(userA.headers, { url: rFault.url, eventTypes: ['device.fault'] });
     expect(epA.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    const doc = (await sys.app!.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/webhook-endpoints/{id}/recover', '/api/v1/webhook-deliveries/{id}/replay']));
 
     const shown = (await api('GET', `/webhook-endpoints/${epA.id}`, undefined, userA.headers)).json() as Record<string, unknown>;
     expect(shown.url).toBe(ra.url);
@@ -179,13 +181,17 @@ describe('webhooks', () => {
     expect(recovered.json()).toEqual({ recovered: 1 });
     await waitFor(() => r.received.length === 9, 'recovered delivery');
     expect(r.received[8]!.headers['webhook-id']).toBe(failed.eventId);
+    await waitFor(async () => (await sys.services.db.webhookDelivery.findFirst({ where: { id: failed.id, status: 'SUCCEEDED' } })), 'recovery recorded');
 
     const replay = await api('POST', `/webhook-deliveries/${failed.id}/replay`, undefined, userA.headers);
     expect(replay.statusCode).toBe(202);
     await waitFor(() => r.received.length === 10, 'replayed delivery');
     expect(r.received[9]!.headers['webhook-id']).toBe(failed.eventId);
-    const detail = (await api('GET', `/webhook-deliveries/${failed.id}`, undefined, userA.headers)).json() as { status: string; attempts: { attemptNo: number; statusCode: number }[] };
-    expect(detail.status).toBe('SUCCEEDED');
+    type Detail = { status: string; attempts: { attemptNo: number; statusCode: number }[] };
+    const detail = await waitFor(async () => {
+      const d = (await api('GET', `/webhook-deliveries/${failed.id}`, undefined, userA.headers)).json() as Detail;
+      return d.status === 'SUCCEEDED' && d.attempts.length === 10 ? d : null;
+    }, 'replay recorded');
     expect(detail.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500, 500, 500, 500, 500, 200, 200]);
   }, 40_000);
 

@@ -81,7 +81,7 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           }
           return { incidentId, ticketId: ticket.id, opened, linked: linked.count, folded };
         },
-        { timeout: 30_000 },
+        { maxWait: 10_000, timeout: 30_000 },
       );
     },
 
@@ -92,13 +92,22 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
      * one checking last sees them all; only the resolution itself takes the lock.
      */
     async recover(deviceId: string, now: Date): Promise<{ incidentId: string; resolved: boolean }[]> {
-      const links = await db.incidentDevice.findMany({ where: { deviceId, recoveredAt: null, incident: { status: 'OPEN' } }, select: { incidentId: true } });
+      const links = await db.incidentDevice.updateManyAndReturn({
+        where: { deviceId, recoveredAt: null, incident: { status: 'OPEN' } },
+        data: { recoveredAt: now },
+        select: { incidentId: true },
+      });
       if (!links.length) return [];
-      await db.incidentDevice.updateMany({ where: { deviceId, recoveredAt: null, incidentId: { in: links.map((l) => l.incidentId) } }, data: { recoveredAt: now } });
       const out: { incidentId: string; resolved: boolean }[] = [];
       for (const { incidentId } of links) {
         const waiting = await db.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } });
         if (waiting) {
+          out.push({ incidentId, resolved: false });
+          continue;
+        }
+        // Several last terminals may get here together; one resolves, the others need not queue for the lock.
+        const state = await db.incident.findUnique({ where: { id: incidentId }, select: { status: true } });
+        if (state?.status !== 'OPEN') {
           out.push({ incidentId, resolved: false });
           continue;
         }
@@ -113,7 +122,7 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           for (const t of open) await tickets.autoResolve({ id: t.id }, `All ${total} terminals of the incident report again.`, tx);
           await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, terminals: total } }]);
           return true;
-        });
+        }, { maxWait: 10_000, timeout: 30_000 });
         out.push({ incidentId, resolved });
       }
       return out;

@@ -15,7 +15,7 @@ export function createEventConsumer({ queues, log }: { queues: Queues; log: Logg
       handlers.push({ name, fn });
     },
 
-    start(concurrency = 64): { stop(): Promise<void> } {
+    start(concurrency = 256): { stop(): Promise<void> } {
       const worker = new Worker<EventEnvelope>(
         QUEUE.events,
         async (job) => {

@@ -46,7 +46,9 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
   const pollMs = opts.pollMs ?? 1_000;
   const retainMs = (opts.retainHours ?? 72) * 3_600_000;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  pool.on('error', (err) => log.warn({ err: err.message }, 'outbox relay pool error'));
+  // Idle connections closed by the server (restart, database dropped in tests) reconnect on next use.
+  pool.on('error', (err: Error & { code?: string }) =>
+    err.code === '57P01' ? log.debug({ err: err.message }, 'outbox relay connection closed by server') : log.warn({ err: err.message }, 'outbox relay pool error'));
 
   let stopped = false;
   let nudged = false;
@@ -80,7 +82,21 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
     }
   }
 
+  // Claim rows only while the queue's Redis connection is up: a relay cut off from Redis must
+  // not hold rows locked (and away from healthy relays) while its adds time out.
+  async function queueReady(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const redis = await Promise.race([
+      queue.getBackend().client,
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), 1_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return redis?.status === 'ready';
+  }
+
   async function relayBatch(): Promise<number> {
+    if (!(await queueReady())) throw new Error('events queue (Redis) not connected');
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -119,6 +135,8 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       return rows.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      // The rows are claimable again: nudge the other relays rather than leave them to their poll.
+      await pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`).catch(() => {});
       throw err;
     } finally {
       client.release();

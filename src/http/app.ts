@@ -17,6 +17,7 @@ import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { apiRoutes } from './routes/index.js';
 import { consolePlugin } from './console.plugin.js';
+import { moveAccessTokenToHeader } from './access-token.js';
 
 export type App = FastifyInstance;
 
@@ -36,6 +37,8 @@ export async function buildApp(services: Services, log: Logger): Promise<App> {
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 5 * 1024 * 1024,
+    // The console's live feed (EventSource) passes its token in the query; see access-token.ts.
+    rewriteUrl: (req) => moveAccessTokenToHeader(req),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -6,6 +6,8 @@ import type { Logger } from '../platform/logger.js';
 import type { EventEnvelope, EventService } from '../events/index.js';
 
 export const liveChannel = (prefix: string): string => `${prefix}:live`;
+/** Hash deviceId -> [lat, lon, iso time] of each vehicle's last reported fix (the map's source). */
+export const fixesKey = (prefix: string): string => `${prefix}:live:fixes`;
 
 /** What the browser receives for one domain event: enough to draw the feed, map and counters. */
 export interface LiveEvent {
@@ -62,9 +64,17 @@ export function startLivePublisher(deps: { events: EventService; redis: Redis; p
   let batch: LiveEvent[] = [];
   let dropped = 0;
   let stopped = false;
+  // Last fix per vehicle in this flush window; older fixes of the same vehicle are superseded.
+  let fixes = new Map<string, string>();
 
   events.onEvent('live-feed', async (e) => {
     if (stopped) return;
+    if (e.type === 'device.uplink' && e.deviceId) {
+      const d = (e.payload.decoded ?? {}) as Record<string, unknown>;
+      if (typeof d.latitude === 'number' && typeof d.longitude === 'number') {
+        fixes.set(e.deviceId, JSON.stringify([d.latitude, d.longitude, e.payload.receivedAt ?? e.occurredAt]));
+      }
+    }
     // Only routine uplinks are shed under load; state changes (faults, offline, tickets) always go.
     if (batch.length >= maxBatch && e.type === 'device.uplink') {
       dropped++;
@@ -74,6 +84,11 @@ export function startLivePublisher(deps: { events: EventService; redis: Redis; p
   });
 
   async function flush(): Promise<void> {
+    if (fixes.size) {
+      const out = fixes;
+      fixes = new Map();
+      await redis.hset(fixesKey(prefix), Object.fromEntries(out)).catch((err: unknown) => log.warn({ err }, 'live fixes write failed'));
+    }
     if (batch.length === 0 && dropped === 0) return;
     const out = batch;
     const skipped = dropped;

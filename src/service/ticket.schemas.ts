@@ -22,8 +22,9 @@ export const ticketInput = z.object({
   priority: z.enum(TICKET_PRIORITIES).default('NORMAL'),
   group: z.enum(TICKET_GROUPS).default('SERVICE_DESK'),
   customerId: z.string().uuid().nullable().optional(),
-  /** The terminal the ticket is about, by serial. */
+  /** The terminal the ticket is about, by serial or by id. */
   serial: z.string().trim().min(1).max(40).nullable().optional(),
+  deviceId: z.string().uuid().nullable().optional(),
 });
 export type TicketInput = z.infer<typeof ticketInput>;
 

@@ -40,6 +40,9 @@ export interface TicketServiceDeps {
 export type AutoResolveOutcome = 'resolved' | 'commented' | 'none';
 
 const withDevice = { device: { select: { serial: true } } } as const;
+// Automatic tickets arrive in bursts (many event handlers at once share a small pool): wait
+// for a connection longer than Prisma's 2 s default instead of failing the handler.
+const TX = { maxWait: 10_000, timeout: 20_000 };
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
 const isDone = (s: string) => (DONE_STATUSES as readonly string[]).includes(s);
 
@@ -96,7 +99,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
     const before = await existing();
     if (before) return { ticket: before, created: false };
     try {
-      return { ticket: await db.$transaction((tx) => insertIn(tx, input, actor, requestId)), created: true };
+      return { ticket: await db.$transaction((tx) => insertIn(tx, input, actor, requestId), TX), created: true };
     } catch (err) {
       const winner = isUniqueViolation(err) ? await existing() : null;
       if (winner) return { ticket: winner, created: false };
@@ -162,9 +165,10 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       const staff = isStaff(ctx.actor);
       let customerId = input.customerId ?? null;
       let deviceId: string | null = null;
-      if (input.serial) {
-        const device = await db.device.findFirst({ where: { serial: input.serial, ...deviceScopeWhere(ctx.actor) } });
-        if (!device) throw invalid('Unknown terminal', [{ path: 'serial', message: 'No such terminal in your scope' }]);
+      if (input.serial || input.deviceId) {
+        const which = input.serial ? { serial: input.serial } : { id: input.deviceId! };
+        const device = await db.device.findFirst({ where: { ...which, ...deviceScopeWhere(ctx.actor) } });
+        if (!device) throw invalid('Unknown terminal', [{ path: input.serial ? 'serial' : 'deviceId', message: 'No such terminal in your scope' }]);
         deviceId = device.id;
         customerId ??= device.customerId;
       }
@@ -252,7 +256,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
     async update(ctx: Ctx, id: string, patch: TicketPatch) {
       const before = await visible(ctx, id);
       await checkAssignee(patch.assigneeId);
-      const row = await db.$transaction((tx) => change(tx, before, patch, ctx.actor, ctx.requestId));
+      const row = await db.$transaction((tx) => change(tx, before, patch, ctx.actor, ctx.requestId), TX);
       return ticketView(row);
     },
 
@@ -295,7 +299,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       if (tx) return run(tx);
       // Most recoveries have no ticket to resolve (e.g. terminals of an incident): skip the transaction.
       if ('dedupKey' in ref && !(await db.ticket.findUnique({ where: { dedupKey: ref.dedupKey }, select: { id: true } }))) return 'none';
-      return db.$transaction(run);
+      return db.$transaction(run, TX);
     },
 
     /** Folds an untouched ticket into another (e.g. a terminal's NO_SIGNAL ticket into an incident's). */
@@ -316,7 +320,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
         const cur = await t.ticket.findUnique({ where: { id } });
         if (cur) await addEvent(t, cur, 'COMMENT', body, 'INTERNAL', null, data);
       };
-      return tx ? run(tx) : db.$transaction(run);
+      return tx ? run(tx) : db.$transaction(run, TX);
     },
   };
 }

@@ -13,6 +13,7 @@ return 0`;
 
 /** A slot freed elsewhere is noticed within this time; a local release wakes a waiter at once. */
 const RETRY_MS = 25;
+const MAX_RETRY_MS = 400;
 
 /** Per-endpoint limit on requests in flight, shared by every worker process through Redis. */
 export function createEndpointSemaphore(redis: Redis, prefix: string, leaseMs: number) {
@@ -26,10 +27,15 @@ export function createEndpointSemaphore(redis: Redis, prefix: string, leaseMs: n
     /** Waits up to `waitMs` for a slot; false means the caller should come back later. */
     async acquire(endpointId: string, max: number, token: string, waitMs: number): Promise<boolean> {
       const until = Date.now() + waitMs;
+      // Local releases wake a waiter at once; the timer only catches slots freed by other
+      // processes, so it backs off to keep many waiters from hammering Redis.
+      let pause = RETRY_MS;
       for (;;) {
         if (await tryAcquire(endpointId, max, token)) return true;
         const left = until - Date.now();
-        if (left <= 0) return false;
+        // Enough jobs of this endpoint already wait here: step aside rather than let one busy
+        // endpoint fill every worker slot and hold up the others.
+        if (left <= 0 || (waiters.get(endpointId)?.length ?? 0) >= max) return false;
         await new Promise<void>((resolve) => {
           const list = waiters.get(endpointId) ?? [];
           waiters.set(endpointId, list);
@@ -40,7 +46,8 @@ export function createEndpointSemaphore(redis: Redis, prefix: string, leaseMs: n
             if (list.length === 0 && waiters.get(endpointId) === list) waiters.delete(endpointId);
             resolve();
           };
-          const timer = setTimeout(wake, Math.min(left, RETRY_MS));
+          const timer = setTimeout(wake, Math.min(left, pause));
+          pause = Math.min(pause * 2, MAX_RETRY_MS);
           list.push(wake);
         });
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import type pg from 'pg';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { QUEUE, type Queues } from '../platform/queues.js';
@@ -15,6 +16,8 @@ import { RETRY_SCHEDULE_SEC, type DeliveryJob } from './webhooks.schemas.js';
 
 export interface DeliveryWorkerDeps {
   db: Db;
+  /** Plain pg for the per-delivery reads and writes (batched). */
+  sql: pg.Pool;
   queues: Queues;
   log: Logger;
   endpoints: EndpointService;
@@ -34,7 +37,8 @@ interface LoadedRow extends Omit<SendingEndpoint, 'id'> {
   status: string;
   attemptCount: number;
   eventId: string;
-  payload: unknown;
+  /** The stored webhook body, as JSON text. */
+  body: string;
 }
 
 interface Outcome {
@@ -62,7 +66,7 @@ export function nextDelayMs(job: DeliveryJob, result: SendResult, scale: number)
  * send twice; the next attempt is a new delayed job.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise<void> } {
-  const { db, queues, log, endpoints, health, deliveries, sender } = deps;
+  const { db, sql, queues, log, endpoints, health, deliveries, sender } = deps;
   // Its own connection with auto-pipelining: concurrent slot requests share one write.
   const semRedis = new Redis({ ...(queues.connection as RedisOptions), enableAutoPipelining: true });
   semRedis.on('error', (err) => log.warn({ err: err.message }, 'webhook semaphore redis error'));
@@ -70,20 +74,22 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
 
   // Concurrent jobs share one SELECT and one write transaction (see createBatcher).
   const load = createBatcher(async (ids: string[]) => {
-    const rows = await db.$queryRawUnsafe<LoadedRow[]>(
-      `SELECT d.id::text AS id, d.status::text AS status, d."attemptCount", d."eventId", d.payload,
+    // Timestamps are UTC in timestamp columns: AT TIME ZONE makes pg parse them as such.
+    const { rows } = await sql.query<LoadedRow>(
+      `SELECT d.id::text AS id, d.status::text AS status, d."attemptCount", d."eventId", d.payload::text AS body,
               e.id::text AS "endpointId", e."customerId"::text AS "customerId", e.url, e.enabled, e."maxConcurrency",
-              e."secretEncrypted", e."previousSecretEncrypted", e."previousSecretExpiresAt", e."failingSince"
+              e."secretEncrypted", e."previousSecretEncrypted",
+              e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."failingSince" AT TIME ZONE 'UTC' AS "failingSince"
          FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
-        WHERE d.id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)`,
-      JSON.stringify(ids),
+        WHERE d.id = ANY($1::uuid[])`,
+      [ids],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
   // One statement: the attempt rows and the delivery updates commit together.
   const record = createBatcher(async (outcomes: Outcome[]) => {
-    await db.$executeRawUnsafe(
+    await sql.query(
       `WITH attempts AS (
          INSERT INTO "WebhookAttempt" ("deliveryId", "attemptNo", "statusCode", "latencyMs", error, "responseSnippet", "createdAt")
          SELECT a."deliveryId", a."attemptNo", a."statusCode", a."latencyMs", a.error, a."responseSnippet", now() AT TIME ZONE 'UTC'
@@ -94,8 +100,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
               "lastError" = u.err, "succeededAt" = u.succeeded, "nextAttemptAt" = u.next, "updatedAt" = now() AT TIME ZONE 'UTC'
          FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, status text, code int, err text, succeeded timestamp, next timestamp)
         WHERE d.id = u.id`,
-      JSON.stringify(outcomes.map((o) => o.attempt)),
-      JSON.stringify(outcomes.map((o) => o.delivery)),
+      [JSON.stringify(outcomes.map((o) => o.attempt)), JSON.stringify(outcomes.map((o) => o.delivery))],
     );
     return outcomes.map(() => true);
   });
@@ -120,7 +125,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
     }
     let result: SendResult;
     try {
-      const body = JSON.stringify(d.payload);
+      const body = d.body;
       result = await sender.send(ep.url, webhookHeaders(endpoints.signingSecrets(ep), d.eventId, body), body);
     } finally {
       await semaphore.release(ep.id, lease).catch(() => {});

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/database.js';
@@ -26,6 +27,7 @@ export interface WebhookDeps {
   log: Logger;
   audit: AuditService;
   events: EventService;
+  databaseUrl: string;
 }
 
 /**
@@ -41,7 +43,12 @@ export function createWebhookService(deps: WebhookDeps) {
   const box = createSecretBox(config.SECRET_KEY);
   const allowPrivate = config.WEBHOOK_ALLOW_PRIVATE_TARGETS;
   const deliveryQueue = createDeliveryQueue(queues);
-  const fanOut = createFanOut({ db, deliveries: deliveryQueue });
+  // The hot path (fan-out inserts, delivery reads and writes) uses plain pg; see fan-out.ts.
+  const sql = new pg.Pool({ connectionString: deps.databaseUrl, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+  // Idle connections closed by the server (restart, database dropped in tests) just reconnect on next use.
+  sql.on('error', (err: Error & { code?: string }) =>
+    err.code === '57P01' ? log.debug({ err: err.message }, 'webhooks pg connection closed by server') : log.warn({ err: err.message }, 'webhooks pg pool error'));
+  const fanOut = createFanOut({ db, sql, deliveries: deliveryQueue });
   const endpoints = createEndpointService({ db, audit, box, allowPrivate, onChange: fanOut.invalidate });
   const deliveries = createDeliveryService({ db, audit, endpoints, deliveries: deliveryQueue });
   const health = createEndpointHealth({ db, audit, events, log, onChange: fanOut.invalidate });
@@ -55,6 +62,7 @@ export function createWebhookService(deps: WebhookDeps) {
     startWorker() {
       return startDeliveryWorker({
         db,
+        sql,
         queues,
         log,
         endpoints,

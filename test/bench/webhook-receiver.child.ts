@@ -11,12 +11,14 @@ const server = http.createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const now = Date.now();
-    const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { sentAt: number } };
+    // outbox mode puts sentAt in data; mqtt mode in the decoded JSON frame.
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { sentAt?: number; decoded?: { data?: { sentAt?: number } } } };
+    const sentAt = body.data.sentAt ?? body.data.decoded?.data?.sentAt ?? now;
     const id = String(req.headers['webhook-id']);
     if (seen.has(id)) duplicates++;
     else {
       seen.add(id);
-      latencies.push(now - body.data.sentAt);
+      latencies.push(now - sentAt);
     }
     res.writeHead(204).end();
   });

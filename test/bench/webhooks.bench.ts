@@ -1,15 +1,25 @@
-// npm run bench:webhooks -- [--rate 2000] [--seconds 10] [--tick 10]
-// Emits device.uplink events through the outbox at a steady rate (one transaction per tick,
-// as the gateway batches) and measures emit -> webhook received latency at a real HTTP
-// receiver running in a child process.
+// npm run bench:webhooks -- [--rate 2000] [--seconds 10] [--tick 10] [--via outbox|mqtt] [--terminals 20]
+// Emits events at a steady rate and measures emit -> webhook received latency at a real HTTP
+// receiver running in a child process. --via outbox (default): events.emit, one transaction per
+// tick, as the gateway batches. --via mqtt: terminals publish QoS 1 JSON frames to the real
+// gateway in this process (publish -> ingest -> outbox -> ... -> webhook).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { MqttClient } from 'mqtt';
 import { startTestSystem } from '../helpers/system.js';
+import { adminCtx, connectTerminal, createContract, ensureModel, provisionTerminal } from '../helpers/terminals.js';
 
 const { values } = parseArgs({
-  options: { rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '10' }, tick: { type: 'string', default: '10' } },
+  options: {
+    rate: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '10' },
+    tick: { type: 'string', default: '10' },
+    via: { type: 'string', default: 'outbox' },
+    terminals: { type: 'string', default: '20' },
+  },
 });
+const viaMqtt = values.via === 'mqtt';
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const tickMs = Number(values.tick);
@@ -24,20 +34,54 @@ const ask = <T>(cmd?: string) =>
   });
 const { port } = await ask<{ port: number }>();
 
-const sys = await startTestSystem('worker', { LOG_LEVEL: 'warn' });
+const sys = await startTestSystem(viaMqtt ? 'all' : 'worker', { LOG_LEVEL: 'warn' });
 const { db, events, webhooks } = sys.services;
-const customer = await db.customer.create({ data: { kind: 'END_USER', name: 'Bench fleet' } });
-const admin = await sys.services.auth.createUser(null, { email: `bench-${Date.now()}@test.nexsphere`, name: 'Bench', role: 'ADMIN', password: 'correct-horse-battery', customerId: null });
-const actor = { userId: admin.id, role: 'ADMIN' as const, customerId: null, via: 'session' as const };
-await webhooks.endpoints.create({ actor }, { customerId: customer.id, url: `http://127.0.0.1:${port}/hook`, eventTypes: [], enabled: true, maxConcurrency: 50 });
+const ctx = await adminCtx(sys.services);
+let customerId: string;
+let publish: (n: number, sentAt: number) => Promise<void>;
+const clients: MqttClient[] = [];
+if (viaMqtt) {
+  await ensureModel(sys.services, 'NXE-200', { maxPayloadBytes: 64, rateLimitBurst: 100_000, rateLimitPerMinute: 6_000_000 });
+  const { customer, contract } = await createContract(sys.services);
+  customerId = customer.id;
+  for (let i = 0; i < Number(values.terminals); i++) {
+    const t = await provisionTerminal(sys.services, contract.id, 'NXE-200', `Bench ${i}`);
+    clients.push(await connectTerminal(sys.mqttPort!, t.serial, t.secret));
+  }
+  let next = 0;
+  // QoS 1 without waiting for each PUBACK: the terminals keep publishing at the offered rate.
+  publish = async (n, sentAt) => {
+    for (let i = 0; i < n; i++) {
+      const c = clients[next++ % clients.length]!;
+      c.publish(`nx/${c.options.clientId}/up/event`, JSON.stringify({ sentAt }), { qos: 1 });
+    }
+  };
+} else {
+  customerId = (await db.customer.create({ data: { kind: 'END_USER', name: 'Bench fleet' } })).id;
+  publish = async (n, sentAt) => {
+    const batch = Array.from({ length: n }, (_, i) => ({
+      // Not device.uplink: the health watchdog would look up these made-up serials; this measures the webhook path.
+      type: 'bench.uplink',
+      customerId,
+      deviceId: null,
+      payload: { seq: i, sentAt, decoded: { speedKmh: 42, lat: 31.23, lon: 121.47 } },
+    }));
+    await db.$transaction(async (tx) => events.emit(tx, batch));
+  };
+}
+await webhooks.endpoints.create(ctx, { customerId, url: `http://127.0.0.1:${port}/hook`, eventTypes: ['bench.uplink', 'device.uplink'], enabled: true, maxConcurrency: 100 });
 
 // Warm-up: connections, prepared paths.
-await events.emitNow([{ type: 'device.uplink', customerId: customer.id, deviceId: null, payload: { sentAt: Date.now(), warmup: true } }]);
+await publish(1, Date.now());
 await new Promise((r) => setTimeout(r, 1_000));
 
 const total = Math.round(rate * seconds);
 const perTick = (rate * tickMs) / 1000;
-out(`emitting ${total} events at ${rate}/s for ${seconds}s (${perTick} per ${tickMs} ms transaction)`);
+out(
+  viaMqtt
+    ? `publishing ${total} QoS 1 frames at ${rate}/s for ${seconds}s from ${clients.length} terminals`
+    : `emitting ${total} events at ${rate}/s for ${seconds}s (${perTick} per ${tickMs} ms transaction)`,
+);
 // Event-loop utilisation of this process (relay, consumers, delivery worker, emitter) per second.
 const elu: number[] = [];
 let lastElu = performance.eventLoopUtilization();
@@ -46,6 +90,7 @@ const eluTimer = setInterval(() => {
   elu.push(performance.eventLoopUtilization(now, lastElu).utilization);
   lastElu = now;
 }, 1_000);
+const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 let sent = 0;
 let lagged = 0;
@@ -53,14 +98,7 @@ while (sent < total) {
   const due = Math.min(total, Math.round(((Date.now() - t0) / 1000) * rate) + Math.ceil(perTick));
   if (due > sent) {
     const n = due - sent;
-    const sentAt = Date.now();
-    const batch = Array.from({ length: n }, (_, i) => ({
-      type: 'device.uplink',
-      customerId: customer.id,
-      deviceId: null,
-      payload: { serial: `NX${(sent + i) % 1000}`, seq: sent + i, sentAt, decoded: { speedKmh: 42, lat: 31.23, lon: 121.47 } },
-    }));
-    await db.$transaction(async (tx) => events.emit(tx, batch));
+    await publish(n, Date.now());
     sent += n;
     if (n > perTick * 3) lagged++;
   }
@@ -76,6 +114,9 @@ while (stats.latencies.length < total + 1 && Date.now() < deadline) {
 }
 const doneSeconds = (Date.now() - t0) / 1000;
 clearInterval(eluTimer);
+const cpu = process.cpuUsage(cpu0);
+const cpuSec = (cpu.user + cpu.system) / 1e6;
+out(`this process used ${cpuSec.toFixed(1)} s of CPU over ${doneSeconds.toFixed(1)} s (${((cpuSec * 1e6) / total).toFixed(0)} us per event, everything but the receiver, Postgres and Redis)`);
 out(`event-loop utilisation per second: ${elu.map((u) => u.toFixed(2)).join(' ')}`);
 const lat = stats.latencies.slice(1).sort((a, b) => a - b);
 const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
@@ -86,7 +127,7 @@ out(`emit -> webhook received latency ms: p50 ${pct(50)} p90 ${pct(90)} p99 ${pc
 // Where the time went, per stage (p50/p99 ms): outbox -> queue, -> delivery row, -> attempt recorded.
 const stages = await db.$queryRaw<{ stage: string; p50: number; p99: number }[]>`
   WITH d AS (
-    SELECT d."createdAt" AS fanned, (d.payload->'data'->>'sentAt')::bigint AS sent, o."relayedAt" AS relayed, a."createdAt" AS attempted
+    SELECT d."createdAt" AS fanned, COALESCE(d.payload->'data'->>'sentAt', d.payload->'data'->'decoded'->'data'->>'sentAt')::bigint AS sent, o."relayedAt" AS relayed, a."createdAt" AS attempted
       FROM "WebhookDelivery" d
       JOIN "OutboxEvent" o ON 'evt_' || o.id = d."eventId"
       JOIN "WebhookAttempt" a ON a."deliveryId" = d.id AND a."attemptNo" = 1
@@ -98,6 +139,7 @@ const stages = await db.$queryRaw<{ stage: string; p50: number; p99: number }[]>
   UNION ALL SELECT 'attempt recorded', percentile_cont(0.5) WITHIN GROUP (ORDER BY sent_done), percentile_cont(0.99) WITHIN GROUP (ORDER BY sent_done) FROM ms`;
 for (const s of stages) out(`  stage ${s.stage}: p50 ${Math.round(s.p50)} p99 ${Math.round(s.p99)}`);
 
+await Promise.all(clients.map((c) => c.endAsync()));
 child.send({ cmd: 'exit' });
 await sys.stop();
 process.exit(0);

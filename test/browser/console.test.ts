@@ -96,7 +96,8 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
+// Generous per-test time: a browser and the whole system share 2 cores with other test files.
+describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 }, () => {
   let mqtt: MqttClient;
   afterAll(async () => {
     await mqtt?.endAsync();
@@ -140,12 +141,19 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
       const frame = encodeUplink({ type: 'vehicle-telemetry', latitude: lat, longitude: 121.4737 + i * 0.004, speedKmh: 32, heading: 45, ignition: true, moving: true, doorOpen: false, immobilized: false }, new Date());
       await mqtt.publishAsync(`nx/${vehicle.serial}/up/telemetry`, frame, { qos: 1 });
     }
+    for (const [i, signalDbm] of [-71, -68, -80].entries()) {
+      await mqtt.publishAsync(`nx/${vehicle.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 12_400 - i * 100, signalDbm }, new Date()), { qos: 1 });
+    }
     // The live feed shows the uplinks, the message counter moves and the summary refresh sees the terminal online.
-    await waitFor(async () => (await text(page, '[data-testid=live-feed]')).includes(vehicle.serial), 15_000, 200);
-    await waitFor(async () => Number(await text(page, '[data-testid=messages-hour]')) >= 3, 10_000, 200);
-    await waitFor(async () => (await text(page, '[data-testid=online-total]')) === '1 / 3', 15_000, 250);
+    await waitFor(async () => (await text(page, '[data-testid=live-feed]')).includes(vehicle.serial), 30_000, 200);
+    await waitFor(async () => Number(await text(page, '[data-testid=messages-hour]')) >= 6, 30_000, 200);
+    await waitFor(async () => (await text(page, '[data-testid=online-total]')) === '1 / 3', 30_000, 250);
     expect(await page.locator('[data-testid=network-map] circle.pt.on').count()).toBe(1);
     await shot(page, '02-overview-ops');
+    await page.click('[data-testid=wall-toggle]');
+    await page.waitForSelector('aside.side', { state: 'hidden' });
+    await shot(page, '02b-overview-wall-screen');
+    await page.click('[data-testid=wall-toggle]');
     await page.close();
   });
 
@@ -160,6 +168,8 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     await page.click(`text=${vehicle.serial}`);
     await page.waitForSelector('[data-testid=messages] table');
     expect(await text(page, '[data-testid=messages]')).toContain('latitude=31.24020');
+    expect(await text(page, '[data-testid=messages]')).toContain('signalDbm=-80');
+    await page.waitForSelector('[data-testid=health-chart] canvas');
 
     const got = new Promise<Buffer>((resolve) => mqtt.once('message', (_t, payload) => resolve(payload)));
     await page.selectOption('[data-testid=command-form] select[name=opcode]', 'IMMOBILIZE');
@@ -167,9 +177,9 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     const decoded = decodeCommand(await got);
     if (!decoded.ok) throw new Error(decoded.error);
     const row = `[data-testid=command-${decoded.commandId}]`;
-    await waitFor(async () => (await text(page, row)).includes('delivered'), 10_000, 200);
+    await waitFor(async () => (await text(page, row)).includes('delivered'), 20_000, 200);
     await mqtt.publishAsync(`nx/${vehicle.serial}/up/ack`, encodeUplink({ type: 'ack', commandId: decoded.commandId, result: 'done' }, new Date()), { qos: 1 });
-    await waitFor(async () => (await text(page, row)).includes('acknowledged'), 10_000, 200);
+    await waitFor(async () => (await text(page, row)).includes('acknowledged'), 20_000, 200);
     await shot(page, '04-terminal-detail');
     await page.close();
   });
@@ -201,6 +211,37 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     expect(customers).not.toContain(contractorB.contractor.name);
     await shot(page, '06-customers-contractor');
     expect(await page.locator('nav >> text=Billing').count()).toBe(0);
+    await page.close();
+  });
+
+  it('lets a contractor bulk-provision stocked terminals onto its contract and take the credentials', async () => {
+    const ctx = await adminCtx(sys.services);
+    await ensureModel(sys.services, 'NXE-200');
+    const serials = [newSerial('NXE'), newSerial('NXE')];
+    for (const serial of serials) await sys.services.devices.addToStock(ctx, { serial, model: 'NXE-200' });
+    const page = await signIn('CONTRACTOR');
+    await page.click('nav >> text=Provisioning');
+    await page.waitForSelector('[data-testid=provision] select[name=contract]');
+    // Only the contractor's own contracts are offered.
+    const options = await page.locator('[data-testid=provision] select[name=contract] option').allTextContents();
+    expect(options.some((o) => o.includes(contractorA.contract.number))).toBe(true);
+    expect(options.some((o) => o.includes(contractorB.contract.number))).toBe(false);
+    await page.selectOption('[data-testid=provision] select[name=contract]', contractorA.contract.id);
+    await page.fill('[data-testid=provision] textarea[name=csv]', `serial,label,address,latitude,longitude\n${serials[0]},Lift 1,Tower A,31.2355,121.5011\n${serials[1]},Lift 2,Tower B,31.2361,121.5023\n${lightB.serial},Not mine`);
+    await page.click('[data-testid=provision] button.primary');
+    await waitFor(async () => (await text(page, '[data-testid=provision-results] h2')).includes('2 provisioned, 1 failed'), 15_000, 200);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('text=Download credentials CSV')]);
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(await file.path(), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('serial,secret');
+    expect(csv.slice(1).map((l) => l.split(',')[0]).sort()).toEqual([...serials].sort());
+    await shot(page, '06b-provisioning');
+    // The issued secret really lets the terminal in.
+    const [serial, secret] = csv[1]!.split(',') as [string, string];
+    const c = await connectTerminal(sys.mqttPort!, serial, secret);
+    await c.endAsync();
+    const row = await sys.services.db.device.findUnique({ where: { serial: serials[0]! } });
+    expect(row).toMatchObject({ status: 'PROVISIONED', label: 'Lift 1', contractorId: contractorA.contractor.id });
     await page.close();
   });
 
@@ -329,7 +370,7 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     await page.fill('[data-testid=billing-runs] input[type=month]', '2026-09');
     await page.click('[data-testid=billing-runs] button.primary');
     await page.waitForSelector('[data-testid=billing-progress]');
-    await waitFor(async () => (await text(page, '[data-testid=billing-progress]')).includes('completed'), 30_000, 250);
+    await waitFor(async () => (await text(page, '[data-testid=billing-progress]')).includes('completed'), 60_000, 250);
     expect(await text(page, '[data-testid=billing-progress]')).toContain('1/1 contracts · 1 invoices');
     expect(await page.locator('[data-testid=billing-progress] .progress span').getAttribute('style')).toContain('width: 100%');
     await page.waitForSelector('[data-testid=invoices] tbody tr');
@@ -341,6 +382,23 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', () => {
     const path = await file.path();
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(path).subarray(0, 5).toString()).toBe('%PDF-');
+
+    // Record the bank payment for the full balance: the invoice turns paid.
+    await page.click('[data-testid=invoices] tbody tr >> text=Payment');
+    await page.fill('[data-testid=payment-form] input[name=reference]', 'BANK-REF-0001');
+    await page.click('[data-testid=payment-form] button');
+    await waitFor(async () => (await text(page, '[data-testid=invoices] tbody')).includes('paid'), 10_000, 200);
+    expect(await text(page, '[data-testid=invoices] tbody')).toContain('¥0.00');
+    // Nothing is owed any more: the aging report's "not yet due" bucket empties too.
+    await waitFor(async () => (await text(page, '[data-testid=aging] .stat')).includes('¥0.00'), 10_000, 200);
+    await shot(page, '11b-billing-paid');
+
+    await page.click('nav >> text=Reports');
+    await page.fill('[data-testid=reports] input[type=month]', '2026-09');
+    await page.waitForSelector('[data-testid=kpis]');
+    await page.waitForSelector('[data-testid=customer-value] >> text=Browser Billing Fleet Ltd');
+    expect(await page.locator('.notice.bad').count()).toBe(0);
+    await shot(page, '15-reports');
     await page.close();
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Services } from '../../src/services.js';
 
 /** Polls until `fn` returns a truthy value (or throws after `ms`). */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 10_000, every = 50): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000, every = 50): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();

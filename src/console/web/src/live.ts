@@ -66,7 +66,6 @@ export function useLiveEvents(fn: Listener, deps: unknown[] = []): void {
   useEffect(() => {
     listeners.add(fn);
     return () => void listeners.delete(fn);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 }
 

@@ -16,6 +16,8 @@ import { Customers, CustomerDetail } from './pages/Customers';
 import { Billing, Invoices } from './pages/Billing';
 import { Integrations } from './pages/Integrations';
 import { Commissions, Leads } from './pages/Sales';
+import { Provision } from './pages/Provision';
+import { Reports } from './pages/Reports';
 
 function Page(props: { path: string; session: Session }) {
   const { path, session } = props;
@@ -29,6 +31,8 @@ function Page(props: { path: string; session: Session }) {
   if ((m = match('/customers/:id', path))) return <CustomerDetail id={m.id!} />;
   if (path === '/billing') return <Billing session={session} />;
   if (path === '/invoices') return <Invoices session={session} />;
+  if (path === '/reports') return <Reports session={session} />;
+  if (path === '/provision') return <Provision session={session} />;
   if (path === '/leads') return <Leads session={session} />;
   if (path === '/commissions') return <Commissions session={session} />;
   if (path === '/integrations') return <Integrations session={session} />;

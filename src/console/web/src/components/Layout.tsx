@@ -15,11 +15,13 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: '/', label: 'Overview' },
   { to: '/terminals', label: 'Terminals' },
+  { to: '/provision', label: 'Provisioning', roles: ['ADMIN', 'OPS', 'SALES', 'REPAIR', 'CONTRACTOR'] },
   { to: '/tickets', label: 'Tickets' },
   { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
   { to: '/billing', label: 'Billing', roles: ['ADMIN', 'FINANCE'] },
   { to: '/invoices', label: 'Invoices', roles: ['CONTRACTOR', 'CUSTOMER', 'SALES'] },
   { to: '/leads', label: 'Leads', roles: ['ADMIN', 'SALES'] },
+  { to: '/reports', label: 'Reports', roles: ['ADMIN', 'FINANCE', 'SALES', 'OPS'] },
   { to: '/commissions', label: 'Commissions', roles: ['ADMIN', 'FINANCE', 'CONTRACTOR'] },
   { to: '/integrations', label: 'Integrations', roles: ['ADMIN', 'CUSTOMER', 'CONTRACTOR'] },
 ];

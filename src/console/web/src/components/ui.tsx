@@ -17,6 +17,7 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[], refreshMs?: n
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
+  // `deps` are the caller's, as with useEffect: the loader is rebuilt when they change.
   const run = useCallback(() => {
     const mine = ++seq.current;
     setLoading(true);
@@ -33,7 +34,6 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[], refreshMs?: n
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   useEffect(() => {
     run();

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, download, qs, type Page } from '../api';
 import type { Session } from '../session';
 import { fmtDate, fmtDateTime, fmtMoney } from '../format';
-import { Badge, Card, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
+import { Badge, Card, Empty, ErrorBox, Link, Loaded, Stat, useAsync } from '../components/ui';
 
 interface Invoice {
   id: string;
@@ -38,8 +38,74 @@ function lastPeriod(): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-function InvoiceTable(props: { reloadKey?: number }) {
+/** Records a bank payment against one invoice; the idempotency key makes a double click harmless. */
+function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
+  const [reference, setReference] = useState('');
+  const [amount, setAmount] = useState((props.invoice.balanceMinor / 100).toFixed(2));
+  const [key] = useState(() => crypto.randomUUID());
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      await api('/payments', {
+        method: 'POST',
+        headers: { 'idempotency-key': key },
+        body: { reference: reference.trim(), invoiceId: props.invoice.id, amountMinor: Math.round(Number(amount) * 100), currency: props.invoice.currency },
+      });
+      props.onDone();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return (
+    <form class="filters" onSubmit={submit} data-testid="payment-form">
+      <input name="reference" placeholder="Bank reference" value={reference} onInput={(e) => setReference(e.currentTarget.value)} required />
+      <label class="inline">¥ <input name="amount" type="number" step="0.01" min="0.01" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required /></label>
+      <button class="primary small">Record payment</button>
+      {error && <span class="bad-text small">{error}</span>}
+    </form>
+  );
+}
+
+/** Open receivables by days past due: the overdue (dunning) list finance works from. */
+function Aging() {
+  const state = useAsync(() => api<{ buckets: Record<string, number>; totalMinor: number; customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[] }>('/reports/aging'), [], 60_000);
+  const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'];
+  return (
+    <Card title="Receivables aging" testid="aging">
+      <Loaded state={state} what="the aging report">
+        {(a) => (
+          <>
+            <div class="stats">
+              {BUCKETS.map((b) => (
+                <Stat label={b === 'current' ? 'not yet due' : `${b} days late`} value={<span class="money">{fmtMoney(a.buckets[b] ?? 0)}</span>} tone={b === 'current' || !a.buckets[b] ? 'ok' : b === '1-30' ? 'warn' : 'bad'} />
+              ))}
+            </div>
+            {a.customers.some((c) => c.totalMinor > (c.buckets.current ?? 0)) && (
+              <table>
+                <thead><tr><th>Overdue customer</th><th>Invoices</th>{BUCKETS.slice(1).map((b) => <th class="r">{b}</th>)}<th class="r">Total open</th></tr></thead>
+                <tbody>
+                  {a.customers.filter((c) => c.totalMinor > (c.buckets.current ?? 0)).map((c) => (
+                    <tr>
+                      <td><Link to={`/customers/${c.customerId}`}>{c.name}</Link></td>
+                      <td>{c.invoices}</td>
+                      {BUCKETS.slice(1).map((b) => <td class="r num">{c.buckets[b] ? fmtMoney(c.buckets[b]!) : ''}</td>)}
+                      <td class="r num"><b>{fmtMoney(c.totalMinor)}</b></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </Loaded>
+    </Card>
+  );
+}
+
+function InvoiceTable(props: { reloadKey?: number; canPay?: boolean; onPaid?: () => void }) {
   const [status, setStatus] = useState('');
+  const [paying, setPaying] = useState<string | null>(null);
   const state = useAsync(() => api<Page<Invoice>>(`/invoices${qs({ status, limit: 100 })}`), [status, props.reloadKey]);
   const [error, setError] = useState<string | null>(null);
   return (
@@ -63,6 +129,7 @@ function InvoiceTable(props: { reloadKey?: number }) {
               <thead><tr><th>Number</th><th>Period</th><th>Status</th><th class="r">Total</th><th class="r">Balance</th><th>Issued</th><th>Due</th><th></th></tr></thead>
               <tbody>
                 {p.items.map((i) => (
+                  <>
                   <tr>
                     <td><b>{i.number ?? 'draft'}</b></td>
                     <td>{i.period}</td>
@@ -75,8 +142,19 @@ function InvoiceTable(props: { reloadKey?: number }) {
                       <button class="ghost small" onClick={() => void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))}>
                         PDF
                       </button>
+                      {props.canPay && i.status === 'ISSUED' && i.balanceMinor > 0 && (
+                        <button class="ghost small" onClick={() => setPaying(paying === i.id ? null : i.id)}>Payment</button>
+                      )}
                     </td>
                   </tr>
+                  {paying === i.id && (
+                    <tr>
+                      <td colSpan={8}>
+                        <PaymentForm invoice={i} onDone={() => { setPaying(null); state.reload(); props.onPaid?.(); }} />
+                      </td>
+                    </tr>
+                  )}
+                  </>
                 ))}
               </tbody>
             </table>
@@ -165,11 +243,13 @@ function BillingRuns(props: { onFinished: () => void }) {
 
 export function Billing(_props: { session: Session }) {
   const [reloadKey, setReloadKey] = useState(0);
+  const [paid, setPaid] = useState(0);
   return (
     <div class="page" data-testid="billing">
       <div class="page-head"><h1>Billing</h1></div>
       <BillingRuns onFinished={() => setReloadKey((k) => k + 1)} />
-      <InvoiceTable reloadKey={reloadKey} />
+      <InvoiceTable reloadKey={reloadKey} canPay onPaid={() => setPaid((k) => k + 1)} />
+      <Aging key={`${reloadKey}-${paid}`} />
     </div>
   );
 }

@@ -21,6 +21,7 @@ export interface OverviewData {
   silent: { count: number; items: { serial: string; label: string | null; category: string; lastSeenAt: string | null }[] };
   faulty: { count: number; items: { serial: string | null; label: string | null; faultCode: number | null; priority: string; ticketId: string; ticketNumber: number; subject: string; since: string }[] };
   openTickets: { total: number; byPriority: Record<string, number> };
+  incidents?: { count: number; items: { id: string; kind: string; title: string; startedAt: string; silentTerminals: number }[] };
 }
 
 const PRIORITIES = ['CRITICAL', 'HIGH', 'NORMAL', 'LOW'];
@@ -83,12 +84,31 @@ export function Overview(props: { session: Session }) {
   );
   useEffect(() => () => void (reloadTimer.current !== null && clearTimeout(reloadTimer.current)), []);
 
+  // Wall-screen mode: no navigation, bigger type, full screen where the browser allows it.
+  const [wall, setWall] = useState(false);
+  useEffect(() => {
+    document.body.classList.toggle('wall', wall);
+    if (wall) void document.documentElement.requestFullscreen?.().catch(() => {});
+    else if (document.fullscreenElement) void document.exitFullscreen().catch(() => {});
+  }, [wall]);
+  useEffect(() => {
+    const off = () => !document.fullscreenElement && setWall(false);
+    document.addEventListener('fullscreenchange', off);
+    return () => {
+      document.removeEventListener('fullscreenchange', off);
+      document.body.classList.remove('wall');
+    };
+  }, []);
+
   const portal = consoleKind(props.session.role) !== 'operations';
   return (
     <div class="page overview" data-testid="overview">
       <div class="page-head">
         <h1>{portal ? 'Your network' : 'Network overview'}</h1>
         {state.data && <span class="muted small">updated {fmtTime(state.data.generatedAt)}</span>}
+        <button class="ghost small push-right" onClick={() => setWall(!wall)} data-testid="wall-toggle">
+          {wall ? 'Leave wall screen' : 'Wall screen'}
+        </button>
       </div>
       <Loaded state={state} what="the overview">
         {(d) => {
@@ -150,6 +170,17 @@ export function Overview(props: { session: Session }) {
                       );
                     })}
                   </div>
+                  {d.incidents && d.incidents.count > 0 && (
+                    <div class="incidents" data-testid="incidents">
+                      <h2>Open incidents ({d.incidents.count})</h2>
+                      {d.incidents.items.map((i) => (
+                        <div class="incident">
+                          <b>{i.title}</b>
+                          <span class="muted small"> · since {fmtTime(i.startedAt)} · {fmtNum(i.silentTerminals)} terminals still silent</span>
+                        </div>
+                      ))}
+                    </div>
+                  )}
                   <Link to="/tickets" class="more">Open the ticket queue →</Link>
                 </Card>
               </div>

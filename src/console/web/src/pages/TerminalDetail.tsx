@@ -7,6 +7,7 @@ import type { Session } from '../session';
 import { CATEGORY_LABEL, fmtAgo, fmtDateTime, fmtTime } from '../format';
 import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
 import type { Terminal } from './Terminals';
+import { HealthChart, type HealthPoint } from '../components/HealthChart';
 
 interface Message {
   id: string;
@@ -104,6 +105,7 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
   const { serial } = props;
   const terminal = useAsync(() => api<Terminal>(`/devices/${serial}`), [serial], 15_000);
   const messages = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?limit=30`), [serial]);
+  const heartbeats = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?kind=heartbeat&limit=200`), [serial], 60_000);
   const [commands, setCommands] = useState<Command[] | null>(null);
   const [cmdError, setCmdError] = useState<unknown>(null);
 
@@ -192,6 +194,18 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
           </>
         )}
       </Loaded>
+      <Card title="Health history" actions={<span class="muted small">from the last 200 heartbeats</span>} testid="health">
+        <Loaded state={heartbeats} what="heartbeats">
+          {(page) => {
+            const points: HealthPoint[] = page.items.flatMap((m) =>
+              m.decoded && typeof m.decoded.signalDbm === 'number' && typeof m.decoded.supplyMv === 'number'
+                ? [{ at: m.receivedAt, signalDbm: m.decoded.signalDbm, supplyMv: m.decoded.supplyMv }]
+                : [],
+            );
+            return points.length === 0 ? <Empty>No heartbeats yet.</Empty> : <HealthChart points={points} />;
+          }}
+        </Loaded>
+      </Card>
       <Card title="Recent messages" testid="messages">
         <Loaded state={messages} what="messages">
           {(page) =>

@@ -123,13 +123,15 @@ export function Tickets(props: { session: Session }) {
           </select>
         </div>
         <Loaded state={state} what="tickets">
-          {(page) =>
-            page.items.length === 0 ? (
+          {(page) => {
+            // SLA countdowns only when the API reports due dates.
+            const sla = page.items.some((t) => t.resolutionDueAt !== undefined || t.firstResponseDueAt !== undefined);
+            return page.items.length === 0 ? (
               <Empty>No tickets here.</Empty>
             ) : (
               <table class="rows">
                 <thead>
-                  <tr><th>#</th><th>Priority</th><th>Subject</th><th>Terminal</th><th>Group</th><th>Status</th><th>Response due</th><th>Resolution due</th><th>Opened</th></tr>
+                  <tr><th>#</th><th>Priority</th><th>Subject</th><th>Terminal</th><th>Group</th><th>Status</th>{sla && <th>Response due</th>}{sla && <th>Resolution due</th>}<th>Opened</th></tr>
                 </thead>
                 <tbody>
                   {page.items.map((t) => (
@@ -140,15 +142,15 @@ export function Tickets(props: { session: Session }) {
                       <td>{t.serial ?? <span class="muted">—</span>}</td>
                       <td class="muted">{t.group.replace('_', ' ').toLowerCase()}</td>
                       <td><Badge value={t.status} /></td>
-                      <td><Due at={t.firstResponseDueAt} /></td>
-                      <td><Due at={t.resolutionDueAt} /></td>
+                      {sla && <td><Due at={t.firstResponseDueAt} /></td>}
+                      {sla && <td><Due at={t.resolutionDueAt} /></td>}
                       <td>{fmtAgo(t.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            )
-          }
+            );
+          }}
         </Loaded>
       </Card>
     </div>
@@ -198,7 +200,7 @@ export function TicketDetail(props: { id: string; session: Session }) {
                   <dt>Terminal</dt><dd>{t.serial ? <Link to={`/terminals/${t.serial}`}>{t.serial}</Link> : '—'}</dd>
                   <dt>Customer</dt><dd>{t.customerId ? <Link to={`/customers/${t.customerId}`}>open customer</Link> : '—'}</dd>
                   <dt>Opened</dt><dd>{fmtDateTime(t.createdAt)}</dd>
-                  <dt>Resolution due</dt><dd><Due at={t.resolutionDueAt} /></dd>
+                  {t.resolutionDueAt !== undefined && (<><dt>Resolution due</dt><dd><Due at={t.resolutionDueAt} /></dd></>)}
                   {t.resolutionNote && (<><dt>Resolution</dt><dd>{t.resolutionNote}</dd></>)}
                 </dl>
                 {t.description && <p class="desc">{t.description}</p>}

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "IncidentDevice_incidentId_recoveredAt_idx" ON "IncidentDevice"("incidentId", "recoveredAt");
