@@ -1,0 +1,18 @@
+import { createDb } from '../../src/platform/database.js';
+import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
+import { applyMigrations } from '../../prisma/tools/engine.js';
+import { runLoad } from '../../simulators/index.js';
+import { createTestDatabase } from '../helpers/system.js';
+import { spawnGateway } from '../helpers/gateway-child.js';
+import { seedTerminals } from '../helpers/seed-terminals.js';
+const database = await createTestDatabase();
+const db = createDb(database.url, 2);
+await applyMigrations({ connectionString: database.url, migrationsDir: MIGRATIONS_DIR });
+const terminals = await seedTerminals(db, 20, 'NXE-BENCH');
+const gw = await spawnGateway(database.url, { LOG_LEVEL: 'warn', MQTT_CONNECT_BURST: '100000' });
+gw.child.stdout!.on('data', (d) => process.stderr.write(d));
+gw.child.on('exit', (c) => console.log('child exit', c));
+const r = await runLoad({ url: `mqtt://127.0.0.1:${gw.port}`, terminals, durationSec: 3, inflightPerTerminal: 10, payloadBytes: 11 });
+console.log(r.msgPerSec, r.acked, r.errors, await db.message.count());
+gw.child.kill('SIGTERM');
+await db.$disconnect(); await database.drop();
