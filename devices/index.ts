@@ -8,12 +8,15 @@ import { createCredentialStore } from './credentials.js';
 import { createDeviceService } from './device.service.js';
 import { createCommandService } from './commands.service.js';
 import { createMessageService } from './messages.service.js';
+import { createInventoryService } from './inventory.service.js';
 
 export * from './devices.schemas.js';
 export { verdictFor, standingOf, type TerminalCredential, type CredentialVerdict, type CredentialChange, type CredentialStore } from './credentials.js';
 export { type DeviceService } from './device.service.js';
 export { type CommandService, type DownlinkNotice, downlinkChannel, commandView } from './commands.service.js';
 export { type MessageService } from './messages.service.js';
+export { type InventoryService, type RowResult } from './inventory.service.js';
+export * from './inventory.schemas.js';
 export { deviceScopeWhere, deviceView } from './device.view.js';
 export { operatorDay } from './operator-day.js';
 
@@ -23,7 +26,8 @@ export function createDevicesModule(deps: { db: Db; redis: Redis; audit: AuditSe
   const devices = createDeviceService({ db: deps.db, audit: deps.audit, credentials });
   const commands = createCommandService({ db: deps.db, redis: deps.redis, audit: deps.audit, devices, prefix: deps.prefix, timeZone: deps.timeZone });
   const messages = createMessageService({ db: deps.db, devices });
-  return { credentials, devices, commands, messages };
+  const inventory = createInventoryService({ db: deps.db, audit: deps.audit, devices, credentials });
+  return { credentials, devices, commands, messages, inventory };
 }
 
 export type DevicesModule = ReturnType<typeof createDevicesModule>;

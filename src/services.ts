@@ -55,7 +55,7 @@ export function createServices(infra: Infra) {
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
   const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
-  const { devices, credentials: deviceCredentials, commands: downlinks, messages } = terminals;
+  const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory } = terminals;
   const orders = createOrderService({ db, audit, devices });
   const tickets = createTicketService({ db, audit, events });
   const knowledge = createKnowledgeService({ db, audit });
@@ -91,7 +91,7 @@ export function createServices(infra: Infra) {
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
-  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, scheduler, billing, tickets, knowledge, health, overview, kpis };
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, inventory, scheduler, billing, tickets, knowledge, health, overview, kpis };
 }
 
 export type Services = ReturnType<typeof createServices>;

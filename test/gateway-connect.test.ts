@@ -23,15 +23,14 @@ describe('gateway CONNACK codes (protocol.md section 1)', () => {
     const online = await waitFor(async () => (await sys.services.db.device.findUnique({ where: { serial: t.serial } }))?.online);
     expect(online).toBe(true);
     await c.endAsync();
+    // Presence writes are asynchronous: wait for both sessions to be closed and the unit offline.
     const d = await waitFor(async () => {
-      const row = await sys.services.db.device.findUnique({ where: { serial: t.serial } });
-      return row && !row.online ? row : null;
+      const row = await sys.services.db.device.findUnique({ where: { serial: t.serial }, include: { sessions: { orderBy: { id: 'asc' } } } });
+      return row && !row.online && row.sessions.length === 2 && row.sessions.every((x) => x.disconnectedAt) ? row : null;
     });
     expect(d.lastConnectAt).toBeTruthy();
     expect(d.lastDisconnectAt).toBeTruthy();
-    const sessions = await sys.services.db.deviceSession.findMany({ where: { deviceId: d.id }, orderBy: { id: 'asc' } });
-    expect(sessions.map((s) => s.protocolLevel)).toEqual([4, 5]);
-    expect(sessions.every((s) => s.disconnectedAt)).toBe(true);
+    expect(d.sessions.map((x) => x.protocolLevel)).toEqual([4, 5]);
   });
 
   it('refuses an unknown serial or a wrong secret: 4 / 0x86', async () => {

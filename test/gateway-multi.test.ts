@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { startTestSystem, type TestSystem } from './helpers/system.js';
 import { loginAs } from './helpers/api.js';
-import { spawnGateway } from './helpers/gateway-child.js';
+import { spawnGateway, stopChild } from './helpers/gateway-child.js';
 import { connectTerminal, createContract, provisionTerminal, waitFor } from './helpers/terminals.js';
 import { decodeCommand } from '../gateway/codecs/index.js';
 
@@ -15,8 +15,7 @@ beforeAll(async () => {
   other = await spawnGateway(sys.databaseUrl, { REDIS_PREFIX: sys.config.REDIS_PREFIX, GATEWAY_ID: 'gateway-b' });
 });
 afterAll(async () => {
-  other?.child.kill('SIGTERM');
-  if (other) await new Promise((r) => other.child.once('exit', r));
+  if (other) await stopChild(other.child);
   await sys?.stop();
 });
 

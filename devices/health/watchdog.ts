@@ -38,7 +38,6 @@ export type UplinkOutcome = 'tracked' | 'recovered' | 'ignored';
 
 const windowMsOf = (i: TerminalInfo) => i.expectedIntervalSec * i.silenceFactor * 1_000;
 const noSignalKey = (serial: string) => `NO_SIGNAL:${serial}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn` over `items` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -216,7 +215,15 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
             log.warn({ err }, 'watchdog pass failed');
           }
           if (claimed < batchSize && !stopped) {
-            await Promise.race([sleep(settings.tickMs), new Promise<void>((r) => (wake = r))]);
+            // A cleared timer on stop, so a long tick never keeps the process alive.
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, settings.tickMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = null;
           }
         }
       };

@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
 import { applyMigrations } from '../../prisma/tools/engine.js';
 import { runLoad, type LoadResult } from '../../simulators/index.js';
 import { createTestDatabase } from '../helpers/system.js';
-import { spawnGateway } from '../helpers/gateway-child.js';
+import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
 import { seedTerminals } from '../helpers/seed-terminals.js';
 
 const { values } = parseArgs({
@@ -51,8 +51,7 @@ try {
   try {
     gateway = await runLoad({ url: `mqtt://127.0.0.1:${gw.port}`, terminals, durationSec: seconds, inflightPerTerminal: inflight, payloadBytes });
   } finally {
-    gw.child.kill('SIGTERM');
-    await new Promise((r) => gw.child.once('exit', r));
+    await stopChild(gw.child);
   }
   const stored = await db.message.count();
 

@@ -33,7 +33,7 @@ try {
 
   let t = Date.now();
   await pool(serials, 32, (s) => health.observeUplink(s, new Date()));
-  out(`uplinks, cold cache (one Postgres lookup each): ${rate(fleet, Date.now() - t)}`);
+  out(`uplinks, cold cache (misses batched into one Postgres query per turn): ${rate(fleet, Date.now() - t)}`);
   t = Date.now();
   await pool(serials, 32, (s) => health.observeUplink(s, new Date()));
   out(`uplinks, warm cache (Redis only): ${rate(fleet, Date.now() - t)}`);

@@ -30,10 +30,20 @@ export async function spawnGateway(databaseUrl: string, env: Record<string, stri
       const m = /MQTT_PORT=(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        // The child's log lines (stdout) stay visible when a test asks for them.
+        if (process.env.TEST_LOG_LEVEL) child.stdout!.on('data', (l: Buffer) => process.stderr.write(l));
         resolvePort(Number(m[1]));
       }
     });
     child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
   });
   return { child, port };
+}
+
+/** Signals the child and waits for it to exit (at once if it is gone already). */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  await exited;
 }

@@ -3,6 +3,7 @@ import { authRoutes } from './auth.routes.js';
 import { customerRoutes } from './customers.routes.js';
 import { salesRoutes } from './sales.routes.js';
 import { orderRoutes } from './orders.routes.js';
+import { inventoryRoutes } from './inventory.routes.js';
 import { kpiRoutes } from './kpi.routes.js';
 import { knowledgeRoutes } from './knowledge.routes.js';
 import { contractRoutes } from './contracts.routes.js';
@@ -25,6 +26,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(customerRoutes);
   await app.register(salesRoutes);
   await app.register(orderRoutes);
+  await app.register(inventoryRoutes);
   await app.register(kpiRoutes);
   await app.register(knowledgeRoutes);
   await app.register(contractRoutes);
