@@ -60,6 +60,12 @@ const schema = z.object({
     .default('7,14')
     .transform((s) => s.split(',').map((x) => Number(x.trim()))),
   DUNNING_SUSPEND_DAYS: z.coerce.number().int().positive().default(30),
+  // Service desk holidays (local YYYY-MM-DD, comma-separated): no business minutes count on them for SLAs.
+  SLA_HOLIDAYS: z
+    .string()
+    .regex(/^\s*(\d{4}-\d{2}-\d{2}(\s*,\s*\d{4}-\d{2}-\d{2})*)?\s*$/, 'comma-separated YYYY-MM-DD dates')
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
 });
 
 export type Config = Readonly<

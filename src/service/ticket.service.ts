@@ -21,7 +21,8 @@ import {
   type TicketPatch,
   type TicketStatus,
 } from './ticket.schemas.js';
-import { ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView, type TicketRow } from './ticket.view.js';
+import { slaView, ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView, type TicketRow } from './ticket.view.js';
+import { addBusinessMinutes, businessCalendar, businessMsBetween, calendarFor, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -34,12 +35,24 @@ export interface TicketServiceDeps {
   db: Db;
   audit: AuditService;
   events: Pick<EventService, 'emit'>;
+  /** The clock for SLA due dates and stamps; tests pass a fixed instant. */
+  now?: () => Date;
+  /** Business hours and holidays of the service desk (default Mon-Fri 09:00-18:00 Asia/Shanghai). */
+  calendar?: BusinessCalendar;
+}
+
+/** What a workflow step adds to a change: more columns, history rows, and its own audit action. */
+export interface ChangeExtra {
+  data?: Prisma.TicketUncheckedUpdateInput;
+  events?: Omit<Prisma.TicketEventCreateManyInput, 'ticketId'>[];
+  action?: string;
+  changes?: Record<string, unknown>;
 }
 
 /** Outcome of an automatic resolution attempt. */
 export type AutoResolveOutcome = 'resolved' | 'commented' | 'none';
 
-const withDevice = { device: { select: { serial: true } } } as const;
+const withDevice = { device: { select: { serial: true } }, customer: { select: { tier: true } } } as const;
 // Automatic tickets arrive in bursts (many event handlers at once share a small pool): wait
 // for a connection longer than Prisma's 2 s default instead of failing the handler.
 const TX = { maxWait: 10_000, timeout: 20_000 };
@@ -54,7 +67,25 @@ function statusData(to: TicketStatus | 'MERGED', note: string | undefined, now: 
   return { status: to, resolvedAt: null, closedAt: null };
 }
 
-export function createTicketService({ db, audit, events }: TicketServiceDeps) {
+export function createTicketService({ db, audit, events, now: clock = () => new Date(), calendar = businessCalendar('Asia/Shanghai') }: TicketServiceDeps) {
+  const view = (t: TicketRow) => ticketView(t, slaView(t, clock(), calendar));
+  const calendarOf = (t: Pick<TicketRow, 'priority' | 'source' | 'kind'> & { tier?: string | null | undefined }) =>
+    calendarFor(calendar, slaPolicyFor({ tier: t.tier, priority: t.priority, source: t.source, kind: t.kind }));
+
+  /** Leaving WAITING_CUSTOMER: the paused business time moves the open due dates out by as much. */
+  function resumeData(before: TicketRow, now: Date): Prisma.TicketUncheckedUpdateInput {
+    if (!before.slaPausedAt) return {};
+    const cal = calendarOf({ ...before, tier: before.customer?.tier });
+    const pausedMs = businessMsBetween(before.slaPausedAt, now, cal);
+    const extend = (due: Date | null) => (due ? addBusinessMinutes(due, pausedMs / 60_000, cal) : due);
+    return {
+      slaPausedAt: null,
+      slaPausedSeconds: before.slaPausedSeconds + Math.round(pausedMs / 1000),
+      ...(before.firstRespondedAt ? {} : { firstResponseDueAt: extend(before.firstResponseDueAt) }),
+      resolutionDueAt: extend(before.resolutionDueAt),
+    };
+  }
+
   async function visible(ctx: Ctx, id: string) {
     const row = await db.ticket.findFirst({ where: { id, ...ticketScopeWhere(ctx.actor) }, include: withDevice });
     if (!row) throw notFound('Ticket');
@@ -67,8 +98,15 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
 
   /** Creates the ticket, its CREATED history row and the ticket.created event in `tx`. */
   async function insertIn(tx: Tx, input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
+    const now = clock();
+    const customer = input.customerId ? await tx.customer.findUnique({ where: { id: input.customerId }, select: { tier: true } }) : null;
+    const policy = slaPolicyFor({ tier: customer?.tier, priority: input.priority ?? 'NORMAL', source: input.source, kind: input.kind });
+    const cal = calendarFor(calendar, policy);
     const row = await tx.ticket.create({
       data: {
+        createdAt: now,
+        firstResponseDueAt: addBusinessMinutes(now, policy.firstResponseMinutes, cal),
+        resolutionDueAt: addBusinessMinutes(now, policy.resolutionMinutes, cal),
         kind: input.kind,
         source: input.source,
         subject: input.subject,
@@ -84,7 +122,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       },
       include: withDevice,
     });
-    await tx.ticketEvent.create({ data: { ticketId: row.id, kind: 'CREATED', actorId: actor?.userId ?? null, visibility: 'CUSTOMER', body: row.subject } });
+    await tx.ticketEvent.create({ data: { ticketId: row.id, kind: 'CREATED', actorId: actor?.userId ?? null, visibility: 'CUSTOMER', body: row.subject, createdAt: now } });
     await emit(tx, 'ticket.created', row);
     if (actor) await audit.record({ actor, requestId, action: 'ticket.created', entityType: 'ticket', entityId: row.id, after: row }, tx);
     return row;
@@ -108,9 +146,16 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
   }
 
   /** Applies a change with one history row per changed field and one ticket.updated event. */
-  async function change(tx: Tx, before: TicketRow & { dedupKey?: string | null }, patch: TicketPatch & { mergedIntoId?: string; toStatus?: 'MERGED' }, actor: Principal | null, requestId?: string) {
+  async function change(
+    tx: Tx,
+    before: TicketRow & { dedupKey?: string | null },
+    patch: TicketPatch & { mergedIntoId?: string; toStatus?: 'MERGED' },
+    actor: Principal | null,
+    requestId?: string,
+    extra: ChangeExtra = {},
+  ) {
     if (before.status === 'CLOSED' || before.status === 'MERGED') throw conflict(`Ticket #${before.number} is ${before.status.toLowerCase()} and can no longer change`);
-    const now = new Date();
+    const now = clock();
     const data: Prisma.TicketUncheckedUpdateInput = {};
     const history: Prisma.TicketEventCreateManyInput[] = [];
     const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -121,6 +166,10 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       if (patch.mergedIntoId) data.mergedIntoId = patch.mergedIntoId;
       changes.status = { from: before.status, to };
       history.push({ ticketId: before.id, kind: 'STATUS', actorId, visibility: 'CUSTOMER', body: patch.note ?? null, data: { from: before.status, to } });
+      // SLA: a staff status change is the first response; waiting on the customer stops the clock.
+      if (actor && isStaff(actor) && !before.firstRespondedAt) data.firstRespondedAt = now;
+      if (to === 'WAITING_CUSTOMER') data.slaPausedAt = now;
+      else Object.assign(data, resumeData(before, now));
     }
     if (patch.assigneeId !== undefined && patch.assigneeId !== before.assigneeId) {
       data.assigneeId = patch.assigneeId;
@@ -137,14 +186,17 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       changes.priority = { from: before.priority, to: patch.priority };
       history.push({ ticketId: before.id, kind: 'PRIORITY', actorId, data: { from: before.priority, to: patch.priority } });
     }
+    Object.assign(data, extra.data ?? {});
+    Object.assign(changes, extra.changes ?? {});
+    for (const e of extra.events ?? []) history.push({ actorId, ...e, ticketId: before.id });
     if (history.length === 0) {
       if (patch.note) history.push({ ticketId: before.id, kind: 'COMMENT', actorId, body: patch.note });
       else return before;
     }
     const row = await tx.ticket.update({ where: { id: before.id }, data: { ...data, updatedAt: now }, include: withDevice });
-    await tx.ticketEvent.createMany({ data: history });
+    await tx.ticketEvent.createMany({ data: history.map((h) => ({ createdAt: now, ...h })) });
     if (Object.keys(changes).length) await emit(tx, 'ticket.updated', row, changes);
-    if (actor) await audit.record({ actor, requestId, action: 'ticket.updated', entityType: 'ticket', entityId: row.id, before, after: row }, tx);
+    if (actor) await audit.record({ actor, requestId, action: extra.action ?? 'ticket.updated', entityType: 'ticket', entityId: row.id, before, after: row }, tx);
     return row;
   }
 
@@ -193,22 +245,22 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
         ctx.actor,
         ctx.requestId,
       );
-      return ticketView(ticket);
+      return view(ticket);
     },
 
     /** A ticket opened by the platform; with a dedupKey, the open ticket for that key if one exists. */
     async createAuto(input: AutoTicketInput) {
       const { ticket, created } = await open({ ...input, source: 'AUTO' }, null);
-      return { ticket: ticketView(ticket), created };
+      return { ticket: view(ticket), created };
     },
 
     /** The same inside a caller's transaction (e.g. an incident and its ticket together). */
     async createAutoIn(tx: Tx, input: AutoTicketInput) {
       if (input.dedupKey) {
         const existing = await tx.ticket.findUnique({ where: { dedupKey: input.dedupKey }, include: withDevice });
-        if (existing) return { ticket: ticketView(existing), created: false };
+        if (existing) return { ticket: view(existing), created: false };
       }
-      return { ticket: ticketView(await insertIn(tx, { ...input, source: 'AUTO' }, null)), created: true };
+      return { ticket: view(await insertIn(tx, { ...input, source: 'AUTO' }, null)), created: true };
     },
 
     async get(ctx: Ctx, id: string) {
@@ -217,7 +269,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
         where: { ticketId: id, ...(isStaff(ctx.actor) ? {} : { visibility: 'CUSTOMER' as const }) },
         orderBy: { id: 'asc' },
       });
-      return { ...ticketView(row), events: history.map(ticketEventView) };
+      return { ...view(row), events: history.map(ticketEventView) };
     },
 
     async list(ctx: Ctx, filter: TicketFilter, q: { limit: number; cursor?: string | undefined }) {
@@ -236,15 +288,18 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
         orderBy,
         take,
       });
-      return page(rows, q.limit, ticketView);
+      return page(rows, q.limit, view);
     },
 
     async addComment(ctx: Ctx, id: string, input: CommentInput) {
       const t = await visible(ctx, id);
       const visibility = isStaff(ctx.actor) ? input.visibility : 'CUSTOMER';
       return db.$transaction(async (tx) => {
-        const row = await tx.ticketEvent.create({ data: { ticketId: id, kind: 'COMMENT', actorId: ctx.actor.userId, visibility, body: input.body } });
-        await tx.ticket.update({ where: { id }, data: { updatedAt: new Date() } });
+        const now = clock();
+        const row = await tx.ticketEvent.create({ data: { ticketId: id, kind: 'COMMENT', actorId: ctx.actor.userId, visibility, body: input.body, createdAt: now } });
+        // SLA: the first customer-visible answer by staff is the first response.
+        const responded = isStaff(ctx.actor) && visibility === 'CUSTOMER' && !t.firstRespondedAt ? { firstRespondedAt: now } : {};
+        await tx.ticket.update({ where: { id }, data: { updatedAt: now, ...responded } });
         // Internal notes never leave the operator; customer-visible ones notify the customer.
         if (visibility === 'CUSTOMER') await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'ticket.commented', entityType: 'ticket', entityId: id, after: { visibility, body: input.body } }, tx);
@@ -257,7 +312,7 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       const before = await visible(ctx, id);
       await checkAssignee(patch.assigneeId);
       const row = await db.$transaction((tx) => change(tx, before, patch, ctx.actor, ctx.requestId), TX);
-      return ticketView(row);
+      return view(row);
     },
 
     resolve(ctx: Ctx, id: string, note?: string) {
@@ -268,10 +323,22 @@ export function createTicketService({ db, audit, events }: TicketServiceDeps) {
       return this.update(ctx, id, { status: 'CLOSED', ...(note ? { note } : {}) });
     },
 
+    // Building blocks for the workflow service (ticket-workflow.service.ts), which adds steps
+    // with their own rules on top of the same change/history/audit path.
+    /** The ticket row if `ctx` may see it, else 404. */
+    findVisible: (ctx: Ctx, id: string) => visible(ctx, id),
+    /** One change with its history rows, event and audit, in the caller's transaction. */
+    changeIn: change,
+    /** API shape with the SLA block as of now. */
+    view,
+    now: clock,
+    calendarOf,
+    withRelations: withDevice,
+
     /** The open ticket holding a dedupKey, if any. */
     async findOpen(dedupKey: string) {
       const row = await db.ticket.findUnique({ where: { dedupKey }, include: withDevice });
-      return row ? ticketView(row) : null;
+      return row ? view(row) : null;
     },
 
     /**

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import { customerScope } from '../auth/principal.js';
+import { calendarFor, remainingBusinessMinutes, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
 /**
  * Prisma `where` on Ticket: an end user sees the tickets of its own customer record; a
@@ -44,10 +45,46 @@ export interface TicketRow {
   createdAt: Date;
   updatedAt: Date;
   device?: { serial: string } | null;
+  customer?: { tier: string } | null;
+  firstResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
+  firstRespondedAt: Date | null;
+  slaPausedAt: Date | null;
+  slaPausedSeconds: number;
+  firstResponseBreached: boolean;
+  resolutionBreached: boolean;
+  visitScheduledAt: Date | null;
+  visitAddress: string | null;
+  knowledgeArticleId: string | null;
 }
 
-/** API shape of a ticket; the dedup key and SLA internals stay inside. */
-export function ticketView(t: TicketRow) {
+/**
+ * The SLA block of a ticket: due dates, business minutes left (negative once overdue; counted
+ * up to the pause while waiting on the customer) and breach flags. Finished clocks show null.
+ */
+export function slaView(t: TicketRow, now: Date, base: BusinessCalendar) {
+  const policy = slaPolicyFor({ tier: t.customer?.tier, priority: t.priority, source: t.source, kind: t.kind });
+  const cal = calendarFor(base, policy);
+  const asOf = t.slaPausedAt ?? now;
+  const done = ['RESOLVED', 'CLOSED', 'MERGED'].includes(t.status);
+  return {
+    tier: policy.tier,
+    businessHours: policy.allHours ? '24x7' : 'business',
+    firstResponseDueAt: t.firstResponseDueAt,
+    resolutionDueAt: t.resolutionDueAt,
+    firstRespondedAt: t.firstRespondedAt,
+    paused: t.slaPausedAt !== null,
+    pausedSince: t.slaPausedAt,
+    pausedSeconds: t.slaPausedSeconds,
+    firstResponseRemainingMinutes: t.firstRespondedAt || done || !t.firstResponseDueAt ? null : remainingBusinessMinutes(asOf, t.firstResponseDueAt, cal),
+    resolutionRemainingMinutes: done || !t.resolutionDueAt ? null : remainingBusinessMinutes(asOf, t.resolutionDueAt, cal),
+    firstResponseBreached: t.firstResponseBreached,
+    resolutionBreached: t.resolutionBreached,
+  };
+}
+
+/** API shape of a ticket; the dedup key stays inside. `sla` comes from `slaView` when the caller has a clock. */
+export function ticketView(t: TicketRow, sla?: ReturnType<typeof slaView>) {
   return {
     id: t.id,
     number: t.number,
@@ -67,10 +104,14 @@ export function ticketView(t: TicketRow) {
     createdById: t.createdById,
     mergedIntoId: t.mergedIntoId,
     resolutionNote: t.resolutionNote,
+    knowledgeArticleId: t.knowledgeArticleId,
+    visitScheduledAt: t.visitScheduledAt,
+    visitAddress: t.visitAddress,
     resolvedAt: t.resolvedAt,
     closedAt: t.closedAt,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+    ...(sla ? { sla } : {}),
   };
 }
 export type TicketView = ReturnType<typeof ticketView>;
