@@ -15,7 +15,7 @@ import { createWebhookService } from './webhooks/index.js';
 import { createDevicesModule, createHealthModule } from '../devices/index.js';
 import { contractStatusHooks, createBillingModule } from '../billing/index.js';
 import { createScheduler } from './platform/scheduler.js';
-import { createKnowledgeService, createTicketService } from './service/index.js';
+import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from './service/index.js';
 import { createKpiService, createOverviewService } from './reports/index.js';
 
 export interface Infra {
@@ -57,8 +57,10 @@ export function createServices(infra: Infra) {
   const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory } = terminals;
   const orders = createOrderService({ db, audit, devices });
-  const tickets = createTicketService({ db, audit, events });
+  const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
+  const ticketWorkflow = createTicketWorkflowService({ db, tickets, knowledge });
+  const slaMonitor = createSlaMonitor({ db, events, log: log.child({ component: 'sla-monitor' }) });
   const health = createHealthModule({
     db,
     redis,
@@ -91,7 +93,7 @@ export function createServices(infra: Infra) {
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
-  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, inventory, scheduler, billing, tickets, knowledge, health, overview, kpis };
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, inventory, scheduler, billing, tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -2,6 +2,7 @@ import type { Services } from './services.js';
 import { startBillingWorkers } from '../billing/index.js';
 import { startLivePublisher } from './reports/index.js';
 import { purgeIdempotencyRecords } from './http/idempotency.plugin.js';
+import { SLA_MONITOR_JOB } from './service/index.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -37,6 +38,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   );
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
+  // Service desk SLA clocks: mark breaches and notify once a minute.
+  services.scheduler.register({ name: SLA_MONITOR_JOB, everyMs: 60_000, handler: () => services.slaMonitor.sweep() });
   // Last: every domain has registered its repeatable jobs by now.
   started.push(await services.scheduler.start());
   return {

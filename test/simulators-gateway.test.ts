@@ -46,8 +46,10 @@ describe('simulators against the gateway', () => {
     creds = await provisionViaApi(opts);
     expect(creds.map((c) => c.serial)).toEqual(serials);
     for (const c of creds) expect(c.secret.length).toBeGreaterThanOrEqual(32);
-    // The route is not marked idempotent (yet), so provisioning twice is a conflict, said plainly.
-    await expect(provisionViaApi(opts)).rejects.toThrow(/provisioning NX.-\S+ failed: HTTP 409 .*not in stock/);
+    // The same Idempotency-Key per serial: a rerun replays the same credentials instead of failing.
+    expect(await provisionViaApi(opts)).toEqual(creds);
+    const other = newSerial('NXV');
+    await expect(provisionViaApi({ ...opts, serials: [other] })).rejects.toThrow(/provisioning NX.-\S+ failed: HTTP 404/);
     await expect(provisionViaApi({ ...opts, password: 'wrong-password-here' })).rejects.toThrow(/login .* failed: HTTP 401/);
   });
 
