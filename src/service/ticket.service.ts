@@ -303,6 +303,11 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
         // Internal notes never leave the operator; customer-visible ones notify the customer.
         if (visibility === 'CUSTOMER') await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'ticket.commented', entityType: 'ticket', entityId: id, after: { visibility, body: input.body } }, tx);
+        // The customer answered: the ticket is back with the desk and its SLA clock runs again.
+        if (!isStaff(ctx.actor) && t.status === 'WAITING_CUSTOMER') {
+          const cur = await tx.ticket.findUniqueOrThrow({ where: { id }, include: withDevice });
+          await change(tx, cur, { status: 'IN_PROGRESS' }, null);
+        }
         return ticketEventView(row);
       });
     },

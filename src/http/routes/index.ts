@@ -17,6 +17,7 @@ import { billingRunRoutes } from './billing-runs.routes.js';
 import { billingInvoiceRoutes } from './billing-invoices.routes.js';
 import { billingPaymentRoutes } from './billing-payments.routes.js';
 import { ticketRoutes } from './tickets.routes.js';
+import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { liveRoutes } from './live.routes.js';
 
@@ -40,6 +41,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(billingInvoiceRoutes);
   await app.register(billingPaymentRoutes);
   await app.register(ticketRoutes);
+  await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);
   await app.register(liveRoutes);
 };
