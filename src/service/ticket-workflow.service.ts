@@ -82,7 +82,7 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
     async assign(ctx: Ctx, id: string, input: AssignInput) {
       await checkAssignee(input.assigneeId);
       const row = await step(ctx, id, 'assign', (t) => {
-        if (t.assigneeId === input.assigneeId) throw conflict(`Ticket #${t.number} is already assigned so`);
+        if (t.assigneeId === input.assigneeId) throw conflict(`Ticket #${t.number} already has that assignee`);
         return { assigneeId: input.assigneeId, ...(input.note ? { extra: { events: [{ kind: 'COMMENT', body: input.note }] } } : {}) };
       });
       return tickets.view(row);
