@@ -1,4 +1,4 @@
-// Types and constants of the Nexsphere terminal protocol (/work/shared/protocol.md, section 3).
+// Types and constants of the Nexsphere terminal protocol (docs/protocol.md, section 3).
 // Pure data: no I/O, shared by the gateway, the simulators and tests.
 
 export type UplinkKind = 'telemetry' | 'heartbeat' | 'event' | 'fault' | 'ack';
