@@ -1,39 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from './helpers/system.js';
+import type { TestSystem } from './helpers/system.js';
 import { loginAs } from './helpers/api.js';
-import { makeCustomers, makeDevices, makeFastModel } from './helpers/health-fixtures.js';
+import { startTicketBed, type Login, type TicketBed } from './helpers/ticket-bed.js';
 import type { Principal } from '../src/auth/principal.js';
 import { businessCalendar, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../src/service/index.js';
 
 let sys: TestSystem;
-type Login = Awaited<ReturnType<typeof loginAs>>;
-let a: Awaited<ReturnType<typeof makeCustomers>>;
-let b: Awaited<ReturnType<typeof makeCustomers>>;
+let a: TicketBed['a'];
+let b: TicketBed['b'];
 let desk: Login;
 let repair: Login;
 let contractorA: Login;
 let contractorB: Login;
 let customerA: Login;
 let serialA: string;
+let call: TicketBed['call'];
 beforeAll(async () => {
-  sys = await startTestSystem('api');
-  const s = sys.services;
-  a = await makeCustomers(s, 'A');
-  b = await makeCustomers(s, 'B');
-  const model = await makeFastModel(s);
-  serialA = (await makeDevices(s, model.id, a, 1))[0]!.serial;
-  desk = await loginAs(s, sys.app!, 'SERVICE');
-  repair = await loginAs(s, sys.app!, 'REPAIR');
-  contractorA = await loginAs(s, sys.app!, 'CONTRACTOR', a.contractor.id);
-  contractorB = await loginAs(s, sys.app!, 'CONTRACTOR', b.contractor.id);
-  customerA = await loginAs(s, sys.app!, 'CUSTOMER', a.endUser.id);
+  ({ sys, a, b, desk, contractorA, contractorB, customerA, serialA, call } = await startTicketBed());
+  repair = await loginAs(sys.services, sys.app!, 'REPAIR');
 });
 afterAll(async () => {
   await sys?.stop();
 });
-
-const call = (as: Login, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
-  sys.app!.inject({ method, url: `/api/v1${url}`, headers: as.headers, ...(payload ? { payload } : {}) });
 type Ev = { kind: string; body: string | null; visibility: string; data: Record<string, unknown> | null };
 const eventsOf = async (as: Login, id: string) => ((await call(as, 'GET', `/tickets/${id}`)).json() as { events: Ev[] }).events;
 

@@ -1,35 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from './helpers/system.js';
-import { loginAs } from './helpers/api.js';
-import { makeCustomers, makeDevices, makeFastModel } from './helpers/health-fixtures.js';
+import type { TestSystem } from './helpers/system.js';
+import { startTicketBed, type Login, type TicketBed } from './helpers/ticket-bed.js';
 
 let sys: TestSystem;
-type Login = Awaited<ReturnType<typeof loginAs>>;
-let a: Awaited<ReturnType<typeof makeCustomers>>;
-let b: Awaited<ReturnType<typeof makeCustomers>>;
+let a: TicketBed['a'];
+let b: TicketBed['b'];
 let desk: Login;
 let contractorA: Login;
 let contractorB: Login;
 let customerA: Login;
 let serialA: string;
+let call: TicketBed['call'];
 beforeAll(async () => {
-  sys = await startTestSystem('api');
-  const s = sys.services;
-  a = await makeCustomers(s, 'A');
-  b = await makeCustomers(s, 'B');
-  const model = await makeFastModel(s);
-  serialA = (await makeDevices(s, model.id, a, 1))[0]!.serial;
-  desk = await loginAs(s, sys.app!, 'SERVICE');
-  contractorA = await loginAs(s, sys.app!, 'CONTRACTOR', a.contractor.id);
-  contractorB = await loginAs(s, sys.app!, 'CONTRACTOR', b.contractor.id);
-  customerA = await loginAs(s, sys.app!, 'CUSTOMER', a.endUser.id);
+  ({ sys, a, b, desk, contractorA, contractorB, customerA, serialA, call } = await startTicketBed());
 });
 afterAll(async () => {
   await sys?.stop();
 });
-
-const call = (as: Login, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
-  sys.app!.inject({ method, url: `/api/v1${url}`, headers: as.headers, ...(payload ? { payload } : {}) });
 
 describe('tickets', () => {
   it('lets an end user open a ticket about its terminal and scopes it to its contractor', async () => {
