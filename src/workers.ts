@@ -20,7 +20,7 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   // The console's live feed (published to Redis for every API process).
   started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));
   started.push(services.events.startConsumer());
-  started.push(services.webhooks.startWorker());
+  started.push(await services.webhooks.startWorker());
   started.push(services.events.startRelay());
   const { config } = services;
   started.push(

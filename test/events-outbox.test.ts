@@ -44,7 +44,12 @@ describe('event outbox', () => {
     await waitFor(() => seen.filter((e) => e.type === 'test.committed').length === 2);
     const got = seen.filter((e) => e.type === 'test.committed');
     // The relay was woken by NOTIFY at commit, not by the 1 s fallback poll (database clock on both sides).
-    const rows = await db.outboxEvent.findMany({ where: { type: 'test.committed' } });
+    // Consumers may see the job before the relay's own transaction (which stamps relayedAt) commits.
+    let rows = await db.outboxEvent.findMany({ where: { type: 'test.committed' } });
+    for (let i = 0; i < 50 && rows.some((r) => !r.relayedAt); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      rows = await db.outboxEvent.findMany({ where: { type: 'test.committed' } });
+    }
     for (const r of rows) expect(r.relayedAt!.getTime() - r.createdAt.getTime()).toBeLessThan(900);
     expect(got.map((e) => e.payload)).toEqual([{ n: 1, big: 10 }, { n: 2 }]);
     expect(got[0]!.id).toMatch(/^evt_\d+$/);

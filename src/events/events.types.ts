@@ -19,3 +19,8 @@ export interface EventEnvelope extends DomainEvent {
 export type EventHandler = (event: EventEnvelope) => Promise<void>;
 
 export const eventIdOf = (outboxId: bigint | number | string): string => `evt_${outboxId}`;
+
+/** One job on the events queue: a slice of relayed events, in outbox order. */
+export interface EventBatch {
+  events: EventEnvelope[];
+}

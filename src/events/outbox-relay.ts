@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
-import { eventIdOf, type EventEnvelope } from './events.types.js';
+import { eventIdOf, type EventBatch, type EventEnvelope } from './events.types.js';
 
 export interface RelayOptions {
   databaseUrl: string;
@@ -25,6 +25,12 @@ interface OutboxRow {
 }
 
 const ADD_TIMEOUT_MS = 5_000;
+/**
+ * Events per queue job. One BullMQ job per event cost about as much CPU as the webhook delivery
+ * itself; a job per slice of a claimed batch keeps the queue's bookkeeping off the per-event
+ * path while slices still spread over the consumer's concurrency.
+ */
+const EVENTS_PER_JOB = 50;
 // Completed jobs are kept a while so a late duplicate add (same jobId) is still ignored.
 const JOB_OPTS = {
   attempts: 10,
@@ -35,10 +41,12 @@ const JOB_OPTS = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Moves committed outbox rows to the events queue in id order. Rows are claimed with
- * FOR UPDATE SKIP LOCKED, so several relays in several processes never relay a row twice;
- * the job id `evt-<id>` makes a re-add after a crash between add and mark a no-op. When Redis
- * is down the transaction rolls back and the rows simply wait.
+ * Moves committed outbox rows to the events queue in id order, up to EVENTS_PER_JOB events per
+ * job. Rows are claimed with FOR UPDATE SKIP LOCKED, so several relays in several processes
+ * never relay a row twice; the job id `evts-<first id>-<last id>` makes a re-add of the same
+ * slice after a crash between add and mark a no-op (a re-claim that slices differently queues
+ * some events twice, which idempotent handlers absorb). When Redis is down the transaction
+ * rolls back and the rows simply wait.
  */
 export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } {
   const { databaseUrl, queue, log } = opts;
@@ -109,17 +117,21 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
         await client.query('COMMIT');
         return 0;
       }
-      const jobs = rows.map((r) => {
-        const data: EventEnvelope = {
+      const envelopes = rows.map(
+        (r): EventEnvelope => ({
           id: eventIdOf(r.id),
           type: r.type,
           customerId: r.customerId,
           deviceId: r.deviceId,
           payload: r.payload,
           occurredAt: r.createdAt.toISOString(),
-        };
-        return { name: r.type, data, opts: { jobId: `evt-${r.id}`, ...JOB_OPTS } };
-      });
+        }),
+      );
+      const jobs: { name: string; data: EventBatch; opts: typeof JOB_OPTS & { jobId: string } }[] = [];
+      for (let i = 0; i < rows.length; i += EVENTS_PER_JOB) {
+        const slice = rows.slice(i, i + EVENTS_PER_JOB);
+        jobs.push({ name: 'events', data: { events: envelopes.slice(i, i + EVENTS_PER_JOB) }, opts: { jobId: `evts-${slice[0]!.id}-${slice[slice.length - 1]!.id}`, ...JOB_OPTS } });
+      }
       // ioredis queues commands while Redis is down; give up instead so the rows stay claimable.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

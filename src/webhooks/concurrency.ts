@@ -58,3 +58,5 @@ export function createEndpointSemaphore(redis: Redis, prefix: string, leaseMs: n
     },
   };
 }
+
+export type EndpointSemaphore = ReturnType<typeof createEndpointSemaphore>;

@@ -32,12 +32,16 @@ export function createEndpointHealth({ db, audit, events, log, onChange }: { db:
   return {
     disable,
     async succeeded(ep: WebhookEndpoint): Promise<void> {
-      if (ep.failingSince) await db.webhookEndpoint.updateMany({ where: { id: ep.id, failingSince: { not: null } }, data: { failingSince: null } });
+      if (!ep.failingSince) return;
+      const res = await db.webhookEndpoint.updateMany({ where: { id: ep.id, failingSince: { not: null } }, data: { failingSince: null } });
+      // The fan-out's cached copy still says failing; refresh it so successes stop writing here.
+      if (res.count > 0) onChange?.(ep.customerId);
     },
     async failed(ep: WebhookEndpoint, statusCode: number | null, now = new Date()): Promise<void> {
       if (statusCode === 410) return disable(ep, 'the receiver answered 410 Gone');
       if (!ep.failingSince) {
-        await db.webhookEndpoint.updateMany({ where: { id: ep.id, failingSince: null }, data: { failingSince: now } });
+        const res = await db.webhookEndpoint.updateMany({ where: { id: ep.id, failingSince: null }, data: { failingSince: now } });
+        if (res.count > 0) onChange?.(ep.customerId);
       } else if (now.getTime() - ep.failingSince.getTime() >= DISABLE_AFTER_MS) {
         await disable(ep, 'every delivery failed for 5 days');
       }

@@ -45,6 +45,18 @@ export function publicEndpoint(row: WebhookEndpoint) {
 export function createEndpointService(deps: { db: Db; audit: AuditService; box: SecretBox; allowPrivate: boolean; onChange?: (customerId: string) => void }) {
   const { db, audit, box, allowPrivate } = deps;
   const changed = (customerId: string) => deps.onChange?.(customerId);
+  // Every delivery signs; decrypting once per stored secret (not per request) keeps that cheap.
+  // A rotation stores a new ciphertext, so entries never go stale.
+  const plain = new Map<string, string>();
+  const decrypted = (stored: string): string => {
+    let s = plain.get(stored);
+    if (s === undefined) {
+      s = box.decrypt(stored);
+      if (plain.size >= 10_000) plain.clear();
+      plain.set(stored, s);
+    }
+    return s;
+  };
 
   async function visible(ctx: Ctx, id: string) {
     const row = await db.webhookEndpoint.findFirst({ where: { id, ...ownedByCustomerWhere(ctx.actor) } });
@@ -151,9 +163,9 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
 
     /** Secrets that sign a request now: the current one, then the previous during a rotation. */
     signingSecrets(row: SendingEndpoint, now = new Date()): string[] {
-      const secrets = [box.decrypt(row.secretEncrypted)];
+      const secrets = [decrypted(row.secretEncrypted)];
       if (row.previousSecretEncrypted && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
-        secrets.push(box.decrypt(row.previousSecretEncrypted));
+        secrets.push(decrypted(row.previousSecretEncrypted));
       }
       return secrets;
     },

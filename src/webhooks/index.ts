@@ -1,17 +1,21 @@
 import pg from 'pg';
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventService } from '../events/index.js';
+import { createEndpointSemaphore } from './concurrency.js';
+import { createDeliveryAttempts } from './delivery-attempt.js';
 import { createDeliveryQueue } from './delivery-queue.js';
 import { createDeliveryService } from './delivery.service.js';
 import { startDeliveryWorker } from './delivery-worker.js';
+import { createEndpointChanges } from './endpoint-changes.js';
 import { createEndpointHealth } from './endpoint-health.js';
 import { createEndpointService } from './endpoint.service.js';
 import { createFanOut } from './fan-out.js';
+import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
 import { createSecretBox } from './secret-box.js';
 
@@ -49,9 +53,14 @@ export function createWebhookService(deps: WebhookDeps) {
   sql.on('error', (err: Error & { code?: string }) =>
     err.code === '57P01' ? log.debug({ err: err.message }, 'webhooks pg connection closed by server') : log.warn({ err: err.message }, 'webhooks pg pool error'));
   const fanOut = createFanOut({ db, sql, deliveries: deliveryQueue });
-  const endpoints = createEndpointService({ db, audit, box, allowPrivate, onChange: fanOut.invalidate });
+  const endpointChanges = createEndpointChanges({ redis: deps.redis, prefix: config.REDIS_PREFIX, log });
+  const changed = (customerId: string) => {
+    fanOut.invalidate(customerId);
+    endpointChanges.publish(customerId);
+  };
+  const endpoints = createEndpointService({ db, audit, box, allowPrivate, onChange: changed });
   const deliveries = createDeliveryService({ db, audit, endpoints, deliveries: deliveryQueue });
-  const health = createEndpointHealth({ db, audit, events, log, onChange: fanOut.invalidate });
+  const health = createEndpointHealth({ db, audit, events, log, onChange: changed });
 
   // Registered now, called by the events consumer wherever it runs (worker role).
   events.onEvent('webhooks', fanOut.fanOut);
@@ -59,20 +68,27 @@ export function createWebhookService(deps: WebhookDeps) {
   return {
     endpoints,
     deliveries,
-    startWorker() {
-      return startDeliveryWorker({
-        db,
-        sql,
-        queues,
-        log,
-        endpoints,
-        health,
-        deliveries: deliveryQueue,
-        sender: createWebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate }),
-        retryScale: config.WEBHOOK_RETRY_SCALE,
-        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        concurrency: config.WEBHOOK_WORKER_CONCURRENCY,
-      });
+    /** Worker role: first attempts straight from the fan-out, and the delivery queue's worker. */
+    async startWorker() {
+      const changes = await endpointChanges.subscribe(fanOut.invalidate);
+      // Its own connection with auto-pipelining: concurrent slot requests share one write.
+      const semRedis = new Redis({ ...(queues.connection as RedisOptions), enableAutoPipelining: true });
+      semRedis.on('error', (err) => log.warn({ err: err.message }, 'webhook semaphore redis error'));
+      const semaphore = createEndpointSemaphore(semRedis, queues.prefix, config.WEBHOOK_TIMEOUT_MS + 5_000);
+      const sender = createWebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate });
+      const attempts = createDeliveryAttempts({ sql, endpoints, health, deliveries: deliveryQueue, sender, semaphore, retryScale: config.WEBHOOK_RETRY_SCALE });
+      const first = createFirstAttempts({ attempts, semaphore, deliveries: deliveryQueue, log, limit: config.WEBHOOK_WORKER_CONCURRENCY });
+      fanOut.useFirstAttempts(first);
+      const worker = startDeliveryWorker({ db, sql, queues, log, deliveries: deliveryQueue, attempts, semaphore, concurrency: config.WEBHOOK_WORKER_CONCURRENCY });
+      return {
+        async stop() {
+          fanOut.useFirstAttempts(null);
+          await Promise.all([first.stop(), worker.stop()]);
+          await sender.close();
+          semRedis.disconnect();
+          changes.stop();
+        },
+      };
     },
   };
 }

@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const latencies: number[] = [];
+/** [sentAt, latency ms] per first arrival of a webhook-id. */
+const samples: [number, number][] = [];
 const seen = new Set<string>();
 let duplicates = 0;
 const server = http.createServer((req, res) => {
@@ -18,7 +19,7 @@ const server = http.createServer((req, res) => {
     if (seen.has(id)) duplicates++;
     else {
       seen.add(id);
-      latencies.push(now - sentAt);
+      samples.push([sentAt, now - sentAt]);
     }
     res.writeHead(204).end();
   });
@@ -26,6 +27,6 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
 process.on('message', (m: { cmd: string }) => {
-  if (m.cmd === 'stats') process.send!({ latencies, duplicates });
+  if (m.cmd === 'stats') process.send!({ samples, duplicates });
   if (m.cmd === 'exit') server.close(() => process.exit(0));
 });

@@ -36,6 +36,28 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+/**
+ * Another platform process of `role` on the same database and Redis prefix as `of` (roles run
+ * in separate processes in production); stopping it leaves the database to `of`.
+ */
+export async function startPeerSystem(of: TestSystem, role: ProcessRole, env: Record<string, string> = {}): Promise<System> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: of.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: of.config.REDIS_PREFIX,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    DEMO_FLEET_SIZE: '0',
+    ...env,
+  });
+  return startSystem(config, role, createLogger(config.LOG_LEVEL, { test: true }));
+}
+
 export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
   const config = loadConfig({
