@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSystem, type ProcessRole, type System } from '../../src/system.js';
@@ -82,7 +83,25 @@ export async function startTestSystem(role: ProcessRole = 'all', env: Record<str
     config,
     async stop() {
       await system.stop();
-      await database.drop();
+      await Promise.all([database.drop(), dropRedisKeys(config.REDIS_PREFIX)]);
     },
   };
+}
+
+/** Removes a test system's keys (queues, health index, counters) from the shared Redis. */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // A Redis that is gone already has nothing to clean.
+  } finally {
+    redis.disconnect();
+  }
 }
