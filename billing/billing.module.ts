@@ -29,7 +29,7 @@ export interface BillingModuleDeps {
 
 export function createBillingModule(d: BillingModuleDeps) {
   const flow = createBillingFlow(d.queues);
-  const issuer = createInvoiceIssuer({ db: d.db, events: d.events, timeZone: d.timeZone });
+  const issuer = createInvoiceIssuer({ db: d.db, events: d.events, timeZone: d.timeZone, log: d.log.child({ component: 'invoice-issuer' }) });
   const billingRuns = createBillingRunService({ db: d.db, redis: d.redis, prefix: d.prefix, audit: d.audit, issuer, flow, timeZone: d.timeZone, log: d.log });
   const dunning = createDunningService({
     db: d.db,

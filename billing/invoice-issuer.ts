@@ -2,6 +2,8 @@
 // 1. draft: one contract + period -> one DRAFT invoice (rated lines, no number) in one
 //    transaction that also locks and marks the usage it rated. Contracts draft in parallel with
 //    no shared lock. The unique (contractId, period) index makes reruns and retries harmless.
+//    A run drafts many contracts per transaction (draftMany): a commit per contract was most of
+//    a run's cost.
 // 2. finalize: the period's drafts get gapless legal numbers NX-YYYY-NNNNNN (in contract number
 //    order), ISSUED status, issue and due dates and their invoice.issued events, in one
 //    transaction holding the year's InvoiceNumberSequence row lock.
@@ -11,9 +13,10 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../src/platform/database.js';
 import { Prisma } from '../src/platform/database.js';
 import type { DomainEvent, OutboxWriter } from '../src/events/index.js';
-import { periodBounds, zonedParts } from './period.js';
+import { periodBounds, zonedParts, type PeriodBounds } from './period.js';
 import { rate, type RatedLine } from './rating.js';
-import { loadContract, ratingInput, type DbLike } from './usage.js';
+import type { Logger } from '../src/platform/logger.js';
+import { loadContract, loadContracts, ratingInput, type ContractForRating, type DbLike } from './usage.js';
 
 export interface EventEmitter {
   emit(tx: OutboxWriter, events: DomainEvent[]): Promise<void>;
@@ -42,21 +45,60 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.meta?.code === '23505' || e?.cause?.code === '23505' || /23505|unique constraint/i.test(e?.message ?? '');
 }
 
-async function insertDraft(tx: DbLike, inv: { id: string; contractId: string; customerId: string; billingRunId: string | null; period: string; currency: string; subtotalMinor: bigint; taxMinor: bigint; totalMinor: bigint; lines: RatedLine[] }) {
-  const lines = JSON.stringify(
-    inv.lines.map((l, i) => ({ position: i + 1, kind: l.kind, description: l.description, quantity: String(l.quantity), unit: String(l.unitPriceMicros), amount: String(l.amountMinor) })),
+interface Draft {
+  id: string;
+  contractId: string;
+  customerId: string;
+  currency: string;
+  subtotalMinor: bigint;
+  taxMinor: bigint;
+  totalMinor: bigint;
+  lines: RatedLine[];
+}
+
+/** What drafting one loaded (and marked) contract comes to, before anything is written. */
+type Rated = { kind: 'exists'; invoiceId: string; billingRunId: string | null } | { kind: 'empty' } | { kind: 'draft'; draft: Draft };
+
+/**
+ * Rates a contract loaded with its usage marked. No invoice (and no legal number) when it has no
+ * billable terminal and no usage was marked, current or late: a batch cannot roll back one
+ * contract's marks, so a contract whose usage was marked always gets its invoice, even at 0.00.
+ */
+async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, timeZone: string): Promise<Rated> {
+  if (c.existingInvoice) return { kind: 'exists', invoiceId: c.existingInvoice.id, billingRunId: c.existingInvoice.billingRunId };
+  const input = await ratingInput(tx, c, b, timeZone);
+  if (input.terminals.length === 0 && (c.marked ?? []).length === 0 && input.late.length === 0) return { kind: 'empty' };
+  const rated = rate(input);
+  return {
+    kind: 'draft',
+    draft: { id: randomUUID(), contractId: c.id, customerId: c.customerId, currency: c.currency, subtotalMinor: rated.subtotalMinor, taxMinor: rated.taxMinor, totalMinor: rated.totalMinor, lines: rated.lines },
+  };
+}
+
+/** Every draft invoice and all their lines in one statement (one round trip however many). */
+async function insertDrafts(tx: DbLike, period: string, billingRunId: string | null, drafts: Draft[]): Promise<void> {
+  if (drafts.length === 0) return;
+  const invoices = JSON.stringify(
+    drafts.map((d) => ({ id: d.id, contractId: d.contractId, customerId: d.customerId, currency: d.currency, subtotal: String(d.subtotalMinor), tax: String(d.taxMinor), total: String(d.totalMinor) })),
   );
-  // One round trip for the invoice and its lines.
+  const lines = JSON.stringify(
+    drafts.flatMap((d) =>
+      d.lines.map((l, i) => ({ invoiceId: d.id, position: i + 1, kind: l.kind, description: l.description, quantity: String(l.quantity), unit: String(l.unitPriceMicros), amount: String(l.amountMinor) })),
+    ),
+  );
+  // Lines join the RETURNING of the invoice insert, so they are written after their invoice.
   await tx.$executeRaw`
     WITH created AS (
       INSERT INTO "Invoice" ("id", "contractId", "customerId", "billingRunId", "period", "currency", "status", "subtotalMinor", "taxMinor", "totalMinor", "updatedAt")
-      VALUES (${inv.id}::uuid, ${inv.contractId}::uuid, ${inv.customerId}::uuid, ${inv.billingRunId}::uuid, ${inv.period}, ${inv.currency}, 'DRAFT'::"InvoiceStatus",
-              ${inv.subtotalMinor}, ${inv.taxMinor}, ${inv.totalMinor}, now() AT TIME ZONE 'UTC')
+      SELECT x.id, x."contractId", x."customerId", ${billingRunId}::uuid, ${period}, x.currency, 'DRAFT'::"InvoiceStatus",
+             x.subtotal::bigint, x.tax::bigint, x.total::bigint, now() AT TIME ZONE 'UTC'
+      FROM json_to_recordset(${invoices}::json) AS x(id uuid, "contractId" uuid, "customerId" uuid, currency text, subtotal text, tax text, total text)
       RETURNING "id"
     )
     INSERT INTO "InvoiceLine" ("id", "invoiceId", "position", "kind", "description", "quantity", "unitPriceMicros", "amountMinor")
     SELECT gen_random_uuid(), created."id", x.position, x.kind::"InvoiceLineKind", x.description, x.quantity::bigint, x.unit::bigint, x.amount::bigint
-    FROM created, json_to_recordset(${lines}::json) AS x(position int, kind text, description text, quantity text, unit text, amount text)`;
+    FROM json_to_recordset(${lines}::json) AS x("invoiceId" uuid, position int, kind text, description text, quantity text, unit text, amount text)
+    JOIN created ON created."id" = x."invoiceId"`;
 }
 
 interface Finalized {
@@ -69,7 +111,7 @@ interface Finalized {
   currency: string;
 }
 
-export function createInvoiceIssuer({ db, events, timeZone }: { db: Db; events: EventEmitter; timeZone: string }) {
+export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; events: EventEmitter; timeZone: string; log?: Logger }) {
   /**
    * Numbers and issues drafts of the period (or one draft) in one statement: the sequence row
    * is advanced by the number of drafts and locked until the caller's transaction commits, so
@@ -114,57 +156,89 @@ export function createInvoiceIssuer({ db, events, timeZone }: { db: Db; events: 
     return rows;
   }
 
+  /**
+   * Drafts the contract's invoice for the period; `finalize` (the default outside a run) also
+   * numbers and issues it in the same transaction.
+   */
+  async function issue(contractId: string, period: string, billingRunId: string | null, now = new Date(), opts: { finalize?: boolean } = {}): Promise<IssueOutcome> {
+    const finalize = opts.finalize ?? billingRunId === null;
+    const bounds = periodBounds(period, timeZone);
+    try {
+      return await db.$transaction(
+        async (tx) => {
+          // A draft lost in a crash is rebuilt by the next run (it has no number and no event
+          // yet, and its usage marks are lost with it), so it need not wait for the WAL flush;
+          // finalizing commits synchronously, flushing every earlier draft with it.
+          // One round trip: the contract, its terminals, whether it is already invoiced, and
+          // its unbilled usage, marked billed.
+          const contract = await loadContract(tx, contractId, { forPeriod: period, asyncCommit: !finalize, markFor: bounds });
+          if (!contract) return { kind: 'missing' } as const;
+          const rated = await rateLoaded(tx, contract, bounds, timeZone);
+          // Already invoiced (a rerun or retry; the marking skipped it) or nothing to bill (no
+          // usage was marked): no invoice, and nothing to undo.
+          if (rated.kind === 'exists') throw new AlreadyInvoiced(rated.invoiceId, rated.billingRunId);
+          if (rated.kind === 'empty') throw new NothingToBill();
+          const id = rated.draft.id;
+          await insertDrafts(tx, period, billingRunId, [rated.draft]);
+          const number = finalize ? ((await finalizeIn(tx, period, now, id))[0]?.number ?? null) : null;
+          return { kind: 'created', invoiceId: id, totalMinor: rated.draft.totalMinor, number } as const;
+        },
+        { timeout: 60_000, maxWait: 60_000 },
+      );
+    } catch (err) {
+      if (err instanceof NothingToBill) return { kind: 'empty' };
+      if (err instanceof AlreadyInvoiced) return { kind: 'exists', invoiceId: err.invoiceId, billingRunId: err.billingRunId };
+      // Another run drafted it concurrently: the unique index refused ours, nothing was kept.
+      if (isUniqueViolation(err)) {
+        const row = await db.invoice.findUnique({ where: { contractId_period: { contractId, period } }, select: { id: true, billingRunId: true } });
+        if (row) return { kind: 'exists', invoiceId: row.id, billingRunId: row.billingRunId };
+      }
+      throw err;
+    }
+  }
+
   return {
+    issue,
+
     /**
-     * Drafts the contract's invoice for the period; `finalize` (the default outside a run) also
-     * numbers and issues it in the same transaction.
+     * A run's drafting of many contracts in one transaction (asynchronous commit, like a single
+     * draft): one statement loads them all and marks their usage, rating is per contract, one
+     * statement writes every invoice and line. One result per contract, in order. If the batch
+     * fails (another run drafted one of them, a contract that cannot be rated), each contract is
+     * drafted alone with `issue`, so a failure stays with its own contract (and its job's retry).
      */
-    async issue(contractId: string, period: string, billingRunId: string | null, now = new Date(), opts: { finalize?: boolean } = {}): Promise<IssueOutcome> {
-      const finalize = opts.finalize ?? billingRunId === null;
+    async draftMany(period: string, billingRunId: string, contractIds: string[]): Promise<PromiseSettledResult<IssueOutcome>[]> {
+      if (contractIds.length === 0) return [];
       const bounds = periodBounds(period, timeZone);
       try {
-        return await db.$transaction(
+        const outcomes = await db.$transaction(
           async (tx) => {
-            // A draft lost in a crash is rebuilt by the next run (it has no number and no event
-            // yet, and its usage marks are lost with it), so it need not wait for the WAL flush;
-            // finalizing commits synchronously, flushing every earlier draft with it.
-            // One round trip: the contract, its terminals, whether it is already invoiced, and
-            // its unbilled usage, marked billed.
-            const contract = await loadContract(tx, contractId, { forPeriod: period, asyncCommit: !finalize, markFor: bounds });
-            if (!contract) return { kind: 'missing' } as const;
-            // Already invoiced (a rerun or retry): the rollback undoes the marking just done.
-            if (contract.existingInvoice) throw new AlreadyInvoiced(contract.existingInvoice.id, contract.existingInvoice.billingRunId);
-            const input = await ratingInput(tx, contract, bounds, timeZone);
-            const rated = rate(input);
-            // Nothing rented and nothing used: no invoice, and the rollback un-marks nothing.
-            if (rated.totalMinor === 0n && input.terminals.length === 0 && input.late.length === 0) throw new NothingToBill();
-            const id = randomUUID();
-            await insertDraft(tx, {
-              id,
-              contractId,
-              customerId: contract.customerId,
-              billingRunId,
-              period,
-              currency: contract.currency,
-              subtotalMinor: rated.subtotalMinor,
-              taxMinor: rated.taxMinor,
-              totalMinor: rated.totalMinor,
-              lines: rated.lines,
-            });
-            const number = finalize ? ((await finalizeIn(tx, period, now, id))[0]?.number ?? null) : null;
-            return { kind: 'created', invoiceId: id, totalMinor: rated.totalMinor, number } as const;
+            // A batch's statements are estimated dear enough to be JIT-compiled, which costs more
+            // (~100 ms each) than running them; a round trip per batch turns it off.
+            await tx.$executeRaw`SET LOCAL jit = off`;
+            const loaded = await loadContracts(tx, contractIds, { forPeriod: period, asyncCommit: true, markFor: bounds });
+            const byId = new Map(loaded.map((c) => [c.id, c]));
+            const drafts: Draft[] = [];
+            const out: IssueOutcome[] = [];
+            for (const id of contractIds) {
+              const c = byId.get(id);
+              const rated = c ? await rateLoaded(tx, c, bounds, timeZone) : null;
+              if (!rated) out.push({ kind: 'missing' });
+              else if (rated.kind !== 'draft') out.push(rated);
+              else {
+                drafts.push(rated.draft);
+                out.push({ kind: 'created', invoiceId: rated.draft.id, totalMinor: rated.draft.totalMinor, number: null });
+              }
+            }
+            await insertDrafts(tx, period, billingRunId, drafts);
+            return out;
           },
           { timeout: 60_000, maxWait: 60_000 },
         );
+        return outcomes.map((value) => ({ status: 'fulfilled', value }));
       } catch (err) {
-        if (err instanceof NothingToBill) return { kind: 'empty' };
-        if (err instanceof AlreadyInvoiced) return { kind: 'exists', invoiceId: err.invoiceId, billingRunId: err.billingRunId };
-        // Another run drafted it concurrently: the unique index refused ours, nothing was kept.
-        if (isUniqueViolation(err)) {
-          const row = await db.invoice.findUnique({ where: { contractId_period: { contractId, period } }, select: { id: true, billingRunId: true } });
-          if (row) return { kind: 'exists', invoiceId: row.id, billingRunId: row.billingRunId };
-        }
-        throw err;
+        log?.warn({ period, billingRunId, contracts: contractIds.length, err: (err as Error).message }, 'batch drafting failed; drafting its contracts one by one');
+        return Promise.allSettled(contractIds.map((id) => issue(id, period, billingRunId)));
       }
     },
 

@@ -14,32 +14,45 @@ interface UsageRow {
   downs: bigint;
 }
 
-/** Rows of the contract's unbilled usage up to the period end: the period and invoiced periods before it. */
-function unbilledWhere(contractId: string, b: PeriodBounds) {
-  return Prisma.sql`u."contractId" = ${contractId}::uuid AND u."day" < ${ymd(b.endDay)}::date
+/**
+ * Rows of the contracts' unbilled usage up to the period end: the period and invoiced periods
+ * before it (a month that never had an invoice is not billed late).
+ */
+function unbilledWhere(contractIds: string[], b: PeriodBounds) {
+  return Prisma.sql`u."contractId" = ANY(${contractIds}::uuid[]) AND u."day" < ${ymd(b.endDay)}::date
       AND (u."upUnits" <> u."billedUpUnits" OR u."downMessages" <> u."billedDownMessages")
       AND (u."day" >= ${ymd(b.firstDay)}::date
-           OR to_char(u."day", 'YYYY-MM') IN (SELECT i."period" FROM "Invoice" i WHERE i."contractId" = ${contractId}::uuid))`;
+           -- Uncorrelated (one hashed subplan per statement): correlated, its estimated cost per
+           -- counter row grew with the Invoice table until a batch's plan crossed the JIT
+           -- thresholds (~115 ms of compiling per statement late in a 20k run).
+           OR (u."contractId", to_char(u."day", 'YYYY-MM')) IN (SELECT i."contractId", i."period" FROM "Invoice" i WHERE i."contractId" = ANY(${contractIds}::uuid[])))`;
 }
 
 /**
  * A CTE `marked` that sets the billed columns of those rows to their usage and yields, per
- * period, the units and downlinks that were unbilled. One UPDATE joined to each row's own
- * pre-update version (o) returns the delta (u.new usage - o.old billed) without a separate
- * locking pass. Ingest only ever changes the usage columns, never the billed ones, so o's
- * billed values are the ones replaced; a concurrent billing of the same rows waits for the row
- * lock, then skips them (now equal). So every unit is invoiced exactly once.
+ * contract, a JSON array of the units and downlinks that were unbilled, per period. One UPDATE
+ * joined to each row's own pre-update version (o) returns the delta (u.new usage - o.old billed)
+ * without a separate locking pass. Ingest only ever changes the usage columns, never the billed
+ * ones, so o's billed values are the ones replaced; a concurrent billing of the same rows waits
+ * for the row lock, then skips them (now equal). So every unit is invoiced exactly once.
+ * A contract already invoiced for the period is left unmarked: a batch cannot roll back one
+ * contract's marks, so they must never be made for a contract that gets no new invoice.
  */
-function markedCte(contractId: string, b: PeriodBounds) {
+function markedCte(contractIds: string[], b: PeriodBounds) {
   return Prisma.sql`m AS (
       UPDATE "UsageCounter" u SET "billedUpUnits" = u."upUnits", "billedDownMessages" = u."downMessages"
       FROM "UsageCounter" o
       WHERE o."deviceId" = u."deviceId" AND o."contractId" = u."contractId" AND o."day" = u."day"
         -- Also bounds o, so the planner never considers scanning the whole table for it.
-        AND o."contractId" = ${contractId}::uuid AND o."day" < ${ymd(b.endDay)}::date AND ${unbilledWhere(contractId, b)}
-      RETURNING u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
+        AND o."contractId" = ANY(${contractIds}::uuid[]) AND o."day" < ${ymd(b.endDay)}::date AND ${unbilledWhere(contractIds, b)}
+        -- Uncorrelated too: as a correlated NOT EXISTS the planner, misled by stale statistics
+        -- of a growing Invoice table, rescanned Invoice for every counter row (seconds per batch).
+        AND u."contractId" NOT IN (SELECT x."contractId" FROM "Invoice" x WHERE x."contractId" = ANY(${contractIds}::uuid[]) AND x."period" = ${b.period})
+      RETURNING u."contractId", u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
+    ), per_period AS (
+      SELECT m."contractId", to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::text AS units, SUM(m.downs)::text AS downs FROM m GROUP BY 1, 2
     ), marked AS (
-      SELECT to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::text AS units, SUM(m.downs)::text AS downs FROM m GROUP BY 1
+      SELECT p."contractId", json_agg(json_build_object('period', p.period, 'units', p.units, 'downs', p.downs)) AS usage FROM per_period p GROUP BY 1
     )`;
 }
 
@@ -48,7 +61,7 @@ export async function unbilledUsage(db: DbLike, contractId: string, b: PeriodBou
   const rows = await db.$queryRaw<{ period: string; units: string; downs: string }[]>`
     SELECT to_char(u."day", 'YYYY-MM') AS period, SUM(u."upUnits" - u."billedUpUnits")::text AS units,
            SUM(u."downMessages" - u."billedDownMessages")::text AS downs
-    FROM "UsageCounter" u WHERE ${unbilledWhere(contractId, b)} GROUP BY 1`;
+    FROM "UsageCounter" u WHERE ${unbilledWhere([contractId], b)} GROUP BY 1`;
   return rows.map(usageRow);
 }
 
@@ -120,21 +133,22 @@ interface ContractRow {
 }
 
 /**
- * The contract, its customer's terms, its terminals and (with `forPeriod`) its invoice for the
- * period, in one round trip; `asyncCommit` also turns off synchronous commit for the caller's
- * transaction, and `markFor` marks the contract's unbilled usage up to that period's end and
- * returns it (see markedCte), in that same round trip.
+ * The contracts, their customers' terms, their terminals and (with `forPeriod`) their invoice
+ * for the period, in one round trip; `asyncCommit` also turns off synchronous commit for the
+ * caller's transaction, and `markFor` marks the contracts' unbilled usage up to that period's
+ * end and returns it (see markedCte), in that same round trip. Contracts that do not exist are
+ * left out; the order is not the order of `contractIds`.
  */
-export async function loadContract(
+export async function loadContracts(
   db: DbLike,
-  contractId: string,
+  contractIds: string[],
   opts: { forPeriod?: string; asyncCommit?: boolean; markFor?: PeriodBounds } = {},
-): Promise<ContractForRating | null> {
+): Promise<ContractForRating[]> {
   const m = opts.markFor;
   const rows = await db.$queryRaw<ContractRow[]>`
-    ${m ? Prisma.sql`WITH ${markedCte(contractId, m)}` : Prisma.empty}
+    ${m ? Prisma.sql`WITH ${markedCte(contractIds, m)}` : Prisma.empty}
     SELECT ${opts.asyncCommit ? Prisma.sql`set_config('synchronous_commit', 'off', true) AS sc,` : Prisma.empty}
-           ${m ? Prisma.sql`(SELECT json_agg(marked) FROM marked) AS usage,` : Prisma.sql`NULL::json AS usage,`}
+           ${m ? Prisma.sql`mk.usage,` : Prisma.sql`NULL::json AS usage,`}
            (SELECT json_build_object('id', i."id", 'billingRunId', i."billingRunId") FROM "Invoice" i
              WHERE i."contractId" = c."id" AND i."period" = ${opts.forPeriod ?? ''}) AS "existingInvoice",
            c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
@@ -144,24 +158,36 @@ export async function loadContract(
                        to_char(COALESCE(d."activatedAt", d."provisionedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
                      FROM "Device" d WHERE d."contractId" = c."id" AND d."status" IN ('ACTIVE', 'SUSPENDED')), '[]'::json) AS devices
     FROM "Contract" c JOIN "Customer" cu ON cu."id" = c."customerId"
-    WHERE c."id" = ${contractId}::uuid`;
-  const c = rows[0];
-  if (!c) return null;
-  const plan = await tariffOf(db, c.tariffPlanId);
-  return {
-    id: c.id,
-    number: c.number,
-    customerId: c.customerId,
-    contractorId: c.contractorId,
-    startDate: c.startDate,
-    endDate: c.endDate,
-    currency: plan.currency,
-    paymentTermsDays: c.paymentTermsDays,
-    tariff: plan.tariff,
-    devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
-    existingInvoice: c.existingInvoice,
-    marked: m ? (c.usage ?? []).map(usageRow) : null,
-  };
+    ${m ? Prisma.sql`LEFT JOIN marked mk ON mk."contractId" = c."id"` : Prisma.empty}
+    WHERE c."id" = ANY(${contractIds}::uuid[])`;
+  const out: ContractForRating[] = [];
+  for (const c of rows) {
+    const plan = await tariffOf(db, c.tariffPlanId);
+    out.push({
+      id: c.id,
+      number: c.number,
+      customerId: c.customerId,
+      contractorId: c.contractorId,
+      startDate: c.startDate,
+      endDate: c.endDate,
+      currency: plan.currency,
+      paymentTermsDays: c.paymentTermsDays,
+      tariff: plan.tariff,
+      devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
+      existingInvoice: c.existingInvoice,
+      marked: m ? (c.usage ?? []).map(usageRow) : null,
+    });
+  }
+  return out;
+}
+
+/** One contract (see loadContracts). */
+export async function loadContract(
+  db: DbLike,
+  contractId: string,
+  opts: { forPeriod?: string; asyncCommit?: boolean; markFor?: PeriodBounds } = {},
+): Promise<ContractForRating | null> {
+  return (await loadContracts(db, [contractId], opts))[0] ?? null;
 }
 
 /** Terminals billable in the period: ACTIVE or SUSPENDED now, activated before the period end. */

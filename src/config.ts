@@ -51,8 +51,8 @@ const schema = z.object({
   STORM_WINDOW_SEC: z.coerce.number().int().positive().default(120),
   // Billing: the monthly run starts this long after the month ends (operator time zone).
   BILLING_GRACE_HOURS: z.coerce.number().int().min(0).max(27 * 24).default(24),
-  // Contracts billed in parallel per worker process.
-  BILLING_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  // Contract jobs in flight per worker process; their contracts are drafted together in batches.
+  BILLING_CONCURRENCY: z.coerce.number().int().positive().default(128),
   // Days overdue at which a reminder goes out (comma-separated), and at which the contract is suspended.
   DUNNING_REMINDER_DAYS: z
     .string()

@@ -1,7 +1,8 @@
-// npm run bench:billing -- [--contracts 20000] [--terminals 100000] [--days 30] [--concurrency 8]
+// npm run bench:billing -- [--contracts 20000] [--terminals 100000] [--days 30] [--concurrency N]
 // Generates contracts, terminals and a month of usage counters with SQL generate_series, then
 // times a billing run for September 2026 end to end (POST-equivalent start -> run COMPLETED)
 // through the real BullMQ flow and workers. Prints figures; the database is dropped afterwards.
+// Without --concurrency the worker uses BILLING_CONCURRENCY's default, as deployed.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startTestSystem } from '../helpers/system.js';
@@ -11,7 +12,7 @@ const { values } = parseArgs({
     contracts: { type: 'string', default: '20000' },
     terminals: { type: 'string', default: '100000' },
     days: { type: 'string', default: '30' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string' },
   },
 });
 const contracts = Number(values.contracts);
@@ -19,7 +20,7 @@ const terminals = Number(values.terminals);
 const days = Math.min(30, Number(values.days));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-const sys = await startTestSystem('worker', { LOG_LEVEL: 'warn', BILLING_CONCURRENCY: values.concurrency! });
+const sys = await startTestSystem('worker', { LOG_LEVEL: 'warn', ...(values.concurrency ? { BILLING_CONCURRENCY: values.concurrency } : {}) });
 const { db, billing } = sys.services;
 try {
   const t0 = Date.now();
