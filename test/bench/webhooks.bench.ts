@@ -62,7 +62,13 @@ if (split) {
   worker = { ask: askOf(proc), proc };
   await worker.ask();
 }
-const workerCpuUs = async () => (worker ? (await worker.ask<{ cpuUs: number }>('cpu')).cpuUs : 0);
+let workerElu: number[] = [];
+const workerCpuUs = async () => {
+  if (!worker) return 0;
+  const r = await worker.ask<{ cpuUs: number; elu: number[] }>('cpu');
+  workerElu = r.elu;
+  return r.cpuUs;
+};
 const { db, events, webhooks } = sys.services;
 const ctx = await adminCtx(sys.services);
 let customerId: string;
@@ -171,6 +177,7 @@ out(
     : `this process used ${cpuSec.toFixed(1)} s of CPU over ${doneSeconds.toFixed(1)} s (${((cpuSec * 1e6) / total).toFixed(0)} us per event, everything but the receiver, terminals, Postgres and Redis)`,
 );
 out(`event-loop utilisation of this process per second: ${elu.map((u) => u.toFixed(2)).join(' ')}`);
+if (worker) out(`event-loop utilisation of the worker process per second: ${workerElu.map((u) => u.toFixed(2)).join(' ')}`);
 const measured = stats.samples.filter(([sentAt]) => sentAt >= t0);
 const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
 const pctOf = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
