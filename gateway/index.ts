@@ -5,6 +5,10 @@ import type { Services } from '../src/services.js';
 import { createMqttServer, type MqttConnection } from './mqtt-server.js';
 import { createIngest } from './ingest.js';
 import { createPresence } from './presence.js';
+import { startHeartbeat } from './liveness.js';
+
+export { closeSessionsOfLostGateways, GATEWAY_SWEEP_JOB } from './liveness.js';
+export { createPresence } from './presence.js';
 import { createGatewayHooks } from './gateway.js';
 import { downlinkChannel } from '../devices/index.js';
 
@@ -29,6 +33,8 @@ export async function startGateway(services: Services, opts: GatewayOptions): Pr
   const log = rootLog.child({ component: 'gateway' });
   const presence = createPresence(services, gatewayId);
   await presence.closeStale();
+  // Alive before the first session opens, so no sweep takes this gateway's sessions for lost ones.
+  const heartbeat = await startHeartbeat({ redis, prefix: config.REDIS_PREFIX, gatewayId, log });
 
   const ingest = createIngest({
     databaseUrl: opts.databaseUrl,
@@ -99,6 +105,7 @@ export async function startGateway(services: Services, opts: GatewayOptions): Pr
       await ingest.close();
       await gw.settle();
       await unsubscribeCredentials();
+      await heartbeat.stop();
       subscriber.disconnect();
       control.disconnect();
       await new Promise((r) => setTimeout(r, 50));

@@ -9,8 +9,14 @@ export function createPresence(services: Services, gatewayId: string) {
   return {
     /** Sessions this gateway id left open (a crash) are closed at start-up. */
     async closeStale(): Promise<void> {
-      const stale = await db.deviceSession.findMany({ where: { gatewayId, disconnectedAt: null }, select: { id: true, deviceId: true } });
-      for (const s of stale) await this.disconnected(s.id, s.deviceId, 'gateway restarted', null);
+      await this.closeOpenSessions(gatewayId, 'gateway restarted');
+    },
+
+    /** Closes every open session of a gateway (this one restarting, or one lost); returns how many. */
+    async closeOpenSessions(ofGateway: string, reason: string): Promise<number> {
+      const open = await db.deviceSession.findMany({ where: { gatewayId: ofGateway, disconnectedAt: null }, select: { id: true, deviceId: true } });
+      for (const s of open) await this.disconnected(s.id, s.deviceId, reason, null);
+      return open.length;
     },
 
     async connected(cred: TerminalCredential, remoteAddress: string, protocolLevel: number): Promise<bigint> {
@@ -30,7 +36,9 @@ export function createPresence(services: Services, gatewayId: string) {
         // Lock the device first: a takeover's connect on another gateway must not interleave
         // between our count and our update, or the terminal would show offline while connected.
         await tx.$executeRaw`SELECT 1 FROM "Device" WHERE id = ${deviceId}::uuid FOR UPDATE`;
-        await tx.deviceSession.update({ where: { id: sessionId }, data: { disconnectedAt: at, reason } });
+        // Already closed (a lost gateway's sweep racing its own restart): nothing more to say.
+        const closed = await tx.deviceSession.updateMany({ where: { id: sessionId, disconnectedAt: null }, data: { disconnectedAt: at, reason } });
+        if (closed.count === 0) return;
         const open = await tx.deviceSession.count({ where: { deviceId, disconnectedAt: null } });
         if (open > 0) return;
         const d = await tx.device.update({ where: { id: deviceId }, data: { online: false, lastDisconnectAt: at }, select: { serial: true, customerId: true, label: true } });

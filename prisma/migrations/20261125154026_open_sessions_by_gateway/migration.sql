@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "DeviceSession_disconnectedAt_gatewayId_idx" ON "DeviceSession"("disconnectedAt", "gatewayId");
