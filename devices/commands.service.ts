@@ -83,6 +83,18 @@ export function createCommandService(deps: { db: Db; redis: Redis; audit: AuditS
     });
   }
 
+  /** A delivered command is downlink usage of the terminal's contract for the operator day. */
+  async function countDelivered(tx: Tx, c: CommandRow, device: { id: string; contractId: string | null }): Promise<void> {
+    if (!device.contractId) return;
+    const day = new Date(`${operatorDay(new Date(), timeZone)}T00:00:00Z`);
+    const bytes = BigInt(c.payload.length);
+    await tx.usageCounter.upsert({
+      where: { deviceId_contractId_day: { deviceId: device.id, contractId: device.contractId, day } },
+      create: { deviceId: device.id, contractId: device.contractId, day, downMessages: 1, downBytes: bytes },
+      update: { downMessages: { increment: 1 }, downBytes: { increment: bytes } },
+    });
+  }
+
   return {
     async create(ctx: Ctx, serial: string, input: CommandInput) {
       const device = await devices.visible(ctx, serial);
@@ -151,25 +163,27 @@ export function createCommandService(deps: { db: Db; redis: Redis; audit: AuditS
     markSent: (id: number) => transition(id, ['QUEUED'], { status: 'SENT', sentAt: new Date() }),
 
     /** PUBACK from the terminal: delivered, and counted as downlink usage. */
-    markDelivered: (id: number) =>
-      transition(id, ['SENT', 'QUEUED'], { status: 'DELIVERED', deliveredAt: new Date() }, async (tx, c, device) => {
-        if (!device.contractId) return;
-        const day = new Date(`${operatorDay(new Date(), timeZone)}T00:00:00Z`);
-        const bytes = BigInt(c.payload.length);
-        await tx.usageCounter.upsert({
-          where: { deviceId_contractId_day: { deviceId: device.id, contractId: device.contractId, day } },
-          create: { deviceId: device.id, contractId: device.contractId, day, downMessages: 1, downBytes: bytes },
-          update: { downMessages: { increment: 1 }, downBytes: { increment: bytes } },
-        });
-      }),
+    markDelivered: (id: number) => transition(id, ['SENT', 'QUEUED'], { status: 'DELIVERED', deliveredAt: new Date() }, countDelivered),
 
-    /** The terminal's ack frame. A late ack still completes a command that expired after delivery. */
+    /**
+     * The terminal's ack frame. A late ack still completes a command that expired after delivery.
+     * The ack may overtake the gateway's own bookkeeping of the send and the PUBACK (they commit
+     * separately), so it completes a command still QUEUED or SENT too; an ack proves delivery, so
+     * a command not yet marked delivered is counted as downlink usage here, once.
+     */
     async applyAck(deviceId: string, commandId: number, result: AckResult) {
-      const row = await db.downlinkCommand.findFirst({ where: { id: commandId, deviceId }, select: { status: true, deliveredAt: true } });
-      if (!row) return null;
-      const from = ['SENT', 'DELIVERED', ...(row.deliveredAt ? ['EXPIRED'] : [])];
       const status = result === 'done' ? 'ACKNOWLEDGED' : result === 'rejected' ? 'REJECTED' : 'FAILED';
-      return transition(commandId, from, { status, completedAt: new Date(), ...(row.deliveredAt ? {} : { deliveredAt: new Date() }), error: result === 'done' ? null : `terminal answered ${result}` });
+      const done = { status, completedAt: new Date(), error: result === 'done' ? null : `terminal answered ${result}` } as const;
+      // States only move forward; if one moved between our read and our update, read again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const row = await db.downlinkCommand.findFirst({ where: { id: commandId, deviceId }, select: { status: true, deliveredAt: true } });
+        if (!row) return null;
+        const applied = row.deliveredAt
+          ? await transition(commandId, ['DELIVERED', 'EXPIRED'], done)
+          : await transition(commandId, ['QUEUED', 'SENT'], { ...done, deliveredAt: new Date() }, countDelivered);
+        if (applied) return applied;
+      }
+      return null;
     },
 
     /** Expires every command whose deadline passed before it completed; safe to run in several processes. */

@@ -93,4 +93,21 @@ describe('downlink commands', () => {
     const own = await loginAs(sys.services, sys.app!, 'CUSTOMER', contract.customer.id);
     expect((await post(t.serial, { opcode: 'REPORT_NOW' }, own.headers)).statusCode).toBe(201);
   });
+  it('completes a command whose ack overtakes the gateway marking it sent and delivered, counting the downlink once', async () => {
+    const t = await provisionTerminal(sys.services, contract.contract.id, 'NXL-100');
+    const cmd = (await post(t.serial, { opcode: 'DIM', args: { percent: 10 } })).json() as { id: number };
+    const { downlinks, db } = sys.services;
+    const device = await db.device.findUniqueOrThrow({ where: { serial: t.serial } });
+    const downs = async () => (await db.usageCounter.aggregate({ where: { deviceId: device.id }, _sum: { downMessages: true } }))._sum.downMessages ?? 0;
+    const before = await downs();
+    // The terminal's ack frame committed while the send and PUBACK bookkeeping had not.
+    await downlinks.applyAck(device.id, cmd.id, 'done');
+    expect(await statusOf(t.serial, cmd.id)).toBe('ACKNOWLEDGED');
+    await downlinks.markSent(cmd.id);
+    await downlinks.markDelivered(cmd.id);
+    const row = await db.downlinkCommand.findUniqueOrThrow({ where: { id: cmd.id } });
+    expect(row.status).toBe('ACKNOWLEDGED');
+    expect(row.deliveredAt).not.toBeNull();
+    expect((await downs()) - before).toBe(1);
+  });
 });
