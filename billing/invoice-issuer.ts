@@ -49,6 +49,7 @@ interface Draft {
   id: string;
   contractId: string;
   customerId: string;
+  tariffPlanId: string;
   currency: string;
   subtotalMinor: bigint;
   taxMinor: bigint;
@@ -71,7 +72,7 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
   const rated = rate(input);
   return {
     kind: 'draft',
-    draft: { id: randomUUID(), contractId: c.id, customerId: c.customerId, currency: c.currency, subtotalMinor: rated.subtotalMinor, taxMinor: rated.taxMinor, totalMinor: rated.totalMinor, lines: rated.lines },
+    draft: { id: randomUUID(), contractId: c.id, customerId: c.customerId, tariffPlanId: c.tariffPlanId, currency: c.currency, subtotalMinor: rated.subtotalMinor, taxMinor: rated.taxMinor, totalMinor: rated.totalMinor, lines: rated.lines },
   };
 }
 
@@ -79,7 +80,7 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
 async function insertDrafts(tx: DbLike, period: string, billingRunId: string | null, drafts: Draft[]): Promise<void> {
   if (drafts.length === 0) return;
   const invoices = JSON.stringify(
-    drafts.map((d) => ({ id: d.id, contractId: d.contractId, customerId: d.customerId, currency: d.currency, subtotal: String(d.subtotalMinor), tax: String(d.taxMinor), total: String(d.totalMinor) })),
+    drafts.map((d) => ({ id: d.id, contractId: d.contractId, customerId: d.customerId, tariffPlanId: d.tariffPlanId, currency: d.currency, subtotal: String(d.subtotalMinor), tax: String(d.taxMinor), total: String(d.totalMinor) })),
   );
   const lines = JSON.stringify(
     drafts.flatMap((d) =>
@@ -89,10 +90,10 @@ async function insertDrafts(tx: DbLike, period: string, billingRunId: string | n
   // Lines join the RETURNING of the invoice insert, so they are written after their invoice.
   await tx.$executeRaw`
     WITH created AS (
-      INSERT INTO "Invoice" ("id", "contractId", "customerId", "billingRunId", "period", "currency", "status", "subtotalMinor", "taxMinor", "totalMinor", "updatedAt")
-      SELECT x.id, x."contractId", x."customerId", ${billingRunId}::uuid, ${period}, x.currency, 'DRAFT'::"InvoiceStatus",
+      INSERT INTO "Invoice" ("id", "contractId", "customerId", "tariffPlanId", "billingRunId", "period", "currency", "status", "subtotalMinor", "taxMinor", "totalMinor", "updatedAt")
+      SELECT x.id, x."contractId", x."customerId", x."tariffPlanId", ${billingRunId}::uuid, ${period}, x.currency, 'DRAFT'::"InvoiceStatus",
              x.subtotal::bigint, x.tax::bigint, x.total::bigint, now() AT TIME ZONE 'UTC'
-      FROM json_to_recordset(${invoices}::json) AS x(id uuid, "contractId" uuid, "customerId" uuid, currency text, subtotal text, tax text, total text)
+      FROM json_to_recordset(${invoices}::json) AS x(id uuid, "contractId" uuid, "customerId" uuid, "tariffPlanId" uuid, currency text, subtotal text, tax text, total text)
       RETURNING "id"
     )
     INSERT INTO "InvoiceLine" ("id", "invoiceId", "position", "kind", "description", "quantity", "unitPriceMicros", "amountMinor")

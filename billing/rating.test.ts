@@ -109,7 +109,7 @@ describe('rating the oracle contract for 2026-09', () => {
       terminals: [{ serial: 'A', firstDay: 1, lastDay: 31, activatedInPeriod: false }],
       upUnits: 900n,
       downMessages: 0n,
-      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n }],
+      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: null }],
     });
     expect(r.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
       ['RENTAL', 2990n],
@@ -119,5 +119,20 @@ describe('rating the oracle contract for 2026-09', () => {
       ['TAX', 206n], // 6% of 34.37 = 2.0622 -> 2.06
     ]);
     expect(r.lines.find((l) => l.kind === 'ADJUSTMENT')!.description).toContain('Late usage for 2026-09');
+  });
+
+  it('prices late usage with the tariff version its period was invoiced under', () => {
+    const september = { ...oracleTariff, downlinkPriceMicros: 50_000n, tiers: [{ fromUnit: 0n, toUnit: null, unitPriceMicros: 20_000n }] };
+    const r = rate({
+      period: '2026-10',
+      daysInMonth: 31,
+      tariff: oracleTariff,
+      terminals: [{ serial: 'A', firstDay: 1, lastDay: 31, activatedInPeriod: false }],
+      upUnits: 900n,
+      downMessages: 0n,
+      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: september }],
+    });
+    // 367 units x 0.02 = 7.34, + 2 x 0.05 = 0.10 -> 7.44 (today's tariff would give 4.47)
+    expect(r.lines.find((l) => l.kind === 'ADJUSTMENT')!.amountMinor).toBe(744n);
   });
 });

@@ -23,7 +23,7 @@
  * - ADJUSTMENT: usage recorded for an already-invoiced period (late usage), one labelled line per
  *   such period: the exact difference between the overage of (billed + late) and of billed units
  *   against that period's allowance (from its invoice), plus late downlinks x price, rounded once.
- *   Prices are the contract's current tariff.
+ *   Prices are those of the tariff version that period's invoice was rated under.
  * - TAX: round(subtotal x taxRateBp / 10,000) on the sum of all lines above.
  */
 
@@ -70,6 +70,8 @@ export interface LateUsage {
   /** Units already invoiced for that period, and that invoice's allowance. */
   billedUnits: bigint;
   allowance: bigint;
+  /** The tariff version that period was invoiced under; null: the contract's current one. */
+  tariff: TariffForRating | null;
 }
 
 export interface RatingInput {
@@ -198,9 +200,10 @@ export function rate(input: RatingInput): RatingResult {
   }
 
   for (const late of [...input.late].sort((a, b) => a.period.localeCompare(b.period))) {
-    const before = overageMicros(tariff.tiers, clampSub(late.billedUnits, late.allowance));
-    const after = overageMicros(tariff.tiers, clampSub(late.billedUnits + late.units, late.allowance));
-    const micros = after - before + late.downlinks * tariff.downlinkPriceMicros;
+    const then = late.tariff ?? tariff;
+    const before = overageMicros(then.tiers, clampSub(late.billedUnits, late.allowance));
+    const after = overageMicros(then.tiers, clampSub(late.billedUnits + late.units, late.allowance));
+    const micros = after - before + late.downlinks * then.downlinkPriceMicros;
     const ref = late.invoiceNumber ? ` (after invoice ${late.invoiceNumber})` : '';
     lines.push({
       kind: 'ADJUSTMENT',

@@ -80,6 +80,8 @@ export interface ContractForRating {
   endDate: Date | null;
   currency: string;
   paymentTermsDays: number;
+  /** The tariff version the contract is on now; its invoices record it. */
+  tariffPlanId: string;
   tariff: TariffForRating;
   /** Terminals ACTIVE or SUSPENDED on the contract now, with their activation instant. */
   devices: { serial: string; activatedAt: Date | null }[];
@@ -172,6 +174,7 @@ export async function loadContracts(
       endDate: c.endDate,
       currency: plan.currency,
       paymentTermsDays: c.paymentTermsDays,
+      tariffPlanId: c.tariffPlanId,
       tariff: plan.tariff,
       devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
       existingInvoice: c.existingInvoice,
@@ -228,7 +231,7 @@ export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBou
 async function lateUsage(db: DbLike, contractId: string, u: UsageRow, marked: boolean): Promise<LateUsage> {
   const invoice = await db.invoice.findUnique({
     where: { contractId_period: { contractId, period: u.period } },
-    select: { number: true, lines: { where: { kind: 'ALLOWANCE' }, select: { quantity: true } } },
+    select: { number: true, tariffPlanId: true, lines: { where: { kind: 'ALLOWANCE' }, select: { quantity: true } } },
   });
   const [y, m] = u.period.split('-').map(Number) as [number, number];
   const from = new Date(Date.UTC(y, m - 1, 1));
@@ -243,5 +246,7 @@ async function lateUsage(db: DbLike, contractId: string, u: UsageRow, marked: bo
     // After marking, the billed column already includes the late units.
     billedUnits: marked ? billedNow - u.units : billedNow,
     allowance: invoice?.lines[0]?.quantity ?? 0n,
+    // Priced as the period was: with the tariff version its invoice was rated under.
+    tariff: invoice?.tariffPlanId ? (await tariffOf(db, invoice.tariffPlanId)).tariff : null,
   };
 }

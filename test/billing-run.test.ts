@@ -129,9 +129,17 @@ describe('billing run for September 2026 (the oracle)', () => {
 });
 
 describe('late usage', () => {
-  it('goes on the next invoice as a labelled adjustment line', async () => {
+  it('goes on the next invoice as a labelled adjustment line, priced as September was', async () => {
     // Recorded after the September invoice: 1000 units and 2 downlinks on 20 September.
     await addUsage(sys.services, { id: ids.t1!, contractId: ids.contract! }, '2026-09-20', 1000, 64, 2);
+    // Since September the contract moved to a dearer version of its plan (overage and downlinks
+    // only, so October itself, with no overage and no downlinks, rates the same on either).
+    const { db } = sys.services;
+    const september = await db.contract.findUniqueOrThrow({ where: { id: ids.contract! }, select: { tariffPlanId: true } });
+    const dearer = await createOracleTariff(sys.services);
+    await db.tariffTier.updateMany({ where: { tariffPlanId: dearer.id }, data: { unitPriceMicros: 99_000n } });
+    await db.tariffPlan.update({ where: { id: dearer.id }, data: { downlinkPriceMicros: 99_000n } });
+    await db.contract.update({ where: { id: ids.contract! }, data: { tariffPlanId: dearer.id } });
     const run = await runPeriod('2026-10');
     expect(run.status).toBe('COMPLETED');
     const inv = await invoiceOf(ids.contract!, '2026-10');
@@ -145,6 +153,11 @@ describe('late usage', () => {
     ]);
     expect(inv.lines[2]!.description).toMatch(/^Late usage for 2026-09 \(after invoice NX-\d{4}-00000[12]\)/);
     expect(inv.totalMinor).toBe(13586);
+    const versions = await db.invoice.findMany({ where: { contractId: ids.contract! }, orderBy: { period: 'asc' }, select: { period: true, tariffPlanId: true } });
+    expect(versions).toEqual([
+      { period: '2026-09', tariffPlanId: september.tariffPlanId },
+      { period: '2026-10', tariffPlanId: dearer.id },
+    ]);
     // Billed exactly once: nothing is left unbilled for September or October.
     const left = await sys.services.db.$queryRaw<{ n: bigint }[]>`
       SELECT COUNT(*) AS n FROM "UsageCounter" WHERE "contractId" = ${ids.contract!}::uuid AND "day" >= '2026-09-01' AND "day" < '2026-11-01' AND "upUnits" <> "billedUpUnits"`;
