@@ -46,7 +46,7 @@ try {
   const terminals = await seedTerminals(db, terminalsN, 'NXE-BENCH');
   out(`load: ${terminalsN} terminals x ${inflight} in flight, ${payloadBytes}-byte payloads, QoS 1, ${seconds} s per run`);
 
-  const gw = await spawnGateway(database.url, { LOG_LEVEL: 'warn', MQTT_CONNECT_BURST: '100000', INGEST_WRITERS: process.env.INGEST_WRITERS ?? '4' });
+  const gw = await spawnGateway(database.url, { LOG_LEVEL: 'warn', MQTT_CONNECT_BURST: '100000', INGEST_WRITERS: process.env.INGEST_WRITERS ?? '4' }, process.env.BENCH_GATEWAY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_GATEWAY_PROF] : []);
   let gateway: LoadResult;
   try {
     gateway = await runLoad({ url: `mqtt://127.0.0.1:${gw.port}`, terminals, durationSec: seconds, inflightPerTerminal: inflight, payloadBytes });
