@@ -37,7 +37,7 @@ const schema = z.object({
   // Multiplies every webhook retry delay (1 = 0 s, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); tests shrink it.
   WEBHOOK_RETRY_SCALE: z.coerce.number().positive().default(1),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-  // Deliveries in flight per webhook worker process (each endpoint also has its own maxConcurrency).
+  // Per worker process: first attempts in flight, and as many queued attempts (each endpoint also has its own maxConcurrency).
   WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(256),
   DEMO_FLEET_SIZE: z.coerce.number().int().min(0).default(24),
   // Health watchdog: how often it looks for expired silence deadlines, and how long past a
