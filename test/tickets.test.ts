@@ -54,6 +54,11 @@ describe('tickets', () => {
     // Whatever a customer asks for, its comment is visible to it.
     expect((await call(customerA, 'POST', `/tickets/${t.id}/comments`, { body: 'Thanks', visibility: 'INTERNAL' })).statusCode).toBe(201);
 
+    // A plain status change keeps to the desk's flow: closing follows resolving, a visit needs its appointment.
+    const early = await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'CLOSED' });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().detail).toMatch(/cannot be set to CLOSED/);
+    expect((await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'VISIT_SCHEDULED' })).json().detail).toMatch(/POST \/tickets\/\{id\}\/visit/);
     const patched = await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'IN_PROGRESS', assigneeId: desk.userId, priority: 'HIGH' });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ status: 'IN_PROGRESS', assigneeId: desk.userId, priority: 'HIGH' });

@@ -60,6 +60,29 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 const isDone = (s: string) => (DONE_STATUSES as readonly string[]).includes(s);
 
 /** Status change data: finishing a ticket releases its dedup key; reopening clears the stamps. */
+const WORKING: readonly TicketStatus[] = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAITING_CUSTOMER', 'ESCALATED', 'VISIT_SCHEDULED'];
+/**
+ * Where a plain status change (PATCH) may take a ticket, from where. A visit needs its
+ * appointment (POST /tickets/{id}/visit) and nothing goes back to NEW; closing follows
+ * resolving; a resolved ticket reopens to IN_PROGRESS. The workflow steps have their own rules.
+ */
+const PATCH_FROM: Partial<Record<TicketStatus, readonly TicketStatus[]>> = {
+  TRIAGED: ['NEW'],
+  IN_PROGRESS: [...WORKING, 'RESOLVED'],
+  WAITING_CUSTOMER: WORKING,
+  ESCALATED: WORKING,
+  RESOLVED: WORKING,
+  CLOSED: ['RESOLVED'],
+};
+
+function allowPatchStatus(t: { number: number; status: string }, to: TicketStatus): void {
+  if (t.status === 'CLOSED' || t.status === 'MERGED') return; // the change path answers for final tickets
+  if (!(PATCH_FROM[to] ?? []).includes(t.status as TicketStatus)) {
+    const hint = to === 'VISIT_SCHEDULED' ? ' (schedule the visit with POST /tickets/{id}/visit)' : '';
+    throw conflict(`Ticket #${t.number} is ${t.status}: it cannot be set to ${to}${hint}`);
+  }
+}
+
 function statusData(to: TicketStatus | 'MERGED', note: string | undefined, now: Date) {
   if (to === 'RESOLVED') return { status: to, resolvedAt: now, dedupKey: null, ...(note ? { resolutionNote: note } : {}) };
   if (to === 'CLOSED') return { status: to, closedAt: now, dedupKey: null };
@@ -315,6 +338,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     /** Status, assignee, group and priority changes by staff (routes restrict who may call it). */
     async update(ctx: Ctx, id: string, patch: TicketPatch) {
       const before = await visible(ctx, id);
+      if (patch.status && patch.status !== before.status) allowPatchStatus(before, patch.status);
       await checkAssignee(patch.assigneeId);
       const row = await db.$transaction((tx) => change(tx, before, patch, ctx.actor, ctx.requestId), TX);
       return view(row);
