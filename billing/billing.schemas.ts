@@ -36,7 +36,7 @@ export const paymentFilter = z.object({
 export const creditNoteInput = z.object({ amountMinor: minor, reason: z.string().trim().min(1).max(500) });
 export type CreditNoteInput = z.infer<typeof creditNoteInput>;
 
-export const agingQuery = z.object({ asOf: dateInput.optional() });
+export const agingQuery = z.object({ asOf: dateInput.optional(), currency: z.string().trim().regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY').optional() });
 
 export const commissionQuery = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });
 export const commissionStatementInput = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });

@@ -20,6 +20,9 @@ interface Ctx {
 const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
 type Bucket = (typeof BUCKETS)[number];
 
+/** The currency shown when nothing is open (tariff plans default to it too). */
+const DEFAULT_CURRENCY = 'CNY';
+
 export function agingBucket(daysPastDue: number): Bucket {
   if (daysPastDue <= 0) return 'current';
   if (daysPastDue <= 30) return '1-30';
@@ -157,18 +160,27 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
       return creditNoteDto(note.row);
     },
 
-    /** Open receivables by days past due, in total and per customer. */
-    async aging(ctx: Ctx, asOf: Date = new Date()) {
-      const rows = await db.invoice.findMany({
+    /**
+     * Open balances by days past due, in one currency: amounts in different currencies never add
+     * up. Without `currency`, the one with the most open invoices; `currencies` lists every
+     * currency with open balances, so a reader can ask for the others. In total and per customer.
+     */
+    async aging(ctx: Ctx, asOf: Date = new Date(), currency?: string) {
+      const all = await db.invoice.findMany({
         where: { AND: [ownedByCustomerWhere(ctx.actor), { status: 'ISSUED' }] },
         select: { id: true, customerId: true, totalMinor: true, paidMinor: true, creditedMinor: true, dueAt: true, currency: true, customer: { select: { name: true } } },
       });
+      const open = all.filter((r) => balanceOf(r) > 0n);
+      const counts = new Map<string, number>();
+      for (const r of open) counts.set(r.currency, (counts.get(r.currency) ?? 0) + 1);
+      const currencies = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
+      const shown = currency ?? currencies[0] ?? DEFAULT_CURRENCY;
+      const rows = open.filter((r) => r.currency === shown);
       const zero = (): Record<Bucket, bigint> => ({ current: 0n, '1-30': 0n, '31-60': 0n, '61-90': 0n, '90+': 0n });
       const total = zero();
       const perCustomer = new Map<string, { name: string; buckets: Record<Bucket, bigint>; invoices: number }>();
       for (const r of rows) {
         const balance = balanceOf(r);
-        if (balance <= 0n) continue;
         const bucket = agingBucket(r.dueAt ? daysOverdue(r.dueAt, asOf) : 0);
         total[bucket] += balance;
         const c = perCustomer.get(r.customerId) ?? { name: r.customer.name, buckets: zero(), invoices: 0 };
@@ -180,6 +192,8 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
       const sum = (b: Record<Bucket, bigint>) => n(BUCKETS.reduce((s, k) => s + b[k], 0n));
       return {
         asOf,
+        currency: shown,
+        currencies,
         buckets: out(total),
         totalMinor: sum(total),
         customers: [...perCustomer.entries()]

@@ -103,6 +103,15 @@ describe('receivables aging', () => {
     expect(report.buckets).toEqual({ current: 8469, '1-30': 3169, '31-60': 2000, '61-90': 3169, '90+': 3169 });
     expect(report.totalMinor).toBe(8469 + 3169 * 3 + 2000);
     expect(report.customers.map((c) => c.customerId)).toEqual([contract.customerId]);
+
+    // An invoice in another currency is never added to these: it has its own report.
+    await s.db.invoice.update({ where: { id: inv45.id }, data: { currency: 'USD' } });
+    const cny = (await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}`, headers: customer.headers })).json() as typeof report & { currency: string; currencies: string[] };
+    expect(cny).toMatchObject({ currency: 'CNY', currencies: ['CNY', 'USD'], totalMinor: 8469 + 3169 * 3 });
+    expect(cny.buckets['31-60']).toBe(0);
+    const usd = (await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}&currency=USD`, headers: customer.headers })).json() as typeof cny;
+    expect(usd).toMatchObject({ currency: 'USD', totalMinor: 2000, buckets: { current: 0, '1-30': 0, '31-60': 2000, '61-90': 0, '90+': 0 } });
+    expect((await sys.app!.inject({ url: '/api/v1/reports/aging?currency=usd', headers: customer.headers })).statusCode).toBe(400);
   });
 });
 

@@ -18,7 +18,7 @@ export const billingPaymentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/payments', { schema: { tags, querystring: paymentFilter } }, async (req) => payments.list(ctx(req), req.query));
 
   app.get('/reports/aging', { preHandler: app.allow('FINANCE', 'SALES', 'CONTRACTOR', 'CUSTOMER'), schema: { tags, querystring: agingQuery } }, async (req) =>
-    payments.aging(ctx(req), req.query.asOf));
+    payments.aging(ctx(req), req.query.asOf, req.query.currency));
 
   app.get('/commissions', { preHandler: app.allow('FINANCE', 'CONTRACTOR'), schema: { tags, querystring: commissionQuery } }, async (req) =>
     commissions.list(ctx(req), req.query.period, req.query.contractorId));

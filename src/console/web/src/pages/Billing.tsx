@@ -69,13 +69,31 @@ function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
 
 /** Open receivables by days past due: the overdue (dunning) list finance works from. */
 function Aging() {
-  const state = useAsync(() => api<{ buckets: Record<string, number>; totalMinor: number; customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[] }>('/reports/aging'), [], 60_000);
+  // One currency at a time: amounts in different currencies are never added up.
+  const [currency, setCurrency] = useState<string | undefined>(undefined);
+  const state = useAsync(
+    () =>
+      api<{ currency: string; currencies: string[]; buckets: Record<string, number>; totalMinor: number; customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[] }>(
+        `/reports/aging${qs({ currency })}`,
+      ),
+    [currency],
+    60_000,
+  );
   const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'];
   return (
     <Card title="Receivables aging" testid="aging">
       <Loaded state={state} what="the aging report">
         {(a) => (
           <>
+            {a.currencies.length > 1 && (
+              <div class="actions-row">
+                {a.currencies.map((c) => (
+                  <button class={c === a.currency ? '' : 'ghost'} onClick={() => setCurrency(c)}>
+                    {c}
+                  </button>
+                ))}
+              </div>
+            )}
             <div class="stats">
               {BUCKETS.map((b) => (
                 <Stat label={b === 'current' ? 'not yet due' : `${b} days late`} value={<span class="money">{fmtMoney(a.buckets[b] ?? 0)}</span>} tone={b === 'current' || !a.buckets[b] ? 'ok' : b === '1-30' ? 'warn' : 'bad'} />
