@@ -218,6 +218,42 @@ describe('health watchdog', () => {
     await untrack(devices.map((d) => d.serial));
   });
 
+  it('settles an incident once most terminals are back, giving the few still silent tickets of their own', async () => {
+    const s = sys.services;
+    const devices = await makeDevices(s, modelId, owner, 40);
+    const at = new Date();
+    await Promise.all(devices.map((d) => s.health.observeUplink(d.serial, at)));
+    const incident = await eventually(async () => {
+      const inc = await s.db.incident.findFirst({ where: { kind: 'MASS_SILENCE', status: 'OPEN' }, include: { _count: { select: { devices: true } } } });
+      return inc && inc._count.devices === 40 ? inc : null;
+    });
+    const [incidentTicket] = await s.db.ticket.findMany({ where: { incidentId: incident.id, kind: 'INCIDENT' } });
+    // 37 of 40 come back (recovered an hour ahead, see lastUplink); 3 never do.
+    const [back, never] = [devices.slice(0, 37), devices.slice(37)];
+    await Promise.all(back.map((d) => lastUplink(d.serial)));
+    expect((await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } })).status).toBe('OPEN');
+
+    // Not while recoveries are recent: the quiet half hour has not passed.
+    expect(await s.health.settleIncidents(Date.now() + 3_600_000)).toBe(0);
+    expect((await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } })).status).toBe('OPEN');
+
+    expect(await s.health.settleIncidents(Date.now() + 2 * 3_600_000)).toBe(3);
+    expect((await s.db.incident.findUniqueOrThrow({ where: { id: incident.id } })).status).toBe('RESOLVED');
+    const closedTicket = await s.db.ticket.findUniqueOrThrow({ where: { id: incidentTicket!.id } });
+    expect(closedTicket.status).toBe('RESOLVED');
+    expect(closedTicket.resolutionNote).toMatch(/37 of 40 terminals report again; the 3 still silent get tickets of their own/);
+    for (const d of never) expect((await noSignal(d.id)).map((t) => t.status)).toEqual(['NEW']);
+    expect(await s.db.ticket.count({ where: { deviceId: { in: back.map((d) => d.id) } } })).toBe(0);
+    // The incident keeps the record of who never came back.
+    expect(await s.db.incidentDevice.count({ where: { incidentId: incident.id, recoveredAt: null } })).toBe(3);
+    expect(await s.health.settleIncidents(Date.now() + 2 * 3_600_000)).toBe(0);
+
+    // One of them reports again: its own ticket resolves as usual.
+    expect(await lastUplink(never[0]!.serial)).toBe('recovered');
+    expect((await noSignal(never[0]!.id)).map((t) => t.status)).toEqual(['RESOLVED']);
+    await untrack(never.map((d) => d.serial));
+  });
+
   it('folds tickets opened just before a storm was recognised into the incident', async () => {
     const s = sys.services;
     const early = await makeDevices(s, modelId, owner, 5);

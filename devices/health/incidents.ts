@@ -12,6 +12,14 @@ type Tx = Prisma.TransactionClient;
 export const MASS_SILENCE = 'MASS_SILENCE';
 const lock = (tx: Tx) => tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('nx:incident:${MASS_SILENCE}'))`);
 
+/**
+ * An incident settles when this share of its terminals (in basis points) reports again and
+ * nothing has joined or recovered for SETTLE_QUIET_MS: the network problem is over, and the few
+ * terminals still silent are problems of their own (broken, removed, out of power).
+ */
+export const SETTLE_SHARE_BP = 9_000;
+export const SETTLE_QUIET_MS = 30 * 60_000;
+
 export interface SilentTerminal {
   info: TerminalInfo;
   silentSince: Date;
@@ -83,6 +91,41 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
         },
         { maxWait: 10_000, timeout: 30_000 },
       );
+    },
+
+    /**
+     * Resolves open incidents that have settled (see SETTLE_SHARE_BP) with their tickets, and
+     * returns the terminals still silent in each, for the caller to ticket one by one. Their
+     * links stay unrecovered, so the incident keeps the record of who never came back.
+     */
+    async settle(now: Date): Promise<{ incidentId: string; total: number; stillSilent: { deviceId: string; serial: string; silentSince: Date }[] }[]> {
+      const cutoff = new Date(now.getTime() - SETTLE_QUIET_MS).toISOString();
+      const due = await db.$queryRaw<{ id: string }[]>`
+        SELECT i."id"::text AS id FROM "Incident" i JOIN "IncidentDevice" d ON d."incidentId" = i."id"
+        WHERE i."status" = 'OPEN' AND i."kind" = ${MASS_SILENCE}
+        GROUP BY i."id"
+        HAVING count(d."recoveredAt") * 10000 >= count(*) * ${SETTLE_SHARE_BP} AND count(d."recoveredAt") < count(*)
+           AND GREATEST(max(d."recoveredAt"), max(d."silentSince")) <= (${cutoff}::timestamptz AT TIME ZONE 'UTC')`;
+      const out: { incidentId: string; total: number; stillSilent: { deviceId: string; serial: string; silentSince: Date }[] }[] = [];
+      for (const { id: incidentId } of due) {
+        const settled = await db.$transaction(
+          async (tx) => {
+            await lock(tx);
+            const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
+            if (n.count === 0) return null; // resolved meanwhile (the last terminals came back)
+            const links = await tx.incidentDevice.findMany({ where: { incidentId }, select: { deviceId: true, silentSince: true, recoveredAt: true, device: { select: { serial: true } } } });
+            const stillSilent = links.filter((l) => !l.recoveredAt).map((l) => ({ deviceId: l.deviceId, serial: l.device.serial, silentSince: l.silentSince }));
+            const note = `${links.length - stillSilent.length} of ${links.length} terminals report again; the ${stillSilent.length} still silent get tickets of their own.`;
+            const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: ['RESOLVED', 'CLOSED', 'MERGED'] } }, select: { id: true } });
+            for (const t of open) await tickets.autoResolve({ id: t.id }, note, tx);
+            await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, terminals: links.length, stillSilent: stillSilent.length } }]);
+            return { incidentId, total: links.length, stillSilent };
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        );
+        if (settled) out.push(settled);
+      }
+      return out;
     },
 
     /**

@@ -62,6 +62,8 @@ export function createHealthModule(deps: HealthDeps) {
     /** Feeds one uplink to the watchdog (the event handler does this for every device.uplink). */
     observeUplink: (serial: string, receivedAt: Date = new Date()) => watchdog.observeUplink(serial, receivedAt),
     reportFault: (report: FaultReport) => faults.handle(report),
+    /** Resolves settled network incidents now (the loop does it every minute). */
+    settleIncidents: (now?: number) => watchdog.settleIncidents(now),
     /** One watchdog pass now (tests and tools); the loop calls it every HEALTH_TICK_MS. */
     tick: (now?: number) => watchdog.tick(now),
     warmUp: (now?: number) => watchdog.warmUp(now),

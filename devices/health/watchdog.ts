@@ -38,6 +38,7 @@ export type UplinkOutcome = 'tracked' | 'recovered' | 'ignored';
 
 const windowMsOf = (i: TerminalInfo) => i.expectedIntervalSec * i.silenceFactor * 1_000;
 const noSignalKey = (serial: string) => `NO_SIGNAL:${serial}`;
+const SETTLE_EVERY_MS = 60_000;
 
 /** Runs `fn` over `items` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -126,6 +127,25 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
     ]);
   }
 
+  /**
+   * Settled network incidents are resolved; their terminals still silent get NO_SIGNAL tickets
+   * of their own, as if they had gone silent alone. Returns how many were ticketed.
+   */
+  async function settleIncidents(now = Date.now()): Promise<number> {
+    let ticketed = 0;
+    for (const inc of await incidents.settle(new Date(now))) {
+      const infos = await cache.getMany(inc.stillSilent.map((x) => x.serial));
+      const silent = inc.stillSilent.flatMap((x) => {
+        const info = infos.get(x.serial);
+        return info?.watched ? [{ info, silentSince: x.silentSince }] : [];
+      });
+      await pool(silent, 8, (x) => ticketFor(x, now));
+      ticketed += silent.length;
+      log.warn({ incidentId: inc.incidentId, terminals: inc.total, stillSilent: inc.stillSilent.length, ticketed: silent.length }, 'network incident settled');
+    }
+    return ticketed;
+  }
+
   /** One pass: claim what expired (minus the grace period) and act on it. Returns the number claimed. */
   async function tick(now = Date.now()): Promise<number> {
     const claimed = await index.claimExpired(now - settings.graceMs, batchSize, now);
@@ -191,6 +211,8 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
       return 'recovered';
     },
 
+    settleIncidents,
+
     /** Runs the loop until stopped; a warm-up first if no watchdog was alive. */
     start(): { stop(): Promise<void> } {
       let stopped = false;
@@ -203,12 +225,17 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
           log.warn({ err }, 'watchdog warm-up failed');
         }
         let last = 0;
+        let lastSettle = Date.now();
         while (!stopped) {
           let claimed = 0;
           try {
             if (Date.now() - last > settings.tickMs) {
               await index.heartbeat(aliveTtl);
               last = Date.now();
+            }
+            if (Date.now() - lastSettle > SETTLE_EVERY_MS) {
+              lastSettle = Date.now();
+              await settleIncidents();
             }
             claimed = await tick();
           } catch (err) {
