@@ -7,7 +7,7 @@ import { createIngest } from './ingest.js';
 import { createPresence } from './presence.js';
 import { startHeartbeat } from './liveness.js';
 
-export { closeSessionsOfLostGateways, GATEWAY_SWEEP_JOB } from './liveness.js';
+export { createLostGatewaySweeper, GATEWAY_SWEEP_JOB } from './liveness.js';
 export { createPresence } from './presence.js';
 import { createGatewayHooks } from './gateway.js';
 import { downlinkChannel } from '../devices/index.js';

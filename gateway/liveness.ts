@@ -31,17 +31,34 @@ export async function startHeartbeat(deps: { redis: Redis; prefix: string; gatew
 
 /**
  * Closes the open sessions of every gateway that has stopped beating: its terminals go offline
- * (device.offline) unless they are connected elsewhere by now. Returns the sessions closed.
+ * (device.offline) unless they are connected elsewhere by now. A key must be seen missing for a
+ * whole time to live before its gateway counts as lost: after a Redis restart every key is
+ * gone until the next heartbeat, and those gateways are alive.
  */
-export async function closeSessionsOfLostGateways(deps: { db: Db; redis: Redis; prefix: string; presence: Presence; log: Logger }): Promise<number> {
-  const rows = await deps.db.$queryRaw<{ gatewayId: string }[]>`
-    SELECT DISTINCT "gatewayId" FROM "DeviceSession" WHERE "disconnectedAt" IS NULL`;
-  let closed = 0;
-  for (const { gatewayId } of rows) {
-    if (await deps.redis.exists(aliveKey(deps.prefix, gatewayId))) continue;
-    const n = await deps.presence.closeOpenSessions(gatewayId, 'gateway lost');
-    if (n > 0) deps.log.warn({ gatewayId, sessions: n }, 'closed the sessions of a lost gateway');
-    closed += n;
-  }
-  return closed;
+export function createLostGatewaySweeper(deps: { db: Db; redis: Redis; prefix: string; presence: Presence; log: Logger }) {
+  const missingSince = new Map<string, number>();
+  return {
+    /** One sweep; returns the sessions closed. */
+    async sweep(now = Date.now()): Promise<number> {
+      const rows = await deps.db.$queryRaw<{ gatewayId: string }[]>`
+        SELECT DISTINCT "gatewayId" FROM "DeviceSession" WHERE "disconnectedAt" IS NULL`;
+      const seen = new Set(rows.map((r) => r.gatewayId));
+      for (const id of missingSince.keys()) if (!seen.has(id)) missingSince.delete(id);
+      let closed = 0;
+      for (const gatewayId of seen) {
+        if (await deps.redis.exists(aliveKey(deps.prefix, gatewayId))) {
+          missingSince.delete(gatewayId);
+          continue;
+        }
+        const since = missingSince.get(gatewayId) ?? now;
+        missingSince.set(gatewayId, since);
+        if (now - since < GATEWAY_ALIVE_TTL_MS) continue;
+        const n = await deps.presence.closeOpenSessions(gatewayId, 'gateway lost');
+        missingSince.delete(gatewayId);
+        if (n > 0) deps.log.warn({ gatewayId, sessions: n }, 'closed the sessions of a lost gateway');
+        closed += n;
+      }
+      return closed;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { startBillingWorkers } from '../billing/index.js';
 import { startLivePublisher } from './reports/index.js';
 import { purgeIdempotencyRecords } from './http/idempotency.plugin.js';
 import { SLA_MONITOR_JOB } from './service/index.js';
-import { closeSessionsOfLostGateways, createPresence, GATEWAY_SWEEP_JOB } from '../gateway/index.js';
+import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../gateway/index.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -40,13 +40,18 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
   // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.
-  const presence = createPresence(services, 'worker');
+  const lostGateways = createLostGatewaySweeper({
+    db: services.db,
+    redis: services.redis,
+    prefix: config.REDIS_PREFIX,
+    presence: createPresence(services, 'worker'),
+    log: services.log.child({ component: 'gateway-sweep' }),
+  });
   services.scheduler.register({
     name: GATEWAY_SWEEP_JOB,
     everyMs: 15_000,
-    handler: async () => ({
-      closed: await closeSessionsOfLostGateways({ db: services.db, redis: services.redis, prefix: config.REDIS_PREFIX, presence, log: services.log.child({ component: 'gateway-sweep' }) }),
-    }),
+    // `now` only from tests and tools that run the job by hand.
+    handler: async (data) => ({ closed: await lostGateways.sweep(typeof data.now === 'number' ? data.now : Date.now()) }),
   });
   // Service desk SLA clocks: mark breaches and notify once a minute.
   services.scheduler.register({ name: SLA_MONITOR_JOB, everyMs: 60_000, handler: () => services.slaMonitor.sweep() });
