@@ -101,16 +101,20 @@ describe('rating the oracle contract for 2026-09', () => {
     expect(r.overageUnits).toBe(3501n);
   });
 
-  it('charges no overage inside the pooled allowance and prices late usage at the margin', () => {
-    const r = rate({
+  /** October of one terminal (900 units, inside its allowance) plus 1000 late September units and 2 downlinks. */
+  const octoberWithLateSeptember = (septemberTariff: TariffForRating | null) =>
+    rate({
       period: '2026-10',
       daysInMonth: 31,
       tariff: oracleTariff,
       terminals: [{ serial: 'A', firstDay: 1, lastDay: 31, activatedInPeriod: false }],
       upUnits: 900n,
       downMessages: 0n,
-      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: null }],
+      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: septemberTariff }],
     });
+
+  it('charges no overage inside the pooled allowance and prices late usage at the margin', () => {
+    const r = octoberWithLateSeptember(null);
     expect(r.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
       ['RENTAL', 2990n],
       ['ALLOWANCE', 0n],
@@ -123,15 +127,7 @@ describe('rating the oracle contract for 2026-09', () => {
 
   it('prices late usage with the tariff version its period was invoiced under', () => {
     const september = { ...oracleTariff, downlinkPriceMicros: 50_000n, tiers: [{ fromUnit: 0n, toUnit: null, unitPriceMicros: 20_000n }] };
-    const r = rate({
-      period: '2026-10',
-      daysInMonth: 31,
-      tariff: oracleTariff,
-      terminals: [{ serial: 'A', firstDay: 1, lastDay: 31, activatedInPeriod: false }],
-      upUnits: 900n,
-      downMessages: 0n,
-      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: september }],
-    });
+    const r = octoberWithLateSeptember(september);
     // 367 units x 0.02 = 7.34, + 2 x 0.05 = 0.10 -> 7.44 (today's tariff would give 4.47)
     expect(r.lines.find((l) => l.kind === 'ADJUSTMENT')!.amountMinor).toBe(744n);
   });

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTestSystem } from '../helpers/system.js';
+import { startTestSystem, testEnv } from '../helpers/system.js';
 import { adminCtx, createContract, ensureModel, provisionTerminal } from '../helpers/terminals.js';
 
 const { values } = parseArgs({
@@ -45,18 +45,7 @@ const split = values.split === true;
 const sys = await startTestSystem(split ? (viaMqtt ? 'gateway' : 'api') : viaMqtt ? 'all' : 'worker', { LOG_LEVEL: 'warn' });
 let worker: { ask: ReturnType<typeof askOf>; proc: ChildProcess } | null = null;
 if (split) {
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: sys.databaseUrl,
-    REDIS_URL: sys.config.REDIS_URL,
-    REDIS_PREFIX: sys.config.REDIS_PREFIX,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    MQTT_PORT: '0',
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-    DEMO_FLEET_SIZE: '0',
-  };
+  const env = testEnv(sys.databaseUrl, sys.config.REDIS_PREFIX, { LOG_LEVEL: 'warn' });
   const proc = fork(fileURLToPath(new URL('./platform-role.child.ts', import.meta.url)), ['worker', JSON.stringify(env)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROF] : [])] });
   process.on('exit', () => proc.kill());
   worker = { ask: askOf(proc), proc };

@@ -42,12 +42,21 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  * in separate processes in production); stopping it leaves the database to `of`.
  */
 export async function startPeerSystem(of: TestSystem, role: ProcessRole, env: Record<string, string> = {}): Promise<System> {
-  const config = loadConfig({
+  const config = loadConfig(testEnv(of.databaseUrl, of.config.REDIS_PREFIX, env));
+  return startSystem(config, role, createLogger(config.LOG_LEVEL, { test: true }));
+}
+
+/**
+ * The environment of a test platform process on a database and Redis prefix: loopback, ports
+ * picked by the system, private webhook targets allowed, no demo fleet; `env` overrides.
+ */
+export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: of.databaseUrl,
+    DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: of.config.REDIS_PREFIX,
+    REDIS_PREFIX: redisPrefix,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     MQTT_HOST: '127.0.0.1',
@@ -55,26 +64,12 @@ export async function startPeerSystem(of: TestSystem, role: ProcessRole, env: Re
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     DEMO_FLEET_SIZE: '0',
     ...env,
-  });
-  return startSystem(config, role, createLogger(config.LOG_LEVEL, { test: true }));
+  };
 }
 
 export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: `t${randomBytes(5).toString('hex')}`,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    MQTT_HOST: '127.0.0.1',
-    MQTT_PORT: '0',
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-    DEMO_FLEET_SIZE: '0',
-    ...env,
-  });
+  const config = loadConfig(testEnv(database.url, `t${randomBytes(5).toString('hex')}`, env));
   const log = createLogger(config.LOG_LEVEL, { test: true });
   const system = await startSystem(config, role, log);
   return {
