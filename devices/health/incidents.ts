@@ -4,7 +4,7 @@
 // workers agree on one open incident and on who resolves it.
 import type { Db, Prisma } from '../../src/platform/database.js';
 import type { EventService } from '../../src/events/index.js';
-import type { TicketService } from '../../src/service/index.js';
+import { DONE_STATUSES, type TicketService } from '../../src/service/index.js';
 import type { TerminalInfo } from './terminal-cache.js';
 
 type Tx = Prisma.TransactionClient;
@@ -20,12 +20,32 @@ const lock = (tx: Tx) => tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hash
 export const SETTLE_SHARE_BP = 9_000;
 export const SETTLE_QUIET_MS = 30 * 60_000;
 
+/** A settled incident and its terminals that never reported again. */
+export interface SettledIncident {
+  incidentId: string;
+  total: number;
+  stillSilent: { deviceId: string; serial: string; silentSince: Date }[];
+}
+
 export interface SilentTerminal {
   info: TerminalInfo;
   silentSince: Date;
 }
 
 export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets: TicketService; events: Pick<EventService, 'emit'> }) {
+  /**
+   * Resolves an open incident with its tickets (those nobody works on; see autoResolve) and
+   * announces it, under the caller's lock; false if it was no longer open.
+   */
+  async function resolveIn(tx: Tx, incidentId: string, now: Date, note: string, payload: Record<string, number>): Promise<boolean> {
+    const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
+    if (n.count === 0) return false;
+    const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: [...DONE_STATUSES] } }, select: { id: true } });
+    for (const t of open) await tickets.autoResolve({ id: t.id }, note, tx);
+    await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ...payload } }]);
+    return true;
+  }
+
   return {
     /**
      * Links silent terminals to the open mass-silence incident (opening it and its SYSTEM ticket
@@ -98,7 +118,7 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
      * returns the terminals still silent in each, for the caller to ticket one by one. Their
      * links stay unrecovered, so the incident keeps the record of who never came back.
      */
-    async settle(now: Date): Promise<{ incidentId: string; total: number; stillSilent: { deviceId: string; serial: string; silentSince: Date }[] }[]> {
+    async settle(now: Date): Promise<SettledIncident[]> {
       const cutoff = new Date(now.getTime() - SETTLE_QUIET_MS).toISOString();
       const due = await db.$queryRaw<{ id: string }[]>`
         SELECT i."id"::text AS id FROM "Incident" i JOIN "IncidentDevice" d ON d."incidentId" = i."id"
@@ -106,19 +126,16 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
         GROUP BY i."id"
         HAVING count(d."recoveredAt") * 10000 >= count(*) * ${SETTLE_SHARE_BP} AND count(d."recoveredAt") < count(*)
            AND GREATEST(max(d."recoveredAt"), max(d."silentSince")) <= (${cutoff}::timestamptz AT TIME ZONE 'UTC')`;
-      const out: { incidentId: string; total: number; stillSilent: { deviceId: string; serial: string; silentSince: Date }[] }[] = [];
+      const out: SettledIncident[] = [];
       for (const { id: incidentId } of due) {
         const settled = await db.$transaction(
           async (tx) => {
             await lock(tx);
-            const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
-            if (n.count === 0) return null; // resolved meanwhile (the last terminals came back)
             const links = await tx.incidentDevice.findMany({ where: { incidentId }, select: { deviceId: true, silentSince: true, recoveredAt: true, device: { select: { serial: true } } } });
             const stillSilent = links.filter((l) => !l.recoveredAt).map((l) => ({ deviceId: l.deviceId, serial: l.device.serial, silentSince: l.silentSince }));
             const note = `${links.length - stillSilent.length} of ${links.length} terminals report again; the ${stillSilent.length} still silent get tickets of their own.`;
-            const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: ['RESOLVED', 'CLOSED', 'MERGED'] } }, select: { id: true } });
-            for (const t of open) await tickets.autoResolve({ id: t.id }, note, tx);
-            await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, terminals: links.length, stillSilent: stillSilent.length } }]);
+            // Resolved meanwhile (the last terminals came back): nothing to settle.
+            if (!(await resolveIn(tx, incidentId, now, note, { terminals: links.length, stillSilent: stillSilent.length }))) return null;
             return { incidentId, total: links.length, stillSilent };
           },
           { maxWait: 10_000, timeout: 30_000 },
@@ -158,13 +175,8 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           await lock(tx);
           // A terminal may have joined between the check and the lock.
           if (await tx.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } })) return false;
-          const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
-          if (n.count === 0) return false;
           const total = await tx.incidentDevice.count({ where: { incidentId } });
-          const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: ['RESOLVED', 'CLOSED', 'MERGED'] } }, select: { id: true } });
-          for (const t of open) await tickets.autoResolve({ id: t.id }, `All ${total} terminals of the incident report again.`, tx);
-          await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, terminals: total } }]);
-          return true;
+          return resolveIn(tx, incidentId, now, `All ${total} terminals of the incident report again.`, { terminals: total });
         }, { maxWait: 10_000, timeout: 30_000 });
         out.push({ incidentId, resolved });
       }

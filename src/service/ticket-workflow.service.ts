@@ -9,7 +9,7 @@ import { STAFF_ROLES } from '../auth/principal.js';
 import { conflict, invalid } from '../platform/errors.js';
 import type { TicketService } from './ticket.service.js';
 import type { KnowledgeService } from './knowledge.service.js';
-import type { TicketStatus } from './ticket.schemas.js';
+import { WORKING_STATUSES, type TicketStatus } from './ticket.schemas.js';
 import type { AssignInput, EscalateInput, MergeInput, ResolveInput, TriageInput, VisitInput } from './ticket-workflow.schemas.js';
 
 interface Ctx {
@@ -19,7 +19,7 @@ interface Ctx {
 
 type Step = 'triage' | 'assign' | 'escalate' | 'visit' | 'resolve' | 'close' | 'reopen' | 'merge';
 
-const WORKING: TicketStatus[] = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAITING_CUSTOMER', 'ESCALATED', 'VISIT_SCHEDULED'];
+const WORKING: readonly TicketStatus[] = WORKING_STATUSES;
 /** Statuses each step may start from. CLOSED and MERGED are final. */
 const FROM: Record<Step, readonly string[]> = {
   triage: ['NEW'],

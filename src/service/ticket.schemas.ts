@@ -7,6 +7,8 @@ export const TICKET_PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'CRITICAL'] as const;
 export const UNTOUCHED_STATUSES = ['NEW', 'TRIAGED'] as const;
 /** A ticket in one of these is finished; its dedupKey is released so the problem can open a new one. */
 export const DONE_STATUSES = ['RESOLVED', 'CLOSED', 'MERGED'] as const;
+/** Statuses of a ticket still being worked (the complement of DONE_STATUSES). */
+export const WORKING_STATUSES = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAITING_CUSTOMER', 'ESCALATED', 'VISIT_SCHEDULED'] as const;
 
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketGroup = (typeof TICKET_GROUPS)[number];

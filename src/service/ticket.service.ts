@@ -14,6 +14,7 @@ import { toJson } from '../platform/json.js';
 import {
   DONE_STATUSES,
   UNTOUCHED_STATUSES,
+  WORKING_STATUSES,
   type AutoTicketInput,
   type CommentInput,
   type TicketFilter,
@@ -60,7 +61,6 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 const isDone = (s: string) => (DONE_STATUSES as readonly string[]).includes(s);
 
 /** Status change data: finishing a ticket releases its dedup key; reopening clears the stamps. */
-const WORKING: readonly TicketStatus[] = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAITING_CUSTOMER', 'ESCALATED', 'VISIT_SCHEDULED'];
 /**
  * Where a plain status change (PATCH) may take a ticket, from where. A visit needs its
  * appointment (POST /tickets/{id}/visit) and nothing goes back to NEW; closing follows
@@ -68,10 +68,10 @@ const WORKING: readonly TicketStatus[] = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAIT
  */
 const PATCH_FROM: Partial<Record<TicketStatus, readonly TicketStatus[]>> = {
   TRIAGED: ['NEW'],
-  IN_PROGRESS: [...WORKING, 'RESOLVED'],
-  WAITING_CUSTOMER: WORKING,
-  ESCALATED: WORKING,
-  RESOLVED: WORKING,
+  IN_PROGRESS: [...WORKING_STATUSES, 'RESOLVED'],
+  WAITING_CUSTOMER: WORKING_STATUSES,
+  ESCALATED: WORKING_STATUSES,
+  RESOLVED: WORKING_STATUSES,
   CLOSED: ['RESOLVED'],
 };
 
