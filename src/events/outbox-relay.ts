@@ -129,8 +129,8 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       );
       const jobs: { name: string; data: EventBatch; opts: typeof JOB_OPTS & { jobId: string } }[] = [];
       for (let i = 0; i < rows.length; i += EVENTS_PER_JOB) {
-        const slice = rows.slice(i, i + EVENTS_PER_JOB);
-        jobs.push({ name: 'events', data: { events: envelopes.slice(i, i + EVENTS_PER_JOB) }, opts: { jobId: `evts-${slice[0]!.id}-${slice[slice.length - 1]!.id}`, ...JOB_OPTS } });
+        const events = envelopes.slice(i, i + EVENTS_PER_JOB);
+        jobs.push({ name: 'events', data: { events }, opts: { jobId: `evts-${rows[i]!.id}-${rows[i + events.length - 1]!.id}`, ...JOB_OPTS } });
       }
       // ioredis queues commands while Redis is down; give up instead so the rows stay claimable.
       let timer: NodeJS.Timeout | undefined;
