@@ -11,9 +11,9 @@ const SLOT_WAIT_MS = 1_000;
  * First attempts sent straight from the fan-out, in the worker process that made the
  * deliveries, instead of through a queue job each: at thousands of events a second the queue's
  * per-job bookkeeping cost as much CPU as the HTTP request. The queue still takes every first
- * attempt that cannot go at once (the endpoint stays at its concurrency limit for a second, this process has
- * `limit` requests in flight, or it is stopping), and every retry. A crash mid-attempt leaves
- * the delivery PENDING and due, and the worker's sweeper queues it again.
+ * attempt that cannot go at once (the endpoint stays at its concurrency limit for a second,
+ * this process has `limit` requests in flight, or it is stopping), and every retry. A crash
+ * mid-attempt leaves the delivery PENDING and due, and the worker's sweeper queues it again.
  */
 export function createFirstAttempts(deps: { attempts: DeliveryAttempts; semaphore: EndpointSemaphore; deliveries: DeliveryQueue; log: Logger; limit: number }) {
   const { attempts, semaphore, deliveries, log } = deps;
