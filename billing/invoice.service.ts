@@ -5,7 +5,7 @@ import type { Principal } from '../src/auth/principal.js';
 import { isStaff } from '../src/auth/principal.js';
 import { contractWhere, ownedByCustomerWhere } from '../src/crm/index.js';
 import { notFound } from '../src/platform/errors.js';
-import { page, pageArgs } from '../src/http/pagination.js';
+import { page, pageArgs } from '../src/platform/pagination.js';
 import { invoiceDto, lineDto, n } from './billing.dto.js';
 import { periodBounds, periodOf } from './period.js';
 import { rate } from './rating.js';

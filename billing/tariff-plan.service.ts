@@ -16,7 +16,7 @@ import type { Db, Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/audit.service.js';
 import type { Principal } from '../src/auth/principal.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
-import { page, pageArgs } from '../src/http/pagination.js';
+import { page, pageArgs } from '../src/platform/pagination.js';
 import type { TariffPlanFilter, TariffPlanInput, TariffPlanRevision, TierInput } from './tariff-plan.schemas.js';
 
 interface Ctx {

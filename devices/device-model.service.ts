@@ -2,7 +2,7 @@ import type { Db } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/audit.service.js';
 import type { Principal } from '../src/auth/principal.js';
 import { conflict, notFound } from '../src/platform/errors.js';
-import { page, pageArgs } from '../src/http/pagination.js';
+import { page, pageArgs } from '../src/platform/pagination.js';
 import type { DeviceModelInput, DeviceModelPatch } from './device-model.schemas.js';
 
 interface Ctx {

@@ -1,7 +1,7 @@
 // Downlink dispatch: sends a terminal's queued commands on nx/{serial}/down when it is
 // subscribed here, matches PUBACKs to commands (delivered), and expires overdue commands.
 // The API announces new commands on Redis so whichever gateway holds the connection sends.
-import type { Services } from '../src/services.js';
+import type { Services } from '../src/app/container.js';
 import type { MqttConnection } from './mqtt-server.js';
 import { downlinkTopic } from './acl.js';
 import type { GatewaySession } from './session.js';

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from '../src/platform/logger.js';
-import type { Metrics } from '../src/http/metrics.js';
+import type { Metrics } from '../src/platform/metrics.js';
 import { OUTBOX_CHANNEL } from '../src/events/outbox.js';
 import { operatorDay, type TerminalCredential } from '../devices/index.js';
 import { INSERT_SQL, TOUCH_SQL, batchJson } from './ingest-sql.js';

@@ -1,6 +1,6 @@
 // Online/offline per terminal: a DeviceSession row per connection and the Device's online
 // flag with connect/disconnect times, plus device.online / device.offline events.
-import type { Services } from '../src/services.js';
+import type { Services } from '../src/app/container.js';
 import type { TerminalCredential } from '../devices/index.js';
 
 export function createPresence(services: Services, gatewayId: string) {

@@ -1,7 +1,7 @@
 import { loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { demoPorts } from './platform/ports.js';
-import { ROLES, startSystem, type ProcessRole } from './system.js';
+import { ROLES, startSystem, type ProcessRole } from './app/system.js';
 import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
 import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
 import { startDemoFleet } from '../simulators/index.js';

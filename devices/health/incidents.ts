@@ -4,7 +4,7 @@
 // workers agree on one open incident and on who resolves it.
 import type { Db, Prisma } from '../../src/platform/database.js';
 import type { EventService } from '../../src/events/index.js';
-import { DONE_STATUSES, type TicketService } from '../../src/service/index.js';
+import { DONE_STATUSES, type TicketService } from '../../src/service-desk/index.js';
 import type { TerminalInfo } from './terminal-cache.js';
 
 type Tx = Prisma.TransactionClient;

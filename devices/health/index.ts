@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../../src/platform/database.js';
 import type { Logger } from '../../src/platform/logger.js';
 import type { EventEnvelope, EventService } from '../../src/events/index.js';
-import type { TicketService } from '../../src/service/index.js';
+import type { TicketService } from '../../src/service-desk/index.js';
 import { createDeadlineIndex } from './deadline-index.js';
 import { createTerminalCache } from './terminal-cache.js';
 import { createIncidentTracker } from './incidents.js';

@@ -6,7 +6,7 @@
 import type { Db } from '../../src/platform/database.js';
 import type { Logger } from '../../src/platform/logger.js';
 import type { EventService } from '../../src/events/index.js';
-import type { TicketService } from '../../src/service/index.js';
+import type { TicketService } from '../../src/service-desk/index.js';
 import type { DeadlineIndex, Claimed } from './deadline-index.js';
 import type { IncidentTracker, SilentTerminal } from './incidents.js';
 import type { TerminalCache, TerminalInfo } from './terminal-cache.js';

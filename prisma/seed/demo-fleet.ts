@@ -1,4 +1,4 @@
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/container.js';
 import type { Principal } from '../../src/auth/principal.js';
 
 interface Placement {

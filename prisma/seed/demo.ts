@@ -1,5 +1,5 @@
-import type { Services } from '../../src/services.js';
-import type { System } from '../../src/system.js';
+import type { Services } from '../../src/app/container.js';
+import type { System } from '../../src/app/system.js';
 import type { Role } from '../../src/auth/principal.js';
 import { hashPassword } from '../../src/auth/secrets.js';
 import { STANDARD_DEVICE_MODELS } from './device-models.js';

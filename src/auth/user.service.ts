@@ -1,7 +1,7 @@
 import type { Db, Prisma } from '../platform/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import { publicUser } from './auth.service.js';
 import { hashPassword } from './secrets.js';
 import type { Principal } from './principal.js';

@@ -3,9 +3,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import { CONTRACT_TRANSITIONS, type ContractFilter, type ContractInput, type ContractPatch, type ContractStatus } from './contract.schemas.js';
-import { contractWhere, customerWhere } from './scope.js';
+import { contractWhere, customerWhere } from '../auth/scope.js';
 
 interface Ctx {
   actor: Principal;

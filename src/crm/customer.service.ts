@@ -3,9 +3,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import { invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
-import { customerWhere } from './scope.js';
+import { customerWhere } from '../auth/scope.js';
 
 interface Ctx {
   actor: Principal;

@@ -2,7 +2,7 @@ import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import type { LeadConversion, LeadInput, LeadPatch, LeadStage } from './lead.schemas.js';
 
 interface Ctx {

@@ -3,10 +3,10 @@ import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import type { DeviceService } from '../../devices/index.js';
 import type { OrderInput } from './order.schemas.js';
-import { customerWhere } from './scope.js';
+import { customerWhere } from '../auth/scope.js';
 
 interface Ctx {
   actor: Principal;

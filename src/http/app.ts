@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../platform/logger.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/container.js';
 import { authPlugin } from './auth.plugin.js';
 import { idempotencyPlugin } from './idempotency.plugin.js';
 import { documentRoute } from './openapi.js';

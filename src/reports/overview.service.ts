@@ -5,7 +5,7 @@ import type { Db } from '../platform/database.js';
 import type { Principal } from '../auth/principal.js';
 import { customerScope } from '../auth/principal.js';
 import { deviceScopeWhere } from '../../devices/index.js';
-import { ticketScopeWhere } from '../service/index.js';
+import { ticketScopeWhere } from '../service-desk/index.js';
 import { fixesKey } from './live-feed.js';
 
 const CLOSED_TICKET = ['RESOLVED', 'CLOSED', 'MERGED'] as const;

@@ -1,8 +1,8 @@
 import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { ownedByCustomerWhere } from '../crm/scope.js';
+import { ownedByCustomerWhere } from '../auth/scope.js';
 import { conflict, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../http/pagination.js';
+import { page, pageArgs } from '../platform/pagination.js';
 import type { WebhookAttempt, WebhookDelivery } from '../../prisma/generated/client.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { Ctx, EndpointService } from './endpoint.service.js';

@@ -3,7 +3,7 @@
 // Answers `cpu` with its own CPU time and event-loop utilisation so the bench can report them.
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { startSystem, type ProcessRole } from '../../src/system.js';
+import { startSystem, type ProcessRole } from '../../src/app/system.js';
 
 const [role, envJson] = process.argv.slice(2) as [ProcessRole, string];
 const config = loadConfig(JSON.parse(envJson) as Record<string, string>);

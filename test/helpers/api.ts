@@ -1,5 +1,5 @@
 import type { App } from '../../src/http/app.js';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/container.js';
 import type { Role } from '../../src/auth/principal.js';
 
 /** Creates a user with the role and returns a bearer token for it. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/container.js';
 import { unitsFor } from '../../billing/rating.js';
 
 const uid = () => randomBytes(4).toString('hex');

@@ -1,4 +1,4 @@
-// Starts test/fixtures/gateway-process.ts as a child process against a given database.
+// Starts test/helpers/gateway-process.ts as a child process against a given database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
@@ -7,7 +7,7 @@ import { TEST_REDIS_URL } from './system.js';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/fixtures/gateway-process.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/container.js';
 
 /** Polls until `fn` returns a truthy value (or throws after `ms`). */
 export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000, every = 50): Promise<T> {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { startSystem, type ProcessRole, type System } from '../../src/system.js';
+import { startSystem, type ProcessRole, type System } from '../../src/app/system.js';
 
 /** Server that holds the per-file test databases (the machine's local PostgreSQL by default). */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -2,7 +2,7 @@
 // through the devices service (so secrets are issued exactly as in production).
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/app/container.js';
 import type { Principal } from '../../src/auth/principal.js';
 
 const admins = new WeakMap<Services, Promise<{ actor: Principal }>>();

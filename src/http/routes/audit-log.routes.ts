@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 export const auditLogRoutes: FastifyPluginAsyncZod = async (app) => {
   const { audit } = app.services;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/principal.js';
 import { contractFilter, contractInput, contractPatch } from '../../crm/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 const tags = ['contracts'];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { contactInput, contactPatch, customerFilter, customerInput, customerPatch } from '../../crm/index.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 const contactParams = idParams.extend({ contactId: z.string().uuid() });

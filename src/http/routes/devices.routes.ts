@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/principal.js';
 import { commandFilter, commandInput, deviceFilter, provisionInput, serialSchema, statusChangeInput, stockInput } from '../../../devices/index.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 
 const serialParams = z.object({ serial: serialSchema });

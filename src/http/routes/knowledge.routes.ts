@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { articleInput, articlePatch, articleSearch } from '../../service/index.js';
+import { articleInput, articlePatch, articleSearch } from '../../service-desk/index.js';
 import { STAFF_ROLES, type Principal } from '../../auth/principal.js';
 
 const idParams = z.object({ id: z.string().uuid() });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { fulfilInput, orderFilter, orderInput } from '../../crm/index.js';
 import type { Principal } from '../../auth/principal.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 
 const idParams = z.object({ id: z.string().uuid() });

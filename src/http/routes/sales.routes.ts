@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { interactionInput, leadConversion, leadInput, leadPatch, LEAD_STAGES } from '../../crm/lead.schemas.js';
 import { STAFF_ROLES, type Principal } from '../../auth/principal.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/principal.js';
 import { tariffPlanFilter, tariffPlanInput, tariffPlanRevision } from '../../../billing/index.js';
-import { pageQuery } from '../pagination.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tariff-plans'];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/principal.js';
 import { STAFF_ROLES } from '../../auth/principal.js';
-import { assignInput, escalateInput, mergeInput, noteInput, reopenInput, resolveInput, triageInput, visitInput } from '../../service/index.js';
+import { assignInput, escalateInput, mergeInput, noteInput, reopenInput, resolveInput, triageInput, visitInput } from '../../service-desk/index.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tickets'];

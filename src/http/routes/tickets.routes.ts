@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/principal.js';
 import { STAFF_ROLES } from '../../auth/principal.js';
-import { commentInput, ticketFilter, ticketInput, ticketPatch } from '../../service/index.js';
-import { pageQuery } from '../pagination.js';
+import { commentInput, ticketFilter, ticketInput, ticketPatch } from '../../service-desk/index.js';
+import { pageQuery } from '../../platform/pagination.js';
 
 const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tickets'];

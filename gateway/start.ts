@@ -1,0 +1,112 @@
+// Start-up of the MQTT edge: the server, ingest, presence, downlink and control channels.
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Services } from '../src/app/container.js';
+import { createMqttServer, type MqttConnection } from './mqtt-server.js';
+import { createIngest } from './ingest.js';
+import { createPresence } from './presence.js';
+import { startHeartbeat } from './liveness.js';
+
+import { createGatewayHooks } from './hooks.js';
+import { downlinkChannel } from '../devices/index.js';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  /** The ingest writes with its own small pg pool (raw SQL batches). */
+  databaseUrl: string;
+  gatewayId?: string;
+}
+
+export interface Gateway {
+  port: number;
+  /** Connected terminals on this gateway, for tests and metrics. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(services: Services, opts: GatewayOptions): Promise<Gateway> {
+  const { config, log: rootLog, redis } = services;
+  const gatewayId = opts.gatewayId ?? config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
+  const log = rootLog.child({ component: 'gateway' });
+  const presence = createPresence(services, gatewayId);
+  await presence.closeStale();
+  // Alive before the first session opens, so no sweep takes this gateway's sessions for lost ones.
+  const heartbeat = await startHeartbeat({ redis, prefix: config.REDIS_PREFIX, gatewayId, log });
+
+  const ingest = createIngest({
+    databaseUrl: opts.databaseUrl,
+    batchMax: config.INGEST_BATCH_MAX,
+    batchWaitMs: config.INGEST_BATCH_WAIT_MS,
+    writers: config.INGEST_WRITERS,
+    timeZone: config.OPERATOR_TIMEZONE,
+    log,
+    metrics: services.metrics,
+    onCommitted(items) {
+      // Ack frames complete downlink commands; after commit, so a crash never loses the ack row.
+      for (const u of items) {
+        if (u.decoded?.type !== 'ack') continue;
+        const { commandId, result } = u.decoded as { commandId: number; result: 'done' | 'rejected' | 'failed' };
+        services.downlinks.applyAck(u.cred.deviceId, commandId, result).catch((err: Error) => log.warn({ err: err.message, commandId }, 'applying ack failed'));
+      }
+    },
+  });
+
+  const control = redis.duplicate();
+  control.on('error', (err) => log.warn({ err: err.message }, 'gateway control connection error'));
+  const gw = createGatewayHooks({ services: { ...services, log }, ingest, presence, gatewayId, control });
+
+  const subscriber = redis.duplicate();
+  subscriber.on('error', (err) => log.warn({ err: err.message }, 'gateway subscriber error'));
+  const downChannel = downlinkChannel(config.REDIS_PREFIX);
+  subscriber.on('message', (channel: string, msg: string) => {
+    try {
+      if (channel === downChannel) gw.onDownlinkNotice(msg);
+      else if (channel === gw.takeoverChannel) gw.onTakeover(msg);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, channel }, 'bad gateway control message');
+    }
+  });
+  await subscriber.subscribe(downChannel, gw.takeoverChannel);
+  const unsubscribeCredentials = await services.deviceCredentials.subscribe((change) => void gw.recheck(change).catch((err: Error) => log.warn({ err: err.message }, 'credential recheck failed')));
+  const stopExpiry = gw.downlinks.startExpiry();
+  const sweepTimer = setInterval(() => void gw.sweep().catch((err: Error) => log.warn({ err: err.message }, 'session sweep failed')), 1500);
+
+  const server = createMqttServer(gw.hooks);
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, gatewayId }, 'MQTT gateway listening');
+
+  return {
+    port,
+    connections: () => gw.local.size,
+    async close() {
+      clearInterval(sweepTimer);
+      stopExpiry();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const conn of [...gw.local.values()] as MqttConnection[]) conn.destroy('gateway shutting down', 0x8b);
+        for (const s of sockets) s.destroy();
+      });
+      // Committed uplinks were acknowledged; whatever is still queued is committed before exit.
+      await ingest.close();
+      await gw.settle();
+      await unsubscribeCredentials();
+      await heartbeat.stop();
+      subscriber.disconnect();
+      control.disconnect();
+      await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}

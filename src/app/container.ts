@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+import type { Queues } from '../platform/queues.js';
+import type { Config } from '../config.js';
+import type { Db } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
+import { createMetrics, type Metrics } from '../platform/metrics.js';
+import { createAuditService } from '../audit/audit.service.js';
+import { createAuthService } from '../auth/auth.service.js';
+import { createContractService, createCustomerService, createInteractionService, createLeadService, createOrderService, createTimelineService } from '../crm/index.js';
+import { createUserService } from '../auth/user.service.js';
+import { createTariffPlanService } from '../../billing/index.js';
+import { createDeviceModelService } from '../../devices/index.js';
+import { createEventService } from '../events/index.js';
+import { createWebhookService } from '../webhooks/index.js';
+import { createDevicesModule, createHealthModule } from '../../devices/index.js';
+import { contractStatusHooks, createBillingModule } from '../../billing/index.js';
+import { createScheduler } from '../platform/scheduler.js';
+import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
+import { createKpiService, createOverviewService } from '../reports/index.js';
+
+export interface Infra {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  queues: Queues;
+  log: Logger;
+  metrics?: Metrics;
+  /** The outbox relay LISTENs on its own connection to this database. */
+  databaseUrl: string;
+}
+
+/** Wires every domain service once; adapters (HTTP, MQTT, workers) receive this container. */
+export function createServices(infra: Infra) {
+  const { config, db, redis, queues, log } = infra;
+  const metrics = infra.metrics ?? createMetrics();
+  const audit = createAuditService({ db });
+  const auth = createAuthService({ db, audit, sessionTtlHours: config.SESSION_TTL_HOURS });
+  const customers = createCustomerService({ db, audit });
+  const leads = createLeadService({ db, audit });
+  const interactions = createInteractionService({ db, audit });
+  const timeline = createTimelineService({ db });
+  const users = createUserService({ db, audit });
+  const tariffPlans = createTariffPlanService({ db, audit });
+  // Manual suspension/reactivation reaches the gateway like dunning's: an event in the
+  // transaction, then a credential invalidation (events and credentials are created below;
+  // the hooks only run after start-up).
+  const contracts = createContractService({
+    db,
+    audit,
+    tariffPlans,
+    timezone: config.OPERATOR_TIMEZONE,
+    ...contractStatusHooks({ events: () => events, credentials: () => deviceCredentials }),
+  });
+  const deviceModels = createDeviceModelService({ db, audit });
+  const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
+  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
+  const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
+  const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory } = terminals;
+  const orders = createOrderService({ db, audit, devices });
+  const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
+  const knowledge = createKnowledgeService({ db, audit });
+  const ticketWorkflow = createTicketWorkflowService({ db, tickets, knowledge });
+  const slaMonitor = createSlaMonitor({ db, events, log: log.child({ component: 'sla-monitor' }) });
+  const health = createHealthModule({
+    db,
+    redis,
+    prefix: config.REDIS_PREFIX,
+    tickets,
+    events,
+    log,
+    settings: {
+      tickMs: config.HEALTH_TICK_MS,
+      graceMs: config.HEALTH_SILENCE_GRACE_MS,
+      stormShare: config.STORM_SHARE,
+      stormMinTerminals: config.STORM_MIN_TERMINALS,
+      stormWindowSec: config.STORM_WINDOW_SEC,
+    },
+  });
+  // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
+  const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
+  const billing = createBillingModule({
+    db,
+    redis,
+    prefix: config.REDIS_PREFIX,
+    audit,
+    events,
+    credentials: deviceCredentials,
+    queues,
+    log,
+    timeZone: config.OPERATOR_TIMEZONE,
+    dunningReminderDays: config.DUNNING_REMINDER_DAYS,
+    dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
+  });
+  const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
+  const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
+  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, inventory, scheduler, billing, tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createDb } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
+import { startInfrastructure } from '../platform/infrastructure.js';
+import { assertPortFree } from '../platform/embedded-postgres.js';
+import { createServices, type Services } from './container.js';
+import { buildApp, type App } from '../http/app.js';
+import { createQueues } from '../platform/queues.js';
+import { startWorkers } from './workers.js';
+import { startGateway } from '../../gateway/index.js';
+
+export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+export interface System {
+  services: Services;
+  app: App | null;
+  /** e.g. http://127.0.0.1:3000 when the API runs in this process. */
+  httpUrl: string | null;
+  /** Human-readable lines naming what listens where (MQTT port, ...). */
+  endpoints: string[];
+  /** The MQTT gateway's bound port when this process runs it (roles all and gateway). */
+  mqttPort: number | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the parts of the platform this process's role runs; tests use it with port 0. */
+export async function startSystem(config: Config, role: ProcessRole, log: Logger): Promise<System> {
+  const runsApi = role === 'all' || role === 'api';
+  // Fail before starting anything when a listening port is taken, naming the variable to change.
+  if (runsApi) await assertPortFree(config.HTTP_PORT, 'HTTP_PORT', config.HTTP_HOST);
+  const runsGateway = role === 'all' || role === 'gateway';
+  if (runsGateway) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
+
+  const infra = await startInfrastructure(config, log);
+  const db = createDb(infra.databaseUrl);
+  // Auto-pipelining: the per-uplink calls of ingest, presence and the watchdog issued in one tick
+  // share one write instead of a syscall each (subscriptions are never pipelined by ioredis).
+  const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: null, keyPrefix: undefined, enableAutoPipelining: true });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
+  const queues = createQueues(infra.redisUrl, config.REDIS_PREFIX);
+  const services = createServices({ config, db, redis, queues, log: log.child({ gatewayId }), databaseUrl: infra.databaseUrl });
+  const stops: (() => Promise<void>)[] = [async () => queues.close()];
+  // Billing's FlowProducer (used by API and workers) holds its own Redis connection.
+  stops.push(() => services.billing.close());
+
+  if (role === 'all' || role === 'worker') {
+    const workers = await startWorkers(services);
+    stops.push(workers.stop);
+  }
+
+
+  const endpoints: string[] = [];
+  let mqttPort: number | null = null;
+  if (runsGateway) {
+    const gateway = await startGateway(services, { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
+    mqttPort = gateway.port;
+    endpoints.push(`MQTT gateway: mqtt://${config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST}:${gateway.port}`);
+    stops.push(() => gateway.close());
+  }
+  let app: App | null = null;
+  let httpUrl: string | null = null;
+  if (runsApi) {
+    app = await buildApp(services, log);
+    await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+    httpUrl = `http://127.0.0.1:${port}`;
+    stops.push(() => app!.close());
+  }
+
+  return {
+    services,
+    app,
+    httpUrl,
+    endpoints,
+    mqttPort,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+      await db.$disconnect();
+      redis.disconnect();
+      await infra.stop();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Services } from './container.js';
+import { startBillingWorkers } from '../../billing/index.js';
+import { startLivePublisher } from '../reports/index.js';
+import { purgeIdempotencyRecords } from '../http/idempotency.plugin.js';
+import { SLA_MONITOR_JOB } from '../service-desk/index.js';
+import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every BullMQ worker and background loop of the worker role. Each domain adds its
+ * own starter here; all are closed on shutdown so jobs in progress finish or return to the queue.
+ */
+export async function startWorkers(services: Services): Promise<Stoppable> {
+  const started: Stoppable[] = [];
+  // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
+  started.push(services.health.start());
+  // Consumers first, so handlers are listening before the relay starts moving events.
+  // The console's live feed (published to Redis for every API process).
+  started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));
+  started.push(services.events.startConsumer());
+  started.push(await services.webhooks.startWorker());
+  started.push(services.events.startRelay());
+  const { config } = services;
+  started.push(
+    startBillingWorkers({
+      queues: services.queues,
+      log: services.log,
+      scheduler: services.scheduler,
+      billingRuns: services.billing.billingRuns,
+      dunning: services.billing.dunning,
+      commissions: services.billing.commissions,
+      timeZone: config.OPERATOR_TIMEZONE,
+      graceHours: config.BILLING_GRACE_HOURS,
+      concurrency: config.BILLING_CONCURRENCY,
+    }),
+  );
+  // Stored Idempotency-Key responses expire after a day; drop them hourly.
+  services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
+  // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.
+  const lostGateways = createLostGatewaySweeper({
+    db: services.db,
+    redis: services.redis,
+    prefix: config.REDIS_PREFIX,
+    presence: createPresence(services, 'worker'),
+    log: services.log.child({ component: 'gateway-sweep' }),
+  });
+  services.scheduler.register({
+    name: GATEWAY_SWEEP_JOB,
+    everyMs: 15_000,
+    // `now` only from tests and tools that run the job by hand.
+    handler: async (data) => ({ closed: await lostGateways.sweep(typeof data.now === 'number' ? data.now : Date.now()) }),
+  });
+  // Service desk SLA clocks: mark breaches and notify once a minute.
+  services.scheduler.register({ name: SLA_MONITOR_JOB, everyMs: 60_000, handler: () => services.slaMonitor.sweep() });
+  // Last: every domain has registered its repeatable jobs by now.
+  started.push(await services.scheduler.start());
+  return {
+    async stop() {
+      await Promise.all(started.map((s) => s.stop()));
+    },
+  };
+}
