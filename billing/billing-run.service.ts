@@ -1,21 +1,17 @@
+import type { SystemCtx as Ctx } from '../src/auth/index.js';
 // Billing runs: one row per attempt to bill a period, fanned out as one job per contract.
 // Starting a run for a period that already has a run in progress returns that run, and a new
 // run over a billed period issues nothing new (the invoice unique index), so it is safe to
 // press the button twice or retry.
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import type { Principal } from '../src/auth/principal.js';
+import type { AuditService } from '../src/audit/index.js';
+import type { Principal } from '../src/auth/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import { invalid, notFound } from '../src/platform/errors.js';
 import { createBatcher } from '../src/platform/batcher.js';
 import { isPeriod, periodBounds } from './period.js';
 import type { InvoiceIssuer, IssueOutcome } from './invoice-issuer.js';
-
-interface Ctx {
-  actor: Principal | null;
-  requestId?: string;
-}
 
 interface ContractJob {
   runId: string;

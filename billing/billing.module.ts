@@ -1,7 +1,7 @@
 // Wires billing's services once; adapters (routes, workers) use what this returns.
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
+import type { AuditService } from '../src/audit/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Queues } from '../src/platform/queues.js';
 import { createBillingFlow } from './billing-run.jobs.js';

@@ -1,20 +1,15 @@
+import type { SystemCtx as Ctx } from '../src/auth/index.js';
 // Contractor commissions: the contractor's rate (Customer.commissionRateBp) on amounts collected
 // in the month (payments received, operator time zone) on the contracts it manages: the
 // contract's contractor, or else the end user's contractor. A statement freezes one month.
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import type { Principal } from '../src/auth/principal.js';
-import { isStaff } from '../src/auth/principal.js';
+import type { AuditService } from '../src/audit/index.js';
+import type { Principal } from '../src/auth/index.js';
+import { isStaff } from '../src/auth/index.js';
 import { invalid, notFound } from '../src/platform/errors.js';
 import { commissionDto } from './billing.dto.js';
 import { periodBounds } from './period.js';
 import { divRoundHalfUp } from './rating.js';
-
-interface Ctx {
-  /** null: the system (the monthly job). */
-  actor: Principal | null;
-  requestId?: string;
-}
 
 export function createCommissionService({ db, audit, timeZone }: { db: Db; audit: AuditService; timeZone: string }) {
   async function contractorsFor(ctx: Ctx, contractorId?: string) {

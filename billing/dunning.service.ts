@@ -2,7 +2,7 @@
 // reactivation as soon as the overdue balance is cleared. Every step writes a DunningNotice
 // (unique per invoice and level), so running the daily job twice sends nothing twice.
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
+import type { AuditService } from '../src/audit/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import { balanceOf, n } from './billing.dto.js';
 import type { EventEmitter } from './invoice-issuer.js';

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../src/platform/errors.js';
 // Issuing in two steps:
 // 1. draft: one contract + period -> one DRAFT invoice (rated lines, no number) in one
 //    transaction that also locks and marks the usage it rated. Contracts draft in parallel with
@@ -36,13 +37,6 @@ class AlreadyInvoiced extends Error {
   ) {
     super('already invoiced');
   }
-}
-
-/** Unique violations surface as P2002 from Prisma calls, as SQLSTATE 23505 from raw SQL. */
-function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return true;
-  const e = err as { meta?: { code?: string }; message?: string; cause?: { code?: string } };
-  return e?.meta?.code === '23505' || e?.cause?.code === '23505' || /23505|unique constraint/i.test(e?.message ?? '');
 }
 
 interface Draft {

@@ -1,8 +1,9 @@
+import type { Ctx } from '../src/auth/index.js';
 // Reading invoices (scoped), exporting them (CSV, PDF) and previewing the current period.
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../src/platform/database.js';
-import type { Principal } from '../src/auth/principal.js';
-import { isStaff } from '../src/auth/principal.js';
+import type { Principal } from '../src/auth/index.js';
+import { isStaff } from '../src/auth/index.js';
 import { contractWhere, ownedByCustomerWhere } from '../src/crm/index.js';
 import { notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
@@ -11,11 +12,6 @@ import { periodBounds, periodOf } from './period.js';
 import { rate } from './rating.js';
 import { loadContract, ratingInput } from './usage.js';
 import { renderInvoicePdf } from './invoice-pdf.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 export interface InvoiceFilter {
   status?: 'DRAFT' | 'ISSUED' | 'PAID' | 'VOID';

@@ -1,9 +1,11 @@
+import { isUniqueViolation } from '../src/platform/errors.js';
+import type { Ctx } from '../src/auth/index.js';
 // Payments (idempotent by bank reference), credit notes, and the receivables aging report.
 import type { Db } from '../src/platform/database.js';
 import { Prisma } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
+import type { AuditService } from '../src/audit/index.js';
 import type { Logger } from '../src/platform/logger.js';
-import type { Principal } from '../src/auth/principal.js';
+import type { Principal } from '../src/auth/index.js';
 import { ownedByCustomerWhere } from '../src/crm/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
 import { balanceOf, creditNoteDto, n, paymentDto } from './billing.dto.js';
@@ -11,11 +13,6 @@ import type { EventEmitter } from './invoice-issuer.js';
 import type { DunningService } from './dunning.service.js';
 import { daysOverdue } from './dunning.service.js';
 import type { CreditNoteInput, PaymentInput } from './billing.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
 type Bucket = (typeof BUCKETS)[number];
@@ -114,7 +111,7 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         return { payment: paymentDto(payment.row), created: true };
       } catch (err) {
         // The same reference recorded concurrently: the unique index kept the first one.
-        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        if (isUniqueViolation(err)) {
           const first = await db.payment.findUnique({ where: { reference: input.reference } });
           if (first && sameAs(first, input)) return { payment: paymentDto(first), created: false };
           throw conflict(`Payment reference ${input.reference} was already recorded with different details`);

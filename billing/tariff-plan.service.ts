@@ -1,3 +1,5 @@
+import { isUniqueViolation } from '../src/platform/errors.js';
+import type { Ctx } from '../src/auth/index.js';
 /*
  * Tariff plans: versioned price lists. A change never edits a version that contracts may
  * already be billed under; it creates version+1 of the same code, and existing contracts keep
@@ -13,16 +15,11 @@
  *   amount is rounded half-up once, at line level, never per message; tax on the subtotal.
  */
 import type { Db, Prisma } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import type { Principal } from '../src/auth/principal.js';
+import type { AuditService } from '../src/audit/index.js';
+import type { Principal } from '../src/auth/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import type { TariffPlanFilter, TariffPlanInput, TariffPlanRevision, TierInput } from './tariff-plan.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 const include = { tiers: { orderBy: { fromUnit: 'asc' } } } as const;
 type PlanRow = Prisma.TariffPlanGetPayload<{ include: typeof include }>;
@@ -104,7 +101,7 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
           return dto;
         });
       } catch (err) {
-        if ((err as { code?: string }).code === 'P2002') throw conflict(`Tariff plan ${input.code} exists`);
+        if (isUniqueViolation(err)) throw conflict(`Tariff plan ${input.code} exists`);
         throw err;
       }
     },
@@ -155,7 +152,7 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
           return dto;
         });
       } catch (err) {
-        if ((err as { code?: string }).code === 'P2002') throw conflict(`Version ${base.version + 1} of ${base.code} was just created; revise the latest`);
+        if (isUniqueViolation(err)) throw conflict(`Version ${base.version + 1} of ${base.code} was just created; revise the latest`);
         throw err;
       }
     },

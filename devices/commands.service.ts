@@ -4,13 +4,13 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
 import { Prisma } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
+import type { AuditService } from '../src/audit/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
 import { writeOutbox } from '../src/events/outbox.js';
 import { COMMAND_OPCODES, commandAppliesTo, commandSpecSchema, encodeCommand, type AckResult } from '../gateway/codecs/index.js';
 import type { CommandInput } from './devices.schemas.js';
 import type { DeviceService } from './device.service.js';
-import type { Ctx } from './device.view.js';
+import type { Ctx } from '../src/auth/index.js';
 import { operatorDay } from './operator-day.js';
 
 const DEFAULT_TTL_SECONDS = 3600;

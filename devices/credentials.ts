@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
-import { secretMatches } from '../src/auth/secrets.js';
+import { secretMatches } from '../src/auth/index.js';
 
 export type Category = 'VEHICLE' | 'ELEVATOR' | 'STREETLIGHT';
 

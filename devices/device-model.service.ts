@@ -1,14 +1,11 @@
+import { isUniqueViolation } from '../src/platform/errors.js';
+import type { Ctx } from '../src/auth/index.js';
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import type { Principal } from '../src/auth/principal.js';
+import type { AuditService } from '../src/audit/index.js';
+import type { Principal } from '../src/auth/index.js';
 import { conflict, notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import type { DeviceModelInput, DeviceModelPatch } from './device-model.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 export interface DeviceModelDeps {
   db: Db;
@@ -20,7 +17,6 @@ export interface DeviceModelDeps {
   onChanged?: (modelId: string) => Promise<void>;
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
 
 export function createDeviceModelService({ db, audit, onChanged }: DeviceModelDeps) {
   async function load(id: string) {

@@ -2,14 +2,15 @@
 // status changes. Every change is audited in its transaction and invalidates the gateway's
 // credential cache so it takes effect on the network within 2 s.
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import type { Principal } from '../src/auth/principal.js';
-import { isStaff } from '../src/auth/principal.js';
-import { hashSecret, newSecret } from '../src/auth/secrets.js';
+import type { AuditService } from '../src/audit/index.js';
+import type { Principal } from '../src/auth/index.js';
+import { isStaff } from '../src/auth/index.js';
+import { hashSecret, newSecret } from '../src/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
 import type { CredentialStore } from './credentials.js';
 import type { DeviceFilter, ProvisionInput, StatusChangeInput, StockInput } from './devices.schemas.js';
-import { deviceScopeWhere, deviceView, type Ctx } from './device.view.js';
+import { deviceView } from './device.view.js';
+import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 
 export function createDeviceService({ db, audit, credentials }: { db: Db; audit: AuditService; credentials: CredentialStore }) {
   async function visible(ctx: Ctx, serial: string) {

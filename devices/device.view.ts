@@ -1,18 +1,6 @@
-import type { Principal } from '../src/auth/principal.js';
-import { customerScope } from '../src/auth/principal.js';
+import type { Principal } from '../src/auth/index.js';
+import { customerScope } from '../src/auth/index.js';
 
-export interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
-
-/** Prisma `where` on Device: contractors see the units they maintain, end users their own. */
-export function deviceScopeWhere(p: Principal) {
-  const scope = customerScope(p);
-  if (scope === null) return {};
-  if ('contractorId' in scope) return { contractorId: scope.contractorId };
-  return { customerId: scope.customerId };
-}
 
 interface DeviceRow {
   id: string;

@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
-import type { AuditService } from '../src/audit/audit.service.js';
+import type { AuditService } from '../src/audit/index.js';
 import { createCredentialStore } from './credentials.js';
 import { createDeviceService } from './device.service.js';
 import { createCommandService } from './commands.service.js';
@@ -17,7 +17,7 @@ export { type CommandService, type DownlinkNotice, downlinkChannel, commandView 
 export { type MessageService } from './messages.service.js';
 export { type InventoryService, type RowResult } from './inventory.service.js';
 export * from './inventory.schemas.js';
-export { deviceScopeWhere, deviceView } from './device.view.js';
+export { deviceView } from './device.view.js';
 export { operatorDay } from './operator-day.js';
 
 /** Wires the devices module once; the gateway and the HTTP routes share these services. */

@@ -3,13 +3,14 @@
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/audit.service.js';
-import { isStaff } from '../src/auth/principal.js';
+import type { AuditService } from '../src/audit/index.js';
+import { isStaff } from '../src/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
-import { hashSecret, newSecret } from '../src/auth/secrets.js';
+import { hashSecret, newSecret } from '../src/auth/index.js';
 import type { CredentialStore } from './credentials.js';
 import type { DeviceService } from './device.service.js';
-import { deviceView, type Ctx } from './device.view.js';
+import { deviceView } from './device.view.js';
+import type { Ctx } from '../src/auth/index.js';
 import { provisionRow, stockRow, type SwapInput } from './inventory.schemas.js';
 
 export interface RowResult {

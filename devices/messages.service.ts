@@ -2,7 +2,7 @@
 import type { Db } from '../src/platform/database.js';
 import { invalid } from '../src/platform/errors.js';
 import type { DeviceService } from './device.service.js';
-import type { Ctx } from './device.view.js';
+import type { Ctx } from '../src/auth/index.js';
 
 export function createMessageService({ db, devices }: { db: Db; devices: DeviceService }) {
   return {

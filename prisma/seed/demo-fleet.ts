@@ -1,5 +1,5 @@
 import type { Services } from '../../src/app/container.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/auth/index.js';
 
 interface Placement {
   contractNumber: string;

@@ -1,7 +1,7 @@
 import type { Services } from '../../src/app/container.js';
 import type { System } from '../../src/app/system.js';
-import type { Role } from '../../src/auth/principal.js';
-import { hashPassword } from '../../src/auth/secrets.js';
+import type { Role } from '../../src/auth/index.js';
+import { hashPassword } from '../../src/auth/index.js';
 import { STANDARD_DEVICE_MODELS } from './device-models.js';
 
 export interface DemoUser {

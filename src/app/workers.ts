@@ -1,7 +1,7 @@
 import type { Services } from './container.js';
 import { startBillingWorkers } from '../../billing/index.js';
 import { startLivePublisher } from '../reports/index.js';
-import { purgeIdempotencyRecords } from '../http/idempotency.plugin.js';
+import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { SLA_MONITOR_JOB } from '../service-desk/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 

@@ -26,3 +26,11 @@ export function contractWhere(p: Principal) {
   if ('contractorId' in scope) return { OR: [{ contractorId: scope.contractorId }, { customer: { contractorId: scope.contractorId } }] };
   return { customerId: scope.customerId };
 }
+
+/** Prisma `where` on Device: contractors see the units they maintain, end users their own. */
+export function deviceScopeWhere(p: Principal) {
+  const scope = customerScope(p);
+  if (scope === null) return {};
+  if ('contractorId' in scope) return { contractorId: scope.contractorId };
+  return { customerId: scope.customerId };
+}

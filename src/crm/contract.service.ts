@@ -1,16 +1,13 @@
+import { isUniqueViolation } from '../platform/errors.js';
+import type { Ctx } from '../auth/index.js';
 import type { Db, Prisma } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
-import { isStaff } from '../auth/principal.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
+import { isStaff } from '../auth/index.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import { CONTRACT_TRANSITIONS, type ContractFilter, type ContractInput, type ContractPatch, type ContractStatus } from './contract.schemas.js';
-import { contractWhere, customerWhere } from '../auth/scope.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
+import { contractWhere, customerWhere } from '../auth/index.js';
 
 /** What a status change hook receives (suspension and reactivation matter to the gateway). */
 export interface ContractStatusChange {
@@ -68,7 +65,7 @@ export function createContractService(deps: ContractDeps) {
         return row;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === 'P2002') throw conflict('A contract with this number already exists');
+      if (isUniqueViolation(err)) throw conflict('A contract with this number already exists');
       throw err;
     }
   }

@@ -1,16 +1,12 @@
+import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
-import { isStaff } from '../auth/principal.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
+import { isStaff } from '../auth/index.js';
 import { invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
-import { customerWhere } from '../auth/scope.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
+import { customerWhere } from '../auth/index.js';
 
 export function createCustomerService({ db, audit }: { db: Db; audit: AuditService }) {
   async function visible(ctx: Ctx, id: string) {

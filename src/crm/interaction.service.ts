@@ -1,13 +1,9 @@
+import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
 import { notFound } from '../platform/errors.js';
 import type { InteractionInput } from './lead.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 /** Calls, visits, e-mails, meetings and notes by staff, on a customer or a lead. */
 export function createInteractionService({ db, audit }: { db: Db; audit: AuditService }) {

@@ -1,14 +1,10 @@
+import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { LeadConversion, LeadInput, LeadPatch, LeadStage } from './lead.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 /**
  * The sales pipeline moves forward one stage at a time; a lead can be lost from any open

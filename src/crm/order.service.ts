@@ -1,17 +1,13 @@
+import type { Ctx } from '../auth/index.js';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { DeviceService } from '../../devices/index.js';
 import type { OrderInput } from './order.schemas.js';
-import { customerWhere } from '../auth/scope.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
+import { customerWhere } from '../auth/index.js';
 
 type OrderRow = NonNullable<Awaited<ReturnType<Db['order']['findUnique']>>>;
 

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.js';
-import type { Principal, Role } from '../auth/principal.js';
-import type { AuthService } from '../auth/auth.service.js';
+import type { Principal, Role } from '../auth/index.js';
+import type { AuthService } from '../auth/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Db, Prisma } from '../platform/database.js';
+import type { Db } from '../platform/database.js';
+import { createIdempotencyStore, IN_FLIGHT } from '../platform/idempotency-store.js';
 import { AppError } from '../platform/errors.js';
-import { toJson } from '../platform/json.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,13 +27,6 @@ export const idempotencyHeaders = z.object({
     .describe('Unique per intended operation; a retry with the same key and body replays the first response'),
 });
 
-// A stored response is replayed for a day (clients retry within minutes; the key must not live forever).
-const RECORD_TTL_MS = 24 * 3600_000;
-// A request that holds a key this long without finishing is presumed dead (crashed process).
-const IN_FLIGHT_TIMEOUT_MS = 60_000;
-// statusCode of a record whose request is still running.
-const IN_FLIGHT = 0;
-
 /** Key order must not matter: {"a":1,"b":2} and {"b":2,"a":1} are the same request. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -48,8 +41,6 @@ function fingerprint(req: FastifyRequest): string {
   return createHash('sha256').update(JSON.stringify(canonical(req.body ?? null))).digest('base64url');
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
-
 /**
  * Idempotent POSTs (IETF draft "The Idempotency-Key HTTP Header Field"): the first request with
  * a key claims it (an in-flight row), its 2xx response is stored, and a retry by the same user
@@ -58,6 +49,7 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
  * is 409. Failed first attempts release the key so the client can retry.
  */
 export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
+  const store = createIdempotencyStore(db);
   app.decorateRequest('idempotency', undefined);
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -70,14 +62,8 @@ export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
     const bodyHash = fingerprint(req);
 
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await db.idempotencyRecord.findUnique({ where: { userId_key: { userId, key } } });
+      const existing = await store.findLive({ userId, key });
       if (existing) {
-        const age = Date.now() - existing.createdAt.getTime();
-        const stale = existing.statusCode === IN_FLIGHT ? age > IN_FLIGHT_TIMEOUT_MS : age > RECORD_TTL_MS;
-        if (stale) {
-          await db.idempotencyRecord.deleteMany({ where: { userId, key, createdAt: existing.createdAt } });
-          continue;
-        }
         if (existing.method !== req.method || existing.path !== path || existing.bodyHash !== bodyHash) {
           throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request', [
             { path: 'headers.idempotency-key', message: 'Reused with a different body or path' },
@@ -91,14 +77,11 @@ export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
           .send(stored.body ?? undefined);
         return reply;
       }
-      try {
-        await db.idempotencyRecord.create({ data: { userId, key, method: req.method, path, bodyHash, statusCode: IN_FLIGHT, response: {} } });
+      if (await store.claim({ userId, key, method: req.method, path, bodyHash })) {
         req.idempotency = { userId, key };
         return;
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        // Another request claimed the key between our read and insert: look again.
       }
+      // Another request claimed the key between our read and insert: look again.
     }
     throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry later');
   });
@@ -107,7 +90,6 @@ export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
     const claim = req.idempotency;
     if (!claim) return payload;
     req.idempotency = undefined;
-    const where = { userId_key: claim };
     const text = payload == null ? '' : typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString() : null;
     let body: unknown = null;
     let storable = reply.statusCode >= 200 && reply.statusCode < 300 && text !== null;
@@ -118,19 +100,9 @@ export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
         storable = false; // not JSON (a file, a stream): it cannot be replayed faithfully
       }
     }
-    if (storable) {
-      // Wrapped, because the column cannot hold a bare JSON null (a 204 has no body).
-      await db.idempotencyRecord.update({ where, data: { statusCode: reply.statusCode, response: toJson({ body }) as Prisma.InputJsonValue } });
-    } else {
-      // Nothing happened (or we cannot tell): free the key so a corrected retry can proceed.
-      await db.idempotencyRecord.deleteMany({ where: claim });
-    }
+    if (storable) await store.complete(claim, reply.statusCode, body);
+    // Nothing happened (or we cannot tell): free the key so a corrected retry can proceed.
+    else await store.release(claim);
     return payload;
   });
 });
-
-/** Housekeeping: stored responses are only replayed for RECORD_TTL_MS, so older rows can go. */
-export async function purgeIdempotencyRecords(db: Db, now = Date.now()): Promise<number> {
-  const { count } = await db.idempotencyRecord.deleteMany({ where: { createdAt: { lt: new Date(now - RECORD_TTL_MS) } } });
-  return count;
-}

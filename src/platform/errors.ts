@@ -30,3 +30,14 @@ export const notFound = (what: string): AppError => new AppError('not_found', `$
 export const invalid = (message: string, fieldErrors: FieldError[] = []): AppError =>
   new AppError('invalid_data', message, fieldErrors);
 export const conflict = (message: string): AppError => new AppError('conflict', message);
+
+/**
+ * A unique index refused the write: P2002 from Prisma's query API, SQLSTATE 23505 from raw SQL
+ * (through Prisma's driver adapter, or from pg directly). The one test for it in the platform.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; meta?: { code?: string }; cause?: { code?: string }; message?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'P2002' || e.code === '23505') return true;
+  return e.meta?.code === '23505' || e.cause?.code === '23505' || /\b23505\b|unique constraint/i.test(e.message ?? '');
+}

@@ -2,9 +2,9 @@
 // terminals, open tickets and map points, all limited to what the principal may see.
 import type { Redis } from 'ioredis';
 import type { Db } from '../platform/database.js';
-import type { Principal } from '../auth/principal.js';
-import { customerScope } from '../auth/principal.js';
-import { deviceScopeWhere } from '../../devices/index.js';
+import type { Principal } from '../auth/index.js';
+import { customerScope } from '../auth/index.js';
+import { deviceScopeWhere } from '../auth/index.js';
 import { ticketScopeWhere } from '../service-desk/index.js';
 import { fixesKey } from './live-feed.js';
 

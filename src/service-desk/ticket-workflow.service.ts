@@ -1,21 +1,17 @@
+import type { Ctx } from '../auth/index.js';
 // The service desk's flow on top of plain tickets: triage -> (resolve by phone | escalate to
 // REPAIR/SYSTEM -> on-site visit) -> resolve with a note (optionally into the knowledge base)
 // -> close; plus reopen and merging duplicates. Each step checks where the ticket may go from
 // its current status (409 otherwise) and goes through the ticket service's single change path,
 // so it writes history rows, a ticket.updated event and one audit row named after the step.
 import type { Db } from '../platform/database.js';
-import type { Principal } from '../auth/principal.js';
-import { STAFF_ROLES } from '../auth/principal.js';
+import type { Principal } from '../auth/index.js';
+import { STAFF_ROLES } from '../auth/index.js';
 import { conflict, invalid } from '../platform/errors.js';
 import type { TicketService } from './ticket.service.js';
 import type { KnowledgeService } from './knowledge.service.js';
 import { WORKING_STATUSES, type TicketStatus } from './ticket.schemas.js';
 import type { AssignInput, EscalateInput, MergeInput, ResolveInput, TriageInput, VisitInput } from './ticket-workflow.schemas.js';
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 type Step = 'triage' | 'assign' | 'escalate' | 'visit' | 'resolve' | 'close' | 'reopen' | 'merge';
 

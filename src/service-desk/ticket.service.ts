@@ -1,15 +1,17 @@
+import { isUniqueViolation } from '../platform/errors.js';
+import type { Ctx } from '../auth/index.js';
 // Tickets: opening (by people and by the platform), scoped reading, comments and status
 // changes with a history row each. Automatic tickets carry a dedupKey that is unique while the
 // ticket is open, so one problem opens one ticket even when several workers race.
 import type { Db, Prisma } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/index.js';
 import type { EventService } from '../events/index.js';
-import type { Principal } from '../auth/principal.js';
-import { isStaff, STAFF_ROLES } from '../auth/principal.js';
+import type { Principal } from '../auth/index.js';
+import { isStaff, STAFF_ROLES } from '../auth/index.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
-import { customerWhere } from '../auth/scope.js';
-import { deviceScopeWhere } from '../../devices/device.view.js';
+import { customerWhere } from '../auth/index.js';
+import { deviceScopeWhere } from '../auth/index.js';
 import { toJson } from '../platform/json.js';
 import {
   DONE_STATUSES,
@@ -26,11 +28,6 @@ import { slaView, ticketEventPayload, ticketEventView, ticketScopeWhere, ticketV
 import { addBusinessMinutes, businessCalendar, businessMsBetween, calendarFor, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
 type Tx = Prisma.TransactionClient;
-
-interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 export interface TicketServiceDeps {
   db: Db;
@@ -57,7 +54,6 @@ const withDevice = { device: { select: { serial: true } }, customer: { select: {
 // Automatic tickets arrive in bursts (many event handlers at once share a small pool): wait
 // for a connection longer than Prisma's 2 s default instead of failing the handler.
 const TX = { maxWait: 10_000, timeout: 20_000 };
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
 const isDone = (s: string) => (DONE_STATUSES as readonly string[]).includes(s);
 
 /** Status change data: finishing a ticket releases its dedup key; reopening clears the stamps. */

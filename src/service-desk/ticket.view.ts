@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/principal.js';
-import { customerScope } from '../auth/principal.js';
+import type { Principal } from '../auth/index.js';
+import { customerScope } from '../auth/index.js';
 import { calendarFor, remainingBusinessMinutes, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { ownedByCustomerWhere } from '../auth/scope.js';
+import type { AuditService } from '../audit/index.js';
+import { ownedByCustomerWhere } from '../auth/index.js';
 import { conflict, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { WebhookAttempt, WebhookDelivery } from '../../prisma/generated/client.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/index.js';
 import type { EventService } from '../events/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { SendingEndpoint as WebhookEndpoint } from './endpoint.service.js';

@@ -1,19 +1,15 @@
+import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
-import { isStaff } from '../auth/principal.js';
-import { customerWhere, ownedByCustomerWhere } from '../auth/scope.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
+import { isStaff } from '../auth/index.js';
+import { customerWhere, ownedByCustomerWhere } from '../auth/index.js';
 import { invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { WebhookEndpoint } from '../../prisma/generated/client.js';
 import { newWebhookSecret, type SecretBox } from './secret-box.js';
 import { assertPublicTarget } from './ssrf-guard.js';
 import type { EndpointInput, EndpointPatch } from './webhooks.schemas.js';
-
-export interface Ctx {
-  actor: Principal;
-  requestId?: string;
-}
 
 /** The columns the delivery worker needs to sign and send. */
 export type SendingEndpoint = Pick<
@@ -173,3 +169,5 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
 }
 
 export type EndpointService = ReturnType<typeof createEndpointService>;
+
+export type { Ctx };

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/index.js';
 import type { EventService } from '../events/index.js';
 import { createEndpointSemaphore } from './concurrency.js';
 import { createDeliveryAttempts } from './delivery-attempt.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
-import { purgeIdempotencyRecords } from '../../src/http/idempotency.plugin.js';
+import { purgeIdempotencyRecords } from '../../src/platform/idempotency-store.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 type Json = Record<string, any>;

@@ -11,7 +11,7 @@ import type { MqttClient } from 'mqtt';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
 import { decodeCommand, encodeUplink } from '../../gateway/codecs/index.js';
-import type { Role } from '../../src/auth/principal.js';
+import type { Role } from '../../src/auth/index.js';
 import * as billingFixtures from '../helpers/billing.js';
 
 const CHROMIUM = '/usr/bin/chromium';

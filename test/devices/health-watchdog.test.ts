@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { eventually, makeCustomers, makeDevices, makeFastModel } from '../helpers/health-fixtures.js';
 import { createHealthModule } from '../../devices/index.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/auth/index.js';
 
 // Silent after 2 s (interval 1 s x factor 2); the watchdog looks every 100 ms and waits 300 ms
 // past a deadline before acting.

@@ -1,7 +1,7 @@
 // Seeds N provisioned terminals straight into a database (no API), for the crash test and
 // the gateway benchmark where the gateway runs in another process.
 import type { Db } from '../../src/platform/database.js';
-import { hashSecret, newSecret } from '../../src/auth/secrets.js';
+import { hashSecret, newSecret } from '../../src/auth/index.js';
 
 export async function seedTerminals(db: Db, n: number, prefix = 'NXE-LOAD'): Promise<{ serial: string; secret: string }[]> {
   const model = await db.deviceModel.create({ data: { code: `${prefix}-M`, name: prefix, category: 'ELEVATOR', codec: 'elevator', expectedIntervalSec: 60, rateLimitBurst: 1_000_000, rateLimitPerMinute: 60_000_000 } });

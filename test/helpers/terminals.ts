@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Services } from '../../src/app/container.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/auth/index.js';
 
 const admins = new WeakMap<Services, Promise<{ actor: Principal }>>();
 

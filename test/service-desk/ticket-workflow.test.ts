@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { startTicketBed, type Login, type TicketBed } from '../helpers/ticket-bed.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/auth/index.js';
 import { businessCalendar, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../../src/service-desk/index.js';
 
 let sys: TestSystem;

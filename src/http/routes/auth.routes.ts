@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ALL_ROLES } from '../../auth/principal.js';
-import { publicUser } from '../../auth/auth.service.js';
+import { ALL_ROLES } from '../../auth/index.js';
+import { publicUser } from '../../auth/index.js';
 import { notFound } from '../../platform/errors.js';
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { creditNoteInput, invoiceFilter } from '../../../billing/index.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['billing'];
 
 export const billingInvoiceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { invoices, payments } = app.services.billing;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
 
   app.get('/invoices', { schema: { tags, querystring: pageQuery.extend(invoiceFilter.shape) } }, async (req) => {
     const { limit, cursor, ...filter } = req.query;

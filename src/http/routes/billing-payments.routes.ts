@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { agingQuery, commissionQuery, commissionStatementInput, paymentFilter, paymentInput } from '../../../billing/index.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
+import { ctx } from './route-helpers.js';
 
 const tags = ['billing'];
 
 export const billingPaymentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { payments, commissions } = app.services.billing;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const finance = app.allow('FINANCE');
 
   // Idempotent by bank reference: the same reference again answers the first payment with 200.

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { billingRunDto, billingRunFilter, billingRunInput } from '../../../billing/index.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['billing'];
 
 export const billingRunRoutes: FastifyPluginAsyncZod = async (app) => {
   const { billingRuns } = app.services.billing;
   const finance = app.allow('FINANCE');
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
 
   // Starting a period that is already running answers that run (200) instead of a second one.
   app.post('/billing-runs', { config: { idempotent: true }, preHandler: finance, schema: { tags, headers: idempotencyHeaders, body: billingRunInput } }, async (req, reply) => {

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { contractFilter, contractInput, contractPatch } from '../../crm/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['contracts'];
 
 export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
   const { contracts } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   // Contractors may sign up their own end users; changing a contract is the operator's staff's job.
   const creators = app.allow('SALES', 'FINANCE', 'OPS', 'CONTRACTOR');
   const editors = app.allow('SALES', 'FINANCE', 'OPS');

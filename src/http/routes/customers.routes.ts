@@ -2,14 +2,13 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { contactInput, contactPatch, customerFilter, customerInput, customerPatch } from '../../crm/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const contactParams = idParams.extend({ contactId: z.string().uuid() });
 const tags = ['customers'];
 
 export const customerRoutes: FastifyPluginAsyncZod = async (app) => {
   const { customers } = app.services;
-  const ctx = (req: { principal: import('../../auth/principal.js').Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const writers = app.allow('SALES', 'OPS', 'FINANCE', 'CONTRACTOR');
 
   app.get('/customers', { schema: { tags, summary: 'List customers in scope (filters: kind, contractor, status, name)', querystring: pageQuery.extend(customerFilter.shape) } }, async (req) => {

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { deviceModelFilter, deviceModelInput, deviceModelPatch } from '../../../devices/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['device-models'];
 
 export const deviceModelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { deviceModels } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const writers = app.allow('OPS', 'SYSTEM');
 
   app.get('/device-models', {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { commandFilter, commandInput, deviceFilter, provisionInput, serialSchema, statusChangeInput, stockInput } from '../../../devices/index.js';
 import { pageQuery } from '../../platform/pagination.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
+import { ctx } from './route-helpers.js';
 
 const serialParams = z.object({ serial: serialSchema });
 const commandParams = serialParams.extend({ id: z.coerce.number().int().positive().max(0xffffffff) });
@@ -11,7 +12,6 @@ const tags = ['devices'];
 
 export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { devices, downlinks, messages } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const stockKeepers = app.allow('OPS', 'SALES', 'REPAIR');
   const provisioners = app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR');
   const operators = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE');

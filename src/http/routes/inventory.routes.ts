@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { csvBody, serialSchema, swapInput } from '../../../devices/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
+import { ctx } from './route-helpers.js';
 
 const tags = ['devices'];
 
 /** Bulk inventory work: CSV stock import, bulk provisioning, unit swaps. */
 export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
   const { inventory } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
 
   // A CSV file may be posted as it is (text/csv) or wrapped as {"csv": "..."} in JSON.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, { csv: body }));

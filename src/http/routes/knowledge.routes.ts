@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { articleInput, articlePatch, articleSearch } from '../../service-desk/index.js';
-import { STAFF_ROLES, type Principal } from '../../auth/principal.js';
+import { STAFF_ROLES, type Principal } from '../../auth/index.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['knowledge base'];
 
 /** The knowledge base is the service desk's tool: staff read it, service/repair/system staff write it. */
 export const knowledgeRoutes: FastifyPluginAsyncZod = async (app) => {
   const { knowledge } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const readers = app.allow(...STAFF_ROLES);
   const writers = app.allow('SERVICE', 'REPAIR', 'SYSTEM', 'OPS');
 

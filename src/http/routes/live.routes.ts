@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
-import { customerScope } from '../../auth/principal.js';
-import { customerWhere } from '../../auth/scope.js';
+import type { Principal } from '../../auth/index.js';
+import { customerScope } from '../../auth/index.js';
+import { customerWhere } from '../../auth/index.js';
 import { createLiveHub, type LiveEvent } from '../../reports/index.js';
 
 const HEARTBEAT_MS = 15_000;

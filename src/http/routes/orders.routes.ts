@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { fulfilInput, orderFilter, orderInput } from '../../crm/index.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { pageQuery } from '../../platform/pagination.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['orders'];
 
 export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { orders } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const sales = app.allow('SALES', 'OPS');
 
   app.get('/orders', { schema: { tags, summary: 'List orders in scope', querystring: pageQuery.extend(orderFilter.shape) } }, async (req) => {

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { interactionInput, leadConversion, leadInput, leadPatch, LEAD_STAGES } from '../../crm/lead.schemas.js';
-import { STAFF_ROLES, type Principal } from '../../auth/principal.js';
+import { STAFF_ROLES, type Principal } from '../../auth/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 
 /** Leads and the pipeline (sales), interactions (any staff), the customer 360 timeline (staff). */
 export const salesRoutes: FastifyPluginAsyncZod = async (app) => {
   const { leads, interactions, timeline } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const sales = app.allow('SALES');
   const staff = app.allow(...STAFF_ROLES);
 

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { tariffPlanFilter, tariffPlanInput, tariffPlanRevision } from '../../../billing/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tariff-plans'];
 
 export const tariffPlanRoutes: FastifyPluginAsyncZod = async (app) => {
   const { tariffPlans } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const finance = app.allow('FINANCE');
 
   app.get('/tariff-plans', {

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
-import { STAFF_ROLES } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
+import { STAFF_ROLES } from '../../auth/index.js';
 import { assignInput, escalateInput, mergeInput, noteInput, reopenInput, resolveInput, triageInput, visitInput } from '../../service-desk/index.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tickets'];
 
 /** Service desk workflow steps; staff only (others get 404 like any ticket outside their scope). */
 export const ticketWorkflowRoutes: FastifyPluginAsyncZod = async (app) => {
   const { ticketWorkflow: wf } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const preHandler = app.allow(...STAFF_ROLES);
 
   app.post('/tickets/:id/triage', { preHandler, schema: { tags, summary: 'NEW -> TRIAGED with group, priority, assignee', params: idParams, body: triageInput } }, async (req) =>

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
-import { STAFF_ROLES } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
+import { STAFF_ROLES } from '../../auth/index.js';
 import { commentInput, ticketFilter, ticketInput, ticketPatch } from '../../service-desk/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['tickets'];
 
 export const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   const { tickets } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   // Working a ticket is staff business; customers and contractors open, read and comment.
   const staff = app.allow(...STAFF_ROLES);
 

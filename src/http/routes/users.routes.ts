@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
-import { userFilter, userPatch } from '../../auth/user.schemas.js';
+import type { Principal } from '../../auth/index.js';
+import { userFilter, userPatch } from '../../auth/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['users'];
 
 // POST /users (create) stays with auth.routes; these are the administrator's list and edit.
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users } = app.services;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   const admins = app.allow();
 
   app.get('/users', {

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/index.js';
 import { deliveryFilter, endpointFilter, endpointInput, endpointPatch, recoverInput } from '../../webhooks/index.js';
 import { pageQuery } from '../../platform/pagination.js';
+import { ctx, idParams } from './route-helpers.js';
 
-const idParams = z.object({ id: z.string().uuid() });
 const tags = ['webhooks'];
 
 export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   const { endpoints, deliveries } = app.services.webhooks;
-  const ctx = (req: { principal: Principal; id: string }) => ({ actor: req.principal, requestId: req.id });
   // Customers manage their own endpoints; operations and support staff manage them for anyone.
   const writers = app.allow('OPS', 'SYSTEM', 'SERVICE', 'CUSTOMER', 'CONTRACTOR');
 

@@ -1,0 +1,9 @@
+// Public surface of auth: who is asking (principal, request context), what they may see
+// (scope), sessions, API keys and users.
+export * from './principal.js';
+export * from './scope.js';
+export type { Ctx, SystemCtx } from './request-context.js';
+export * from './secrets.js';
+export * from './auth.service.js';
+export * from './user.service.js';
+export * from './user.schemas.js';
