@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../src/platform/database.js';
 import type { Principal } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
-import { contractWhere, ownedByCustomerWhere } from '../src/crm/index.js';
+import { contractWhere, ownedByCustomerWhere } from '../src/auth/index.js';
 import { notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import { invoiceDto, lineDto, n } from './billing.dto.js';

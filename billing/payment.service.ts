@@ -6,7 +6,7 @@ import { Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Principal } from '../src/auth/index.js';
-import { ownedByCustomerWhere } from '../src/crm/index.js';
+import { ownedByCustomerWhere } from '../src/auth/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
 import { balanceOf, creditNoteDto, n, paymentDto } from './billing.dto.js';
 import type { EventEmitter } from './invoice-issuer.js';

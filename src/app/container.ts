@@ -97,3 +97,8 @@ export function createServices(infra: Infra) {
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+// The HTTP adapter is typed against this container without importing it (see src/http/http-services.ts).
+declare module '../http/http-services.js' {
+  interface HttpServices extends Services {}
+}

@@ -1,10 +1,16 @@
 import type { Db } from '../platform/database.js';
-import type { Principal } from '../auth/principal.js';
+import type { Role } from '../../prisma/generated/enums.js';
 import { toJson } from '../platform/json.js';
 import { invalid } from '../platform/errors.js';
 
+/** Who made the change: the audit log sits below auth, so it names only what it stores. */
+export interface AuditActor {
+  userId: string;
+  role: Role;
+}
+
 export interface AuditEntry {
-  actor: Principal | null;
+  actor: AuditActor | null;
   action: string;
   entityType: string;
   entityId: string;

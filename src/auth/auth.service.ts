@@ -1,6 +1,6 @@
 import type { Db } from '../platform/database.js';
 import { AppError, notFound } from '../platform/errors.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/index.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
 import { isStaff, type Principal, type Role } from './principal.js';
 

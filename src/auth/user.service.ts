@@ -1,5 +1,5 @@
 import type { Db, Prisma } from '../platform/database.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/index.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import { publicUser } from './auth.service.js';

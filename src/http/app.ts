@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../platform/logger.js';
-import type { Services } from '../app/container.js';
+import type { HttpServices } from './http-services.js';
 import { authPlugin } from './auth.plugin.js';
 import { idempotencyPlugin } from './idempotency.plugin.js';
 import { documentRoute } from './openapi.js';
@@ -23,12 +23,12 @@ export type App = FastifyInstance;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    services: Services;
+    services: HttpServices;
   }
 }
 
 /** Builds the HTTP app; `listen` is the caller's business (tests use inject or port 0). */
-export async function buildApp(services: Services, log: Logger): Promise<App> {
+export async function buildApp(services: HttpServices, log: Logger): Promise<App> {
   const app = Fastify({
     // pino's Logger and fastify's base logger differ only in generics.
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,

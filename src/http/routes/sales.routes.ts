@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { interactionInput, leadConversion, leadInput, leadPatch, LEAD_STAGES } from '../../crm/lead.schemas.js';
+import { interactionInput, leadConversion, leadInput, leadPatch, LEAD_STAGES } from '../../crm/index.js';
 import { STAFF_ROLES, type Principal } from '../../auth/index.js';
 import { pageQuery } from '../../platform/pagination.js';
 import { ctx, idParams } from './route-helpers.js';
