@@ -57,7 +57,10 @@ export function createAuthService({ db, audit, sessionTtlHours, redis, prefix }:
         // Last-used is informative only: at most one write a minute per key, whatever the traffic.
         if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
           const minuteAgo = new Date(Date.now() - 60_000);
-          await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: minuteAgo } }] }, data: { lastUsedAt: new Date() } });
+          await db.apiKey.updateMany({
+            where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: minuteAgo } }] },
+            data: { lastUsedAt: new Date() },
+          });
         }
         return { ...toPrincipal(key.user, 'api-key'), scopes: key.scopes };
       }

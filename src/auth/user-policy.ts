@@ -12,7 +12,9 @@ export function isExternalRole(role: Role): boolean {
  */
 export async function assertRoleFitsCustomer(db: Pick<Db, 'customer'>, role: Role, customerId: string | null): Promise<void> {
   if (!isExternalRole(role)) {
-    if (customerId) throw invalid('Users tied to a customer can only be CONTRACTOR or CUSTOMER', [{ path: 'role', message: 'Staff roles act for no customer' }]);
+    if (customerId) {
+      throw invalid('Users tied to a customer can only be CONTRACTOR or CUSTOMER', [{ path: 'role', message: 'Staff roles act for no customer' }]);
+    }
     return;
   }
   if (!customerId) throw invalid('Contractor and customer users need a customerId', [{ path: 'customerId', message: 'Required for this role' }]);
