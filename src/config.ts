@@ -24,7 +24,7 @@ const schema = z.object({
   GATEWAY_ID: z.string().optional(),
   OPERATOR_TIMEZONE: z.string().default('Asia/Shanghai'),
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
-  // Key that encrypts webhook signing secrets at rest; a demo default is derived when unset.
+  // Key that encrypts webhook signing secrets and stored idempotent responses at rest; a demo default is derived when unset.
   SECRET_KEY: z.string().min(16).optional(),
   INGEST_BATCH_MAX: z.coerce.number().int().positive().default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(2),

@@ -1,7 +1,7 @@
 import type { Services } from '../../src/app/container.js';
 import type { System } from '../../src/app/system.js';
 import type { Role } from '../../src/auth/index.js';
-import { hashPassword } from '../../src/auth/index.js';
+import { hashPassword, passwordWeakness } from '../../src/auth/index.js';
 import { STANDARD_DEVICE_MODELS } from './device-models.js';
 
 export interface DemoUser {
@@ -87,6 +87,9 @@ export async function seedDemo(services: Services): Promise<DemoData> {
   for (const a of accounts) {
     const email = `${a.slug}@demo.nexsphere`;
     const password = `nexsphere-${a.slug}`;
+    // Demo users sign in through the same login as everyone, so their passwords must pass the policy.
+    const weakness = passwordWeakness(password, email);
+    if (weakness) throw new Error(`demo password for ${email} fails the password policy: ${weakness}`);
     users.push({ email, password, role: a.role });
     const found = await db.user.findUnique({ where: { email } });
     if (!found) {

@@ -34,7 +34,7 @@ export function createServices(infra: Infra) {
   const { config, db, redis, queues, log } = infra;
   const metrics = infra.metrics ?? createMetrics();
   const audit = createAuditService({ db });
-  const auth = createAuthService({ db, audit, sessionTtlHours: config.SESSION_TTL_HOURS });
+  const auth = createAuthService({ db, audit, sessionTtlHours: config.SESSION_TTL_HOURS, redis, prefix: config.REDIS_PREFIX });
   const customers = createCustomerService({ db, audit });
   const leads = createLeadService({ db, audit });
   const interactions = createInteractionService({ db, audit });

@@ -1,24 +1,42 @@
+import type { Redis } from 'ioredis';
 import type { Db } from '../platform/database.js';
-import { AppError, notFound } from '../platform/errors.js';
+import { AppError, invalid, notFound } from '../platform/errors.js';
 import type { AuditService } from '../audit/index.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
 import { isStaff, type Principal, type Role } from './principal.js';
+import { API_KEY_MAX_LIFETIME_MS, API_KEY_SCOPES } from './api-key-scopes.js';
+import { createLoginThrottle } from './login-throttle.js';
+import { assertStrongPassword } from './password-policy.js';
+import { assertRoleFitsCustomer } from './user-policy.js';
 
 export interface AuthDeps {
   db: Db;
   audit: AuditService;
   sessionTtlHours: number;
+  /** Failed-login counters live here, so every API process sees the same. */
+  redis: Redis;
+  prefix: string;
 }
+
+// Clock skew between a client and us should not make "exactly one year" invalid.
+const EXPIRY_SLACK_MS = 5 * 60_000;
 
 // A fixed hash to compare against when the e-mail is unknown, so timing does not reveal which e-mails exist.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-export function createAuthService({ db, audit, sessionTtlHours }: AuthDeps) {
+export function createAuthService({ db, audit, sessionTtlHours, redis, prefix }: AuthDeps) {
+  const throttle = createLoginThrottle(redis, prefix);
   return {
-    async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+    /** `ip` is the client's address: failures are throttled per account and per address (429 with Retry-After). */
+    async login(email: string, password: string, ip: string): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+      await throttle.check(email, ip);
       const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok || !user.active) throw new AppError('unauthorized', 'Wrong e-mail or password');
+      if (!user || !ok || !user.active) {
+        await throttle.failed(email, ip);
+        throw new AppError('unauthorized', 'Wrong e-mail or password');
+      }
+      await throttle.succeeded(email);
       const token = newSecret('nxs_');
       const expiresAt = new Date(Date.now() + sessionTtlHours * 3600_000);
       await db.session.create({ data: { tokenHash: hashSecret(token), userId: user.id, expiresAt } });
@@ -35,12 +53,16 @@ export function createAuthService({ db, audit, sessionTtlHours }: AuthDeps) {
       const tokenHash = hashSecret(token);
       if (token.startsWith('nxk_')) {
         const key = await db.apiKey.findUnique({ where: { keyHash: tokenHash }, include: { user: true } });
-        if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < new Date()) || !key.user.active) return null;
-        // Last-used is informative only: at most one write a minute per key.
+        if (!key || key.revokedAt || key.expiresAt < new Date() || !key.user.active) return null;
+        // Last-used is informative only: at most one write a minute per key, whatever the traffic.
         if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
-          await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
+          const minuteAgo = new Date(Date.now() - 60_000);
+          await db.apiKey.updateMany({
+            where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: minuteAgo } }] },
+            data: { lastUsedAt: new Date() },
+          });
         }
-        return toPrincipal(key.user, 'api-key');
+        return { ...toPrincipal(key.user, 'api-key'), scopes: key.scopes };
       }
       const session = await db.session.findUnique({ where: { tokenHash }, include: { user: true } });
       if (!session || session.expiresAt < new Date() || !session.user.active) return null;
@@ -51,11 +73,8 @@ export function createAuthService({ db, audit, sessionTtlHours }: AuthDeps) {
       actor: Principal | null,
       input: { email: string; name: string; role: Role; password: string; customerId?: string | null },
     ) {
-      if ((input.role === 'CONTRACTOR' || input.role === 'CUSTOMER') && !input.customerId) {
-        throw new AppError('invalid_data', 'Contractor and customer users need a customerId', [
-          { path: 'customerId', message: 'Required for this role' },
-        ]);
-      }
+      await assertRoleFitsCustomer(db, input.role, input.customerId ?? null);
+      assertStrongPassword(input.password, input.email);
       const user = await db.user.create({
         data: {
           email: input.email.toLowerCase(),
@@ -69,20 +88,35 @@ export function createAuthService({ db, audit, sessionTtlHours }: AuthDeps) {
       return publicUser(user);
     },
 
-    /** Creates an API key acting as `userId`; the key itself is returned once and only its hash is kept. */
-    async createApiKey(actor: Principal, input: { name: string; userId?: string; expiresAt?: Date | null }) {
-      const userId = input.userId ?? actor.userId;
-      if (userId !== actor.userId) {
-        const target = await db.user.findUnique({ where: { id: userId } });
-        // Staff may issue keys for any user; others only for users of their own customer.
-        const allowed = target && (actor.role === 'ADMIN' || (!isStaff(actor) && target.customerId === actor.customerId));
-        if (!allowed) throw notFound('User');
+    /**
+     * Creates an API key acting as its creator, limited to `scopes` and expiring at `expiresAt`
+     * (a year from now by default, never later). A key may mint keys only with `api-keys:write`,
+     * and never with scopes it lacks. The key itself is returned once; only its hash is kept.
+     */
+    async createApiKey(actor: Principal, input: { name: string; scopes: string[]; userId?: string; expiresAt?: Date | null }) {
+      if (input.userId !== undefined && input.userId !== actor.userId) {
+        throw invalid('An API key acts as the user who creates it', [{ path: 'userId', message: 'Must be your own user id (or left out)' }]);
+      }
+      const scopes = [...new Set(input.scopes)];
+      const unknown = scopes.filter((sc) => !API_KEY_SCOPES.includes(sc));
+      if (!scopes.length || unknown.length) {
+        throw invalid('Unknown or missing scopes', [{ path: 'scopes', message: `Choose from ${API_KEY_SCOPES.join(', ')}` }]);
+      }
+      if (actor.scopes) {
+        if (!actor.scopes.includes('api-keys:write')) throw new AppError('forbidden', 'This API key may not create API keys (needs api-keys:write)');
+        const beyond = scopes.filter((sc) => !actor.scopes!.includes(sc));
+        if (beyond.length) throw invalid('A key cannot grant scopes it does not hold', [{ path: 'scopes', message: `Not held: ${beyond.join(', ')}` }]);
+      }
+      const now = Date.now();
+      const expiresAt = input.expiresAt ?? new Date(now + API_KEY_MAX_LIFETIME_MS);
+      if (expiresAt.getTime() <= now || expiresAt.getTime() > now + API_KEY_MAX_LIFETIME_MS + EXPIRY_SLACK_MS) {
+        throw invalid('expiresAt must be in the future and at most one year away', [{ path: 'expiresAt', message: 'Between now and one year from now' }]);
       }
       const key = newSecret('nxk_');
       const row = await db.apiKey.create({
-        data: { name: input.name, userId, prefix: key.slice(0, 10), keyHash: hashSecret(key), expiresAt: input.expiresAt ?? null },
+        data: { name: input.name, userId: actor.userId, prefix: key.slice(0, 10), keyHash: hashSecret(key), expiresAt, scopes },
       });
-      await audit.record({ actor, action: 'api-key.created', entityType: 'api-key', entityId: row.id, after: { name: row.name, userId, prefix: row.prefix } });
+      await audit.record({ actor, action: 'api-key.created', entityType: 'api-key', entityId: row.id, after: publicKey(row) });
       return { ...publicKey(row), key };
     },
 
@@ -113,6 +147,28 @@ export function publicUser(u: { id: string; email: string; name: string; role: R
   return { id: u.id, email: u.email, name: u.name, role: u.role, customerId: u.customerId, active: u.active, createdAt: u.createdAt };
 }
 
-function publicKey(k: { id: string; name: string; prefix: string; userId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; expiresAt: Date | null }) {
-  return { id: k.id, name: k.name, prefix: k.prefix, userId: k.userId, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt, expiresAt: k.expiresAt };
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  userId: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date;
+}
+
+function publicKey(k: ApiKeyRow) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    userId: k.userId,
+    scopes: k.scopes,
+    createdAt: k.createdAt,
+    lastUsedAt: k.lastUsedAt,
+    expiresAt: k.expiresAt,
+    revokedAt: k.revokedAt,
+  };
 }

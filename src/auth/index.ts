@@ -7,3 +7,5 @@ export * from './secrets.js';
 export * from './auth.service.js';
 export * from './user.service.js';
 export * from './user.schemas.js';
+export * from './api-key-scopes.js';
+export { passwordWeakness, PASSWORD_MIN_LENGTH } from './password-policy.js';

@@ -9,6 +9,8 @@ export interface Principal {
   /** For CONTRACTOR and CUSTOMER: the customer record they act for. */
   customerId: string | null;
   via: 'session' | 'api-key';
+  /** For API keys: what the key may do within the user's rights (`<family>:read|write`); unset for sessions. */
+  scopes?: readonly string[];
 }
 
 export const STAFF_ROLES: readonly Role[] = ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES'];

@@ -8,8 +8,8 @@ export const userPatch = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   role: role.optional(),
   active: z.boolean().optional(),
-  // Setting a password is an administrator's reset: the user's sessions end with it.
-  password: z.string().min(10).max(200).optional(),
+  // Setting a password is an administrator's reset: the user's sessions end and API keys are revoked with it.
+  password: z.string().min(12).max(200).optional(),
   customerId: z.string().uuid().nullable().optional(),
 });
 export type UserPatch = z.infer<typeof userPatch>;

@@ -1,11 +1,13 @@
 import type { Db, Prisma } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
-import { conflict, invalid, notFound } from '../platform/errors.js';
+import { conflict, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import { publicUser } from './auth.service.js';
 import { hashPassword } from './secrets.js';
 import type { Principal } from './principal.js';
 import type { UserFilter, UserPatch } from './user.schemas.js';
+import { assertStrongPassword } from './password-policy.js';
+import { assertRoleFitsCustomer, isExternalRole } from './user-policy.js';
 
 interface Ctx {
   actor: Principal;
@@ -32,29 +34,30 @@ export function createUserService({ db, audit }: { db: Db; audit: AuditService }
       }
       const role = patch.role ?? before.role;
       const customerId = patch.customerId === undefined ? before.customerId : patch.customerId;
-      const external = role === 'CONTRACTOR' || role === 'CUSTOMER';
-      if (external && !customerId) throw invalid('Contractor and customer users need a customerId', [{ path: 'customerId', message: 'Required for this role' }]);
-      if (external) {
-        const customer = await db.customer.findUnique({ where: { id: customerId! } });
-        if (!customer || (role === 'CONTRACTOR') !== (customer.kind === 'CONTRACTOR')) {
-          throw invalid('customerId does not fit the role', [{ path: 'customerId', message: role === 'CONTRACTOR' ? 'Not a contractor' : 'Not an end user' }]);
-        }
-      }
+      // A user tied to a customer becomes staff only when the link is dropped explicitly (customerId: null).
+      await assertRoleFitsCustomer(db, role, customerId);
+      if (patch.password) assertStrongPassword(patch.password, before.email);
       const data: Prisma.UserUncheckedUpdateInput = {
         name: patch.name,
         role: patch.role,
         active: patch.active,
-        // Staff act for no customer: changing to a staff role drops the link.
-        customerId: external ? customerId : null,
+        customerId: isExternalRole(role) ? customerId : null,
       };
       if (patch.password) data.passwordHash = await hashPassword(patch.password);
-      // Deactivation, a password reset or a role change ends every session at once;
-      // API keys of an inactive user are refused at authentication.
+      // Deactivation, a password reset or a role change ends every session at once. Deactivation
+      // and a password reset (the account may be in the wrong hands) also revoke the user's API keys.
       const endSessions = patch.active === false || !!patch.password || (patch.role !== undefined && patch.role !== before.role);
+      const revokeKeys = patch.active === false || !!patch.password;
       return db.$transaction(async (tx) => {
         const row = await tx.user.update({ where: { id }, data });
         const ended = endSessions ? (await tx.session.deleteMany({ where: { userId: id } })).count : 0;
-        const after = { ...publicUser(row), ...(patch.password ? { passwordReset: true } : {}), ...(ended ? { sessionsEnded: ended } : {}) };
+        const revoked = revokeKeys ? (await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } })).count : 0;
+        const after = {
+          ...publicUser(row),
+          ...(patch.password ? { passwordReset: true } : {}),
+          ...(ended ? { sessionsEnded: ended } : {}),
+          ...(revoked ? { apiKeysRevoked: revoked } : {}),
+        };
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'user.updated', entityType: 'user', entityId: id, before: publicUser(before), after }, tx);
         return publicUser(row);
       });

@@ -71,7 +71,7 @@ export async function buildApp(services: HttpServices, log: Logger): Promise<App
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(authPlugin, { auth: services.auth });
-  await app.register(idempotencyPlugin, { db: services.db });
+  await app.register(idempotencyPlugin, { db: services.db, secretKey: services.config.SECRET_KEY });
   await app.register(healthRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   // Last: the console answers every GET path that no API route claimed.

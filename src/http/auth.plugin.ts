@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.js';
 import type { Principal, Role } from '../auth/index.js';
 import type { AuthService } from '../auth/index.js';
+import { enforceKeyScopes } from './key-scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,6 +29,7 @@ export const authPlugin = fp<{ auth: AuthService }>(async (app, { auth }) => {
     const principal = m?.[1] ? await auth.authenticate(m[1]) : null;
     if (!principal) throw new AppError('unauthorized', 'A valid bearer token is required');
     req.principal = principal;
+    enforceKeyScopes(req);
     req.log = req.log.child({ userId: principal.userId, role: principal.role, customerId: principal.customerId ?? undefined });
   });
   app.decorate('allow', (...roles: Role[]) => async (req: FastifyRequest) => {

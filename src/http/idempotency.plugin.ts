@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/database.js';
 import { createIdempotencyStore, IN_FLIGHT } from '../platform/idempotency-store.js';
 import { AppError } from '../platform/errors.js';
+import { createSecretBox } from '../platform/secret-box.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -48,8 +49,8 @@ function fingerprint(req: FastifyRequest): string {
  * key with another body or path is a client bug (422); a retry while the first is still running
  * is 409. Failed first attempts release the key so the client can retry.
  */
-export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
-  const store = createIdempotencyStore(db);
+export const idempotencyPlugin = fp<{ db: Db; secretKey: string | undefined }>(async (app, { db, secretKey }) => {
+  const store = createIdempotencyStore(db, createSecretBox(secretKey, 'idempotency-responses/v1'));
   app.decorateRequest('idempotency', undefined);
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -70,11 +71,11 @@ export const idempotencyPlugin = fp<{ db: Db }>(async (app, { db }) => {
           ]);
         }
         if (existing.statusCode === IN_FLIGHT) throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry later');
-        const stored = existing.response as { body?: unknown };
+        const body = store.responseBody(existing);
         await reply
           .status(existing.statusCode)
           .header('idempotent-replayed', 'true')
-          .send(stored.body ?? undefined);
+          .send(body ?? undefined);
         return reply;
       }
       if (await store.claim({ userId, key, method: req.method, path, bodyHash })) {

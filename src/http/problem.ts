@@ -49,6 +49,7 @@ export function problemHandler(err: FastifyError | AppError | Error, req: Fastif
     code = err.code;
     detail = err.message;
     if (err.fieldErrors.length) errors = err.fieldErrors;
+    if (err.retryAfterSec) void reply.header('retry-after', String(err.retryAfterSec));
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     status = 400;
     code = 'invalid_data';

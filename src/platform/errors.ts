@@ -16,6 +16,9 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
+  /** For rate_limited: seconds until a retry can succeed (HTTP Retry-After). */
+  retryAfterSec?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -30,6 +33,8 @@ export const notFound = (what: string): AppError => new AppError('not_found', `$
 export const invalid = (message: string, fieldErrors: FieldError[] = []): AppError =>
   new AppError('invalid_data', message, fieldErrors);
 export const conflict = (message: string): AppError => new AppError('conflict', message);
+export const rateLimited = (message: string, retryAfterSec: number): AppError =>
+  Object.assign(new AppError('rate_limited', message), { retryAfterSec: Math.max(1, Math.ceil(retryAfterSec)) });
 
 /**
  * A unique index refused the write: P2002 from Prisma's query API, SQLSTATE 23505 from raw SQL

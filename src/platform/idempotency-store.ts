@@ -1,8 +1,9 @@
 // The IdempotencyRecord table: claims, stored responses and their expiry. The HTTP plugin
 // decides when to claim and replay; this module is the only one that writes the rows.
-import type { Db, Prisma } from './database.js';
+import type { Db } from './database.js';
 import { isUniqueViolation } from './errors.js';
-import { toJson } from './json.js';
+import { jsonReplacer } from './json.js';
+import type { SecretBox } from './secret-box.js';
 
 // A stored response is replayed for a day (clients retry within minutes; the key must not live forever).
 export const RECORD_TTL_MS = 24 * 3600_000;
@@ -24,7 +25,11 @@ export interface IdempotencyRequest extends IdempotencyClaim {
 
 export type IdempotencyRecord = NonNullable<Awaited<ReturnType<Db['idempotencyRecord']['findUnique']>>>;
 
-export function createIdempotencyStore(db: Db) {
+/**
+ * Stored responses can carry secrets (a provisioned terminal's MQTT secret), so the body is kept
+ * sealed in `box` (AES-GCM, see secret-box.ts): the row holds `{ sealed }`, never the plaintext.
+ */
+export function createIdempotencyStore(db: Db, box: SecretBox) {
   return {
     /** The live record for this key, after dropping one that expired or whose request died. */
     async findLive(claim: IdempotencyClaim): Promise<IdempotencyRecord | null> {
@@ -49,8 +54,17 @@ export function createIdempotencyStore(db: Db) {
     },
 
     async complete(claim: IdempotencyClaim, statusCode: number, body: unknown): Promise<void> {
-      // Wrapped, because the column cannot hold a bare JSON null (a 204 has no body).
-      await db.idempotencyRecord.update({ where: { userId_key: claim }, data: { statusCode, response: toJson({ body }) as Prisma.InputJsonValue } });
+      // Wrapped, because a 204 has no body and JSON.stringify(undefined) is no JSON text.
+      const sealed = box.encrypt(JSON.stringify({ body }, jsonReplacer));
+      await db.idempotencyRecord.update({ where: { userId_key: claim }, data: { statusCode, response: { sealed } } });
+    },
+
+    /** The stored response body of a completed record, opened. */
+    responseBody(record: IdempotencyRecord): unknown {
+      const stored = record.response as { sealed?: string; body?: unknown };
+      // Rows written before responses were sealed still replay until they expire (a day at most).
+      if (typeof stored.sealed !== 'string') return stored.body;
+      return (JSON.parse(box.decrypt(stored.sealed)) as { body?: unknown }).body;
     },
 
     async release(claim: IdempotencyClaim): Promise<void> {

@@ -7,7 +7,8 @@ import { customerWhere, ownedByCustomerWhere } from '../auth/index.js';
 import { invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { WebhookEndpoint } from '../../prisma/generated/client.js';
-import { newWebhookSecret, type SecretBox } from './secret-box.js';
+import type { SecretBox } from '../platform/secret-box.js';
+import { newWebhookSecret } from './signing.js';
 import { assertPublicTarget } from './ssrf-guard.js';
 import type { EndpointInput, EndpointPatch } from './webhooks.schemas.js';
 

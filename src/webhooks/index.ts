@@ -17,7 +17,7 @@ import { createEndpointService } from './endpoint.service.js';
 import { createFanOut } from './fan-out.js';
 import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
-import { createSecretBox } from './secret-box.js';
+import { createSecretBox } from '../platform/secret-box.js';
 
 export * from './webhooks.schemas.js';
 export { signWebhook } from './signing.js';
@@ -44,7 +44,7 @@ export function createWebhookService(deps: WebhookDeps) {
   if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
     log.warn('SECRET_KEY is not set: webhook secrets are encrypted with the public demo key; set SECRET_KEY');
   }
-  const box = createSecretBox(config.SECRET_KEY);
+  const box = createSecretBox(config.SECRET_KEY, 'webhook-secrets/v1');
   const allowPrivate = config.WEBHOOK_ALLOW_PRIVATE_TARGETS;
   const deliveryQueue = createDeliveryQueue(queues);
   // The hot path (fan-out inserts, delivery reads and writes) uses plain pg; see fan-out.ts.

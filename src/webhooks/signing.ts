@@ -1,4 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** New signing secret per the Standard Webhooks spec: `whsec_` + base64 of 24 random bytes. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
 
 /** Standard Webhooks v1 signature: base64 HMAC-SHA256 of `${id}.${timestamp}.${body}` with the decoded secret. */
 export function signWebhook(secret: string, msgId: string, timestampSec: number, body: string): string {

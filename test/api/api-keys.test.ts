@@ -17,7 +17,9 @@ describe('API keys', () => {
     const customer = (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'Keyed Ltd' } })).json() as { id: string };
     const user = await loginAs(sys.services, app, 'CUSTOMER', customer.id);
 
-    const created = await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: user.headers, payload: { name: 'ERP integration' } });
+    const created = await app.inject({
+      method: 'POST', url: '/api/v1/api-keys', headers: user.headers, payload: { name: 'ERP integration', scopes: ['crm:read'] },
+    });
     expect(created.statusCode).toBe(201);
     const { key, id } = created.json() as { key: string; id: string };
     expect(key).toMatch(/^nxk_[\w-]{43}$/);
@@ -41,7 +43,8 @@ describe('API keys', () => {
     const mk = async (name: string) => (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name } })).json() as { id: string };
     const a = await loginAs(sys.services, app, 'CUSTOMER', (await mk('A')).id);
     const b = await loginAs(sys.services, app, 'CUSTOMER', (await mk('B')).id);
-    const { id } = (await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: a.headers, payload: { name: 'a' } })).json() as { id: string };
+    const payload = { name: 'a', scopes: ['devices:read'] };
+    const { id } = (await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: a.headers, payload })).json() as { id: string };
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/api-keys/${id}`, headers: b.headers })).statusCode).toBe(404);
   });
 

@@ -43,7 +43,7 @@ describe('users', () => {
 
   it('deactivating a user ends their sessions and API keys at once', async () => {
     const victim = await loginAs(sys.services, sys.app!, 'SALES');
-    const key = (await call('POST', '/api-keys', victim.headers, { name: 'integration' })).body.key as string;
+    const key = (await call('POST', '/api-keys', victim.headers, { name: 'integration', scopes: ['crm:read'] })).body.key as string;
     expect((await call('GET', '/customers', victim.headers)).status).toBe(200);
 
     const off = await call('PATCH', `/users/${victim.userId}`, admin.headers, { active: false });

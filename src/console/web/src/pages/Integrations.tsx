@@ -30,10 +30,15 @@ interface ApiKey {
   id: string;
   name: string;
   prefix: string;
+  scopes: string[];
   createdAt: string;
   lastUsedAt: string | null;
+  expiresAt: string;
   revokedAt: string | null;
 }
+
+// The API's scope families (README, "API keys"); a key gets read, write or both per family.
+const KEY_FAMILIES = ['devices', 'crm', 'billing', 'tickets', 'webhooks', 'reports', 'users', 'api-keys'];
 
 function Secret(props: { label: string; value: string }) {
   return (
@@ -138,12 +143,15 @@ function Webhooks() {
 function ApiKeys() {
   const state = useAsync(() => api<{ items: ApiKey[] }>('/api-keys'), []);
   const [name, setName] = useState('');
+  // Read-only by default: writing is a deliberate choice.
+  const [scopes, setScopes] = useState<string[]>(['devices:read', 'tickets:read', 'billing:read']);
   const [key, setKey] = useState<string | null>(null);
+  const toggle = (scope: string, on: boolean) => setScopes((s) => (on ? [...s.filter((x) => x !== scope), scope] : s.filter((x) => x !== scope)));
   const [error, setError] = useState<string | null>(null);
   async function create(e: Event) {
     e.preventDefault();
     try {
-      const r = await api<ApiKey & { key: string }>('/api-keys', { method: 'POST', body: { name: name.trim() } });
+      const r = await api<ApiKey & { key: string }>('/api-keys', { method: 'POST', body: { name: name.trim(), scopes } });
       setKey(r.key);
       setName('');
       state.reload();
@@ -157,20 +165,34 @@ function ApiKeys() {
         <input placeholder="Key name, e.g. fleet dashboard" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <button class="primary">Create key</button>
       </form>
+      <div class="filters small" data-testid="api-key-scopes">
+        {KEY_FAMILIES.map((f) => (
+          <span>
+            {f}:{' '}
+            {['read', 'write'].map((a) => (
+              <label>
+                <input type="checkbox" checked={scopes.includes(`${f}:${a}`)} onChange={(e) => toggle(`${f}:${a}`, e.currentTarget.checked)} /> {a}{' '}
+              </label>
+            ))}
+          </span>
+        ))}
+      </div>
       {error && <div class="bad-text">{error}</div>}
       {key && <Secret label="API key" value={key} />}
       <Loaded state={state} what="API keys">
         {(p) =>
           p.items.length === 0 ? <Empty>No API keys.</Empty> : (
             <table>
-              <thead><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th></th></tr></thead>
+              <thead><tr><th>Name</th><th>Prefix</th><th>Scopes</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr></thead>
               <tbody>
                 {p.items.map((k) => (
                   <tr>
                     <td>{k.name}</td>
                     <td class="mono">{k.prefix}…</td>
+                    <td class="small">{k.scopes.join(' ')}</td>
                     <td>{fmtDateTime(k.createdAt)}</td>
                     <td>{fmtDateTime(k.lastUsedAt)}</td>
+                    <td>{fmtDateTime(k.expiresAt)}</td>
                     <td>
                       {k.revokedAt ? <Badge value="revoked" tone="muted" /> : (
                         <button class="ghost small" onClick={() => void api(`/api-keys/${k.id}`, { method: 'DELETE' }).then(state.reload, (e: Error) => setError(e.message))}>Revoke</button>

@@ -6,18 +6,17 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  */
 export const DEMO_SECRET_KEY = 'nexsphere-demo-secret-key: set SECRET_KEY in production';
 
-/** New signing secret per the Standard Webhooks spec: `whsec_` + base64 of 24 random bytes. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
+/** What a box protects; each purpose gets its own key derived from SECRET_KEY. */
+export type SecretPurpose = 'webhook-secrets/v1' | 'idempotency-responses/v1';
 
 /**
- * AES-256-GCM for secrets that must be usable later (webhook signing keys): stored as
- * `v1.<iv>.<ciphertext>.<tag>` (base64url). The key is derived from SECRET_KEY with HKDF so
- * the same SECRET_KEY can serve other purposes under other labels.
+ * AES-256-GCM for secrets that must be usable later (webhook signing keys, stored responses
+ * that carry terminal secrets): stored as `v1.<iv>.<ciphertext>.<tag>` (base64url). The key is
+ * derived from SECRET_KEY with HKDF under the purpose's label, so one SECRET_KEY serves them all
+ * and a ciphertext of one purpose does not open under another.
  */
-export function createSecretBox(secretKey: string | undefined) {
-  const key = Buffer.from(hkdfSync('sha256', secretKey ?? DEMO_SECRET_KEY, 'nexsphere', 'webhook-secrets/v1', 32));
+export function createSecretBox(secretKey: string | undefined, purpose: SecretPurpose) {
+  const key = Buffer.from(hkdfSync('sha256', secretKey ?? DEMO_SECRET_KEY, 'nexsphere', purpose, 32));
   return {
     encrypt(plain: string): string {
       const iv = randomBytes(12);
