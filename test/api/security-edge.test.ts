@@ -33,9 +33,14 @@ beforeAll(async () => {
   const plan = await db.tariffPlan.create({ data: { code: 'EDGE', name: 'Edge plan', monthlyRentalMinor: 1000n } });
   for (const [i, name] of [...FORMULA_NAMES, 'Plain Name'].entries()) {
     const c = await db.customer.create({ data: { kind: 'END_USER', name, contractorId: contractor.id } });
-    const contract = await db.contract.create({ data: { number: `C-EDGE-${i}`, customerId: c.id, tariffPlanId: plan.id, startDate: new Date('2026-01-01T00:00:00Z') } });
+    const contract = await db.contract.create({
+      data: { number: `C-EDGE-${i}`, customerId: c.id, tariffPlanId: plan.id, startDate: new Date('2026-01-01T00:00:00Z') },
+    });
     await db.invoice.create({
-      data: { contractId: contract.id, customerId: c.id, period: '2026-10', subtotalMinor: 1000n + BigInt(i), totalMinor: 1000n, status: 'ISSUED', issuedAt: new Date('2026-10-01T00:00:00Z'), dueAt: new Date('2026-12-10T00:00:00Z') },
+      data: {
+        contractId: contract.id, customerId: c.id, period: '2026-10', subtotalMinor: 1000n + BigInt(i), totalMinor: 1000n, status: 'ISSUED',
+        issuedAt: new Date('2026-10-01T00:00:00Z'), dueAt: new Date('2026-12-10T00:00:00Z'),
+      },
     });
   }
 });
@@ -45,7 +50,8 @@ afterAll(async () => {
 
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, _out, stderr) => {
+    const options = { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 };
+    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], options, (err, _out, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr });
     });
   });

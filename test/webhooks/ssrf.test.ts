@@ -88,7 +88,7 @@ describe('webhook SSRF guard on a running system', () => {
     const customer = (await (await fetch(`${sys.httpUrl}/api/v1/customers`, {
       method: 'POST', headers: { ...sales.headers, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'END_USER', name: 'C' }),
     })).json()) as { id: string };
-    const urls = [`http://[::127.0.0.1]:${port}/hook`, `http://[2002:7f00:1::]:${port}/hook`, `http://[::ffff:7f00:1]:${port}/hook`, `http://[64:ff9b::7f00:1]:${port}/hook`];
+    const urls = ['[::127.0.0.1]', '[2002:7f00:1::]', '[::ffff:7f00:1]', '[64:ff9b::7f00:1]'].map((host) => `http://${host}:${port}/hook`);
     if (own) urls.push(`http://${own}:${port}/hook`);
     for (const url of urls) {
       const res = await fetch(`${sys.httpUrl}/api/v1/webhook-endpoints`, {
