@@ -1,11 +1,11 @@
 import type { Ctx } from '../src/auth/index.js';
 // Reading invoices (scoped), exporting them (CSV, PDF) and previewing the current period.
-import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../src/platform/database.js';
 import type { Principal } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
 import { contractWhere, ownedByCustomerWhere } from '../src/auth/index.js';
 import { notFound } from '../src/platform/errors.js';
+import { toCsv } from '../src/platform/csv.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import { invoiceDto, lineDto, n } from './billing.dto.js';
 import { periodBounds, periodOf } from './period.js';
@@ -69,7 +69,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
         include: { customer: { select: { name: true } }, contract: { select: { number: true } } },
       });
       const money = (v: bigint) => (Number(v) / 100).toFixed(2);
-      return stringify(
+      return toCsv(
         rows.map((r) => {
           const d = invoiceDto(r);
           return [d.number, d.period, r.customer.name, r.contract.number, d.status, d.currency, money(r.subtotalMinor), money(r.taxMinor), money(r.totalMinor), money(r.paidMinor), money(r.creditedMinor), d.issuedAt?.toISOString() ?? '', d.dueAt?.toISOString() ?? ''];

@@ -17,9 +17,19 @@ const schema = z.object({
   EMBEDDED_REDIS_PORT: port.default(63790),
   // Prefix of every Redis key and BullMQ queue, so several installations can share one Redis.
   REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('nx'),
-  HTTP_HOST: z.string().default('0.0.0.0'),
+  // Loopback by default: the demo's passwords are published, so reaching it from elsewhere is a choice.
+  HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
-  MQTT_HOST: z.string().default('0.0.0.0'),
+  // Prometheus /metrics on a listener of its own, apart from the API and its authentication.
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
+  // Browser origins allowed to call the API from other sites (comma-separated); empty: no CORS headers.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'comma-separated origins such as https://app.example.com'))),
+  MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: port.default(1883),
   GATEWAY_ID: z.string().optional(),
   OPERATOR_TIMEZONE: z.string().default('Asia/Shanghai'),
@@ -80,6 +90,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.SECRET_KEY) {
+    // The fallback key is in the source code: with it, anyone could decrypt the webhook secrets.
+    throw new Error('Invalid configuration:\n  SECRET_KEY: required when NODE_ENV=production (at least 16 characters)');
   }
   const setByEnv = new Set(Object.keys(schema.shape).filter((k) => env[k] !== undefined));
   return Object.freeze({ ...parsed.data, SET_BY_ENV: setByEnv, ...overrides });

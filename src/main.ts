@@ -22,6 +22,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
+  if (demo && config.NODE_ENV === 'production') {
+    // Demo users have published passwords: they must never exist on a production database.
+    process.stderr.write('--demo is refused with NODE_ENV=production: demo users and data are never created in production\n');
+    process.exit(2);
+  }
   const log = createLogger(config.LOG_LEVEL, { role });
   let system;
   try {

@@ -23,6 +23,7 @@ const STAFF: Role[] = ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE',
  */
 export async function seedDemo(services: Services): Promise<DemoData> {
   const { db } = services;
+  if (services.config.NODE_ENV === 'production') throw new Error('demo data is never created with NODE_ENV=production');
   const users: DemoUser[] = [];
   const existing = await db.user.count({ where: { email: { endsWith: '@demo.nexsphere' } } });
 

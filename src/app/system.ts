@@ -10,6 +10,7 @@ import { buildApp, type App } from '../http/app.js';
 import { createQueues } from '../platform/queues.js';
 import { startWorkers } from './workers.js';
 import { startGateway } from '../../gateway/index.js';
+import { startMetricsServer } from '../platform/metrics-server.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -21,6 +22,8 @@ export interface System {
   httpUrl: string | null;
   /** Human-readable lines naming what listens where (MQTT port, ...). */
   endpoints: string[];
+  /** Where Prometheus scrapes this process (roles all and api), e.g. http://127.0.0.1:9464/metrics. */
+  metricsUrl: string | null;
   /** The MQTT gateway's bound port when this process runs it (roles all and gateway). */
   mqttPort: number | null;
   stop(): Promise<void>;
@@ -31,6 +34,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const runsApi = role === 'all' || role === 'api';
   // Fail before starting anything when a listening port is taken, naming the variable to change.
   if (runsApi) await assertPortFree(config.HTTP_PORT, 'HTTP_PORT', config.HTTP_HOST);
+  if (runsApi) await assertPortFree(config.METRICS_PORT, 'METRICS_PORT', config.METRICS_HOST);
   const runsGateway = role === 'all' || role === 'gateway';
   if (runsGateway) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
 
@@ -58,24 +62,30 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   if (runsGateway) {
     const gateway = await startGateway(services, { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
     mqttPort = gateway.port;
-    endpoints.push(`MQTT gateway: mqtt://${config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST}:${gateway.port}`);
+    endpoints.push(`MQTT gateway: mqtt://${urlHost(config.MQTT_HOST)}:${gateway.port}`);
     stops.push(() => gateway.close());
   }
   let app: App | null = null;
   let httpUrl: string | null = null;
+  let metricsUrl: string | null = null;
   if (runsApi) {
     app = await buildApp(services, log);
     await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
-    httpUrl = `http://127.0.0.1:${port}`;
+    httpUrl = `http://${urlHost(config.HTTP_HOST)}:${port}`;
     stops.push(() => app!.close());
+    const metricsServer = await startMetricsServer(services.metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
+    metricsUrl = `http://${urlHost(config.METRICS_HOST)}:${metricsServer.port}/metrics`;
+    endpoints.push(`Prometheus metrics: ${metricsUrl}`);
+    stops.push(() => metricsServer.close());
   }
 
   return {
     services,
     app,
     httpUrl,
+    metricsUrl,
     endpoints,
     mqttPort,
     async stop() {
@@ -85,4 +95,10 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
       await infra.stop();
     },
   };
+}
+
+/** A host to put in a URL a person or test can open: a wildcard listener answers on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

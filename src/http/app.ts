@@ -17,7 +17,13 @@ import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { apiRoutes } from './routes/index.js';
 import { consolePlugin } from './console.plugin.js';
-import { moveAccessTokenToHeader } from './access-token.js';
+import { moveAccessTokenToHeader, requestLogSerializer } from './access-token.js';
+import { browserPolicy } from './browser-policy.js';
+
+// An incomplete request (headers or body) is dropped after this long, and an idle keep-alive
+// connection too, instead of holding a socket for a minute. The live feed is unaffected: its
+// request is complete as soon as its headers are, and it writes a heartbeat every 15 s.
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export type App = FastifyInstance;
 
@@ -31,12 +37,18 @@ declare module 'fastify' {
 export async function buildApp(services: HttpServices, log: Logger): Promise<App> {
   const app = Fastify({
     // pino's Logger and fastify's base logger differ only in generics.
-    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: log.child({ component: 'http' }, { serializers: { req: requestLogSerializer } }) as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 5 * 1024 * 1024,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: REQUEST_TIMEOUT_MS,
+    // Idle sockets (a client that stopped reading or sending) are closed after a minute.
+    connectionTimeout: 60_000,
+    // headersTimeout must not exceed requestTimeout; node checks both every connectionsCheckingInterval.
+    http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     // The console's live feed (EventSource) passes its token in the query; see access-token.ts.
     rewriteUrl: (req) => moveAccessTokenToHeader(req),
     routerOptions: { ignoreTrailingSlash: true },
@@ -47,6 +59,7 @@ export async function buildApp(services: HttpServices, log: Logger): Promise<App
   app.setErrorHandler(problemHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.decorate('services', services);
+  await app.register(browserPolicy, { corsOrigins: services.config.CORS_ORIGINS });
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);

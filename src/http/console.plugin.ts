@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 
 export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../console/dist');
 
-/** Paths owned by the API and tooling: never answered with the console's index.html. */
+/** Paths owned by the API and tooling (metrics moved to its own listener): never the console's index.html. */
 const NOT_CONSOLE = /^\/(api|docs|openapi\.json|healthz|readyz|metrics)(\/|$|\?)/;
 
 export async function consolePlugin(app: FastifyInstance, opts: { root?: string } = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { guardedLookup, literalTargetRefused } from './ssrf-guard.js';
+import { guardedConnector } from './ssrf-guard.js';
 
 export interface SendResult {
   statusCode: number | null;
@@ -16,15 +16,15 @@ const SNIPPET_BYTES = 1024;
 const DRAIN_LIMIT = 64 * 1024;
 
 /**
- * One keep-alive connection pool for all webhook traffic of a process; every socket's DNS
- * answer passes the SSRF guard.
+ * One keep-alive connection pool for all webhook traffic of a process; every socket goes to an
+ * address the SSRF guard checked.
  */
 export function createWebhookSender({ timeoutMs, allowPrivate }: { timeoutMs: number; allowPrivate: boolean }) {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     connections: 256,
-    connect: { timeout: Math.min(timeoutMs, 10_000), lookup: guardedLookup(allowPrivate) },
+    connect: guardedConnector(allowPrivate, Math.min(timeoutMs, 10_000)),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
@@ -33,9 +33,6 @@ export function createWebhookSender({ timeoutMs, allowPrivate }: { timeoutMs: nu
     async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
       const t0 = performance.now();
       const latency = () => Math.round(performance.now() - t0);
-      if (literalTargetRefused(url, allowPrivate)) {
-        return { statusCode: null, latencyMs: 0, error: 'refused: private, loopback or link-local target', snippet: null, retryAfterSec: null };
-      }
       try {
         const res = await request(url, {
           method: 'POST',

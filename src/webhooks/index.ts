@@ -21,7 +21,7 @@ import { createSecretBox } from '../platform/secret-box.js';
 
 export * from './webhooks.schemas.js';
 export { signWebhook } from './signing.js';
-export { isPrivateAddress } from './ssrf-guard.js';
+export { isPrivateAddress } from './address-policy.js';
 
 export interface WebhookDeps {
   config: Config;

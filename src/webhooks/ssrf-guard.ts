@@ -1,39 +1,15 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import { buildConnector } from 'undici';
 import { invalid } from '../platform/errors.js';
-
-// Targets a webhook may never reach unless WEBHOOK_ALLOW_PRIVATE_TARGETS: our own network,
-// the host itself, cloud metadata (169.254.169.254), multicast and reserved space.
-const blocked = new net.BlockList();
-for (const [net4, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net4, prefix, 'ipv4');
-for (const [net6, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net6, prefix, 'ipv6');
-
-export function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    const v4 = mappedIPv4(address);
-    return v4 ? blocked.check(v4, 'ipv4') : blocked.check(address, 'ipv6');
-  }
-  return true; // not an address at all: refuse
-}
-
-/** `::ffff:a.b.c.d` or `::ffff:hhhh:hhhh` (how URLs print it) to `a.b.c.d`; null otherwise. */
-function mappedIPv4(address: string): string | null {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1]!;
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return null;
-  const [hi, lo] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-}
+import { isPrivateAddress } from './address-policy.js';
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
+/** A refusal as the HTTP client reports it (the delivery log shows `refused: ...`). */
+function refusal(hostname: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`refused private webhook target ${hostname}`), { code: 'ESSRF' });
+}
 
 /** Create/update time: resolve the host and refuse if any address is private. */
 export async function assertPublicTarget(rawUrl: string, allowPrivate: boolean): Promise<void> {
@@ -46,40 +22,41 @@ export async function assertPublicTarget(rawUrl: string, allowPrivate: boolean):
   } catch {
     throw invalid('The webhook URL host does not resolve', [{ path: 'url', message: 'Host does not resolve' }]);
   }
-  if (addresses.some(isPrivateAddress)) {
+  if (addresses.some((a) => isPrivateAddress(a))) {
     throw invalid('The webhook URL points to a private, loopback or link-local address', [
       { path: 'url', message: 'Private, loopback and link-local targets are not allowed' },
     ]);
   }
 }
 
-/** Send time, IP literals (which never go through DNS lookup). */
-export function literalTargetRefused(rawUrl: string, allowPrivate: boolean): boolean {
-  const host = hostOf(new URL(rawUrl));
-  return !allowPrivate && net.isIP(host) !== 0 && isPrivateAddress(host);
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type Connector = buildConnector.connector;
 
 /**
- * DNS lookup for the HTTP client's sockets: the addresses actually connected to are checked,
- * so a host that resolves to a public address at create time and a private one later
- * (DNS rebinding) is still refused.
+ * The HTTP client's connector: a host is resolved once, every address it resolves to is checked,
+ * and the socket goes to that checked address, so a name that answers with a public address at
+ * one moment and a private one the next (DNS rebinding) cannot slip through between check and
+ * connect. The URL's host stays the Host header and the TLS server name. IP literals are checked
+ * the same way.
  */
-export function guardedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, []);
-      const list = addresses as dns.LookupAddress[];
-      if (!allowPrivate && list.some((a) => isPrivateAddress(a.address))) {
-        const refused: NodeJS.ErrnoException = new Error(`refused private webhook target ${hostname}`);
-        refused.code = 'ESSRF';
-        return callback(refused, []);
-      }
-      if (options.all) return callback(null, list);
-      const first = list[0];
-      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
-      callback(null, first.address, first.family);
+export function guardedConnector(allowPrivate: boolean, timeoutMs: number): Connector {
+  const base = buildConnector({ timeout: timeoutMs });
+  if (allowPrivate) return base;
+  return (options, callback) => {
+    const hostname = options.hostname.replace(/^\[|\]$/g, '');
+    const connectTo = (address: string) => {
+      const servername = net.isIP(hostname) ? undefined : (options.servername ?? hostname);
+      base({ ...options, hostname: address, ...(servername ? { servername } : {}) }, callback);
+    };
+    if (net.isIP(hostname)) {
+      if (isPrivateAddress(hostname)) return callback(refusal(hostname), null);
+      return connectTo(hostname);
+    }
+    dns.lookup(hostname, { all: true }, (err, addresses) => {
+      if (err) return callback(err, null);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), null);
+      if (addresses.some((a) => isPrivateAddress(a.address))) return callback(refusal(hostname), null);
+      connectTo(first.address);
     });
   };
 }

@@ -16,8 +16,10 @@ describe('API foundation', () => {
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.json()).toMatchObject({ status: 'ready', postgres: 'ok', redis: 'ok' });
-    const metrics = await app.inject({ url: '/metrics' });
-    expect(metrics.body).toContain('nx_http_request_duration_seconds');
+    // Metrics live on their own loopback listener, not beside the API.
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(404);
+    const metrics = await fetch(sys.metricsUrl!);
+    expect(await metrics.text()).toContain('nx_http_request_duration_seconds');
     const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain('/api/v1/customers');
     expect((await app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSystem, type ProcessRole, type System } from '../../src/app/system.js';
 
@@ -47,7 +48,7 @@ export async function startPeerSystem(of: TestSystem, role: ProcessRole, env: Re
 }
 
 /**
- * The environment of a test platform process on a database and Redis prefix: loopback, ports
+ * The environment of a test platform process on a database and Redis prefix: loopback, ports (metrics too)
  * picked by the system, private webhook targets allowed, no demo fleet; `env` overrides.
  */
 export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<string, string> = {}): Record<string, string> {
@@ -59,6 +60,8 @@ export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<st
     REDIS_PREFIX: redisPrefix,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     MQTT_HOST: '127.0.0.1',
     MQTT_PORT: '0',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
@@ -67,10 +70,11 @@ export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<st
   };
 }
 
-export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}): Promise<TestSystem> {
+/** `logTo` receives the system's log lines (at LOG_LEVEL, which env may set) for tests that read them. */
+export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}, logTo?: DestinationStream): Promise<TestSystem> {
   const database = await createTestDatabase();
   const config = loadConfig(testEnv(database.url, `t${randomBytes(5).toString('hex')}`, env));
-  const log = createLogger(config.LOG_LEVEL, { test: true });
+  const log = createLogger(config.LOG_LEVEL, { test: true }, logTo);
   const system = await startSystem(config, role, log);
   return {
     ...system,

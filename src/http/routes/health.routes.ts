@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, redis, metrics } = app.services;
+  const { db, redis } = app.services;
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
@@ -13,9 +13,5 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     const [postgres, redisState] = checks;
     const ready = postgres === 'ok' && redisState === 'ok';
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', postgres, redis: redisState });
-  });
-
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

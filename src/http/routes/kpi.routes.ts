@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../../platform/csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { periodOf } from '../../../billing/index.js';
 
@@ -37,7 +37,7 @@ export const kpiRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="kpis-${k.period}.csv"`)
-      .send(stringify([['metric', 'value'], ...rows]));
+      .send(toCsv([['metric', 'value'], ...rows]));
   });
 
   app.get('/reports/customer-value', { preHandler: readers, schema: { tags, summary: 'Customer value segments over the 12 months to a period; ?format=csv', querystring: query } }, async (req, reply) => {
@@ -47,6 +47,6 @@ export const kpiRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="customer-value-${period}.csv"`)
-      .send(stringify(items, { header: true }));
+      .send(toCsv(items, { header: true }));
   });
 };
