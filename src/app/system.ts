@@ -9,7 +9,7 @@ import { createServices, type Services } from './container.js';
 import { buildApp, type App } from '../http/app.js';
 import { createQueues } from '../platform/queues.js';
 import { startWorkers } from './workers.js';
-import { startGateway } from '../../gateway/index.js';
+import { startGateway, type GatewayPorts } from '../../gateway/index.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -56,7 +56,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const endpoints: string[] = [];
   let mqttPort: number | null = null;
   if (runsGateway) {
-    const gateway = await startGateway(services, { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
+    const gateway = await startGateway(gatewayPorts(services), { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
     mqttPort = gateway.port;
     endpoints.push(`MQTT gateway: mqtt://${config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST}:${gateway.port}`);
     stops.push(() => gateway.close());
@@ -83,6 +83,30 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
       await db.$disconnect();
       redis.disconnect();
       await infra.stop();
+    },
+  };
+}
+
+/** The gateway's view of the platform: only what the MQTT edge uses, taken from the container. */
+function gatewayPorts(services: Services): GatewayPorts {
+  const { config } = services;
+  return {
+    credentials: services.deviceCredentials,
+    commands: services.downlinks,
+    presence: services.devicePresence,
+    metrics: services.metrics,
+    log: services.log,
+    redis: services.redis,
+    settings: {
+      redisPrefix: config.REDIS_PREFIX,
+      connectBurst: config.MQTT_CONNECT_BURST,
+      connectPerSecond: config.MQTT_CONNECT_PER_SECOND,
+      ingest: {
+        batchMax: config.INGEST_BATCH_MAX,
+        batchWaitMs: config.INGEST_BATCH_WAIT_MS,
+        writers: config.INGEST_WRITERS,
+        timeZone: config.OPERATOR_TIMEZONE,
+      },
     },
   };
 }
