@@ -8,3 +8,4 @@ export { rate, unitsFor, divRoundHalfUp, type RatingInput, type RatingResult, ty
 export { periodBounds, periodOf, shiftPeriod } from './period.js';
 export { billingRunDto, invoiceDto, paymentDto } from './billing.dto.js';
 export { contractStatusHooks } from './contract-status.js';
+export { uplinkUsageUpsert, uplinkUsageStatement, meterDownlink, type MeterDownlink, type UplinkUsage, type DownlinkUsage } from './usage-meter.js';

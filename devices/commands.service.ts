@@ -6,7 +6,7 @@ import type { Db } from '../src/platform/database.js';
 import { Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
-import { writeOutbox } from '../src/events/outbox.js';
+import { writeOutbox } from '../src/events/index.js';
 import { COMMAND_OPCODES, commandAppliesTo, commandSpecSchema, encodeCommand, type AckResult } from '../gateway/codecs/index.js';
 import type { CommandInput } from './devices.schemas.js';
 import type { DeviceService } from './device.service.js';
@@ -59,8 +59,19 @@ export function commandView(c: CommandRow, serial: string) {
   };
 }
 
-export function createCommandService(deps: { db: Db; redis: Redis; audit: AuditService; devices: DeviceService; prefix: string; timeZone: string }) {
-  const { db, redis, audit, devices, prefix, timeZone } = deps;
+/** Counts a delivered downlink as usage in the caller's transaction; billing owns the counters and the container passes its meter in. */
+export type DownlinkMeter = (tx: Tx, usage: { deviceId: string; contractId: string; day: Date; bytes: number }) => Promise<void>;
+
+export function createCommandService(deps: {
+  db: Db;
+  redis: Redis;
+  audit: AuditService;
+  devices: DeviceService;
+  prefix: string;
+  timeZone: string;
+  meterDownlink: DownlinkMeter;
+}) {
+  const { db, redis, audit, devices, prefix, timeZone, meterDownlink } = deps;
 
   async function statusEvent(tx: Tx, c: CommandRow, device: { id: string; serial: string; customerId: string | null }) {
     await writeOutbox(tx, [{
@@ -83,16 +94,11 @@ export function createCommandService(deps: { db: Db; redis: Redis; audit: AuditS
     });
   }
 
-  /** A delivered command is downlink usage of the terminal's contract for the operator day. */
+  /** A delivered command is downlink usage of the terminal's contract for the operator day (billing writes the counter). */
   async function countDelivered(tx: Tx, c: CommandRow, device: { id: string; contractId: string | null }): Promise<void> {
     if (!device.contractId) return;
     const day = new Date(`${operatorDay(new Date(), timeZone)}T00:00:00Z`);
-    const bytes = BigInt(c.payload.length);
-    await tx.usageCounter.upsert({
-      where: { deviceId_contractId_day: { deviceId: device.id, contractId: device.contractId, day } },
-      create: { deviceId: device.id, contractId: device.contractId, day, downMessages: 1, downBytes: bytes },
-      update: { downMessages: { increment: 1 }, downBytes: { increment: bytes } },
-    });
+    await meterDownlink(tx, { deviceId: device.id, contractId: device.contractId, day, bytes: c.payload.length });
   }
 
   return {

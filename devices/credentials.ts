@@ -112,6 +112,18 @@ export function createCredentialStore({ db, redis, prefix, log }: { db: Db; redi
       return value;
     },
 
+    /**
+     * Serials among these devices that may no longer connect (device or contract suspended or
+     * ended), even when that was written without an invalidation (e.g. by a billing job's SQL).
+     */
+    async barredAmong(deviceIds: string[]): Promise<string[]> {
+      const rows = await db.device.findMany({
+        where: { id: { in: deviceIds }, OR: [{ status: { notIn: ['PROVISIONED', 'ACTIVE'] } }, { contract: { status: { in: ['SUSPENDED', 'TERMINATED'] } } }] },
+        select: { serial: true },
+      });
+      return rows.map((r) => r.serial);
+    },
+
     /** Tells every process (this one included) that these terminals' credentials changed. */
     async invalidate(change: CredentialChange): Promise<void> {
       applyChange(change);

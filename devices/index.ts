@@ -4,16 +4,33 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { AuditService } from '../src/audit/index.js';
+import type { EventService } from '../src/events/index.js';
 import { createCredentialStore } from './credentials.js';
 import { createDeviceService } from './device.service.js';
-import { createCommandService } from './commands.service.js';
+import { createCommandService, type DownlinkMeter } from './commands.service.js';
 import { createMessageService } from './messages.service.js';
 import { createInventoryService } from './inventory.service.js';
+import { createPresenceStore } from './presence-store.js';
 
 export * from './devices.schemas.js';
 export { verdictFor, standingOf, type TerminalCredential, type CredentialVerdict, type CredentialChange, type CredentialStore } from './credentials.js';
 export { type DeviceService } from './device.service.js';
-export { type CommandService, type DownlinkNotice, downlinkChannel, commandView } from './commands.service.js';
+export { type CommandService, type DownlinkNotice, type DownlinkMeter, downlinkChannel, commandView } from './commands.service.js';
+export { type PresenceStore } from './presence-store.js';
+export {
+  type MessageInput,
+  packMessages,
+  insertMessagesCtes,
+  INSERTED_MESSAGES,
+  INSERTED_KEYS,
+  UPLINK_EVENTS,
+  UPLINK_EVENTS_ORDER,
+  LAST_SEQS_SQL,
+  SAME_MESSAGE_SQL,
+  RELEASE_DEDUP_KEY_SQL,
+  packLastSeen,
+  touchDevicesSql,
+} from './message-sql.js';
 export { type MessageService } from './messages.service.js';
 export { type InventoryService, type RowResult } from './inventory.service.js';
 export * from './inventory.schemas.js';
@@ -21,13 +38,31 @@ export { deviceView } from './device.view.js';
 export { operatorDay } from './operator-day.js';
 
 /** Wires the devices module once; the gateway and the HTTP routes share these services. */
-export function createDevicesModule(deps: { db: Db; redis: Redis; audit: AuditService; log: Logger; prefix: string; timeZone: string }) {
+export function createDevicesModule(deps: {
+  db: Db;
+  redis: Redis;
+  audit: AuditService;
+  events: Pick<EventService, 'emit'>;
+  log: Logger;
+  prefix: string;
+  timeZone: string;
+  meterDownlink: DownlinkMeter;
+}) {
   const credentials = createCredentialStore({ db: deps.db, redis: deps.redis, prefix: deps.prefix, log: deps.log });
   const devices = createDeviceService({ db: deps.db, audit: deps.audit, credentials });
-  const commands = createCommandService({ db: deps.db, redis: deps.redis, audit: deps.audit, devices, prefix: deps.prefix, timeZone: deps.timeZone });
+  const commands = createCommandService({
+    db: deps.db,
+    redis: deps.redis,
+    audit: deps.audit,
+    devices,
+    prefix: deps.prefix,
+    timeZone: deps.timeZone,
+    meterDownlink: deps.meterDownlink,
+  });
   const messages = createMessageService({ db: deps.db, devices });
   const inventory = createInventoryService({ db: deps.db, audit: deps.audit, devices, credentials });
-  return { credentials, devices, commands, messages, inventory };
+  const presence = createPresenceStore({ db: deps.db, events: deps.events });
+  return { credentials, devices, commands, messages, inventory, presence };
 }
 
 export type DevicesModule = ReturnType<typeof createDevicesModule>;

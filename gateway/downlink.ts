@@ -1,20 +1,21 @@
 // Downlink dispatch: sends a terminal's queued commands on nx/{serial}/down when it is
 // subscribed here, matches PUBACKs to commands (delivered), and expires overdue commands.
 // The API announces new commands on Redis so whichever gateway holds the connection sends.
-import type { Services } from '../src/app/container.js';
+import type { Logger } from '../src/platform/logger.js';
 import type { MqttConnection } from './mqtt-server.js';
 import { downlinkTopic } from './acl.js';
 import type { GatewaySession } from './session.js';
+import type { CommandPort } from './ports.js';
 
-export function createDownlinks(services: Services) {
-  const { downlinks, log } = services;
+export function createDownlinks(deps: { commands: CommandPort; log: Logger }) {
+  const { commands, log } = deps;
 
   async function send(conn: MqttConnection, s: GatewaySession, cmd: { id: number; payload: Uint8Array; status: string }): Promise<void> {
     if (s.sentCommands.has(cmd.id) || conn.closed) return;
     s.sentCommands.add(cmd.id);
     const messageId = conn.publish(downlinkTopic(s.cred.serial), Buffer.from(cmd.payload), 1, cmd.status === 'SENT');
     s.outgoing.set(messageId, cmd.id);
-    await downlinks.markSent(cmd.id);
+    await commands.markSent(cmd.id);
   }
 
   return {
@@ -22,7 +23,7 @@ export function createDownlinks(services: Services) {
     async flush(conn: MqttConnection, s: GatewaySession): Promise<void> {
       if (!s.subscribed) return;
       try {
-        for (const cmd of await downlinks.pendingFor(s.cred.deviceId)) await send(conn, s, cmd);
+        for (const cmd of await commands.pendingFor(s.cred.deviceId)) await send(conn, s, cmd);
       } catch (err) {
         log.warn({ err: (err as Error).message, serial: s.cred.serial }, 'downlink flush failed');
       }
@@ -30,7 +31,7 @@ export function createDownlinks(services: Services) {
 
     async sendOne(conn: MqttConnection, s: GatewaySession, commandId: number): Promise<void> {
       if (!s.subscribed) return;
-      const cmd = await downlinks.pendingById(commandId);
+      const cmd = await commands.pendingById(commandId);
       if (cmd && cmd.deviceId === s.cred.deviceId) await send(conn, s, { ...cmd, status: 'QUEUED' });
     },
 
@@ -38,7 +39,7 @@ export function createDownlinks(services: Services) {
       const id = s.outgoing.get(messageId);
       if (id === undefined) return;
       s.outgoing.delete(messageId);
-      downlinks.markDelivered(id).catch((err: Error) => log.warn({ err: err.message, commandId: id }, 'marking delivered failed'));
+      commands.markDelivered(id).catch((err: Error) => log.warn({ err: err.message, commandId: id }, 'marking delivered failed'));
     },
 
     startExpiry(everyMs = 1000): () => void {
@@ -46,7 +47,7 @@ export function createDownlinks(services: Services) {
       const t = setInterval(() => {
         if (running) return;
         running = true;
-        downlinks.expireDue().catch((err: Error) => log.warn({ err: err.message }, 'command expiry failed')).finally(() => (running = false));
+        commands.expireDue().catch((err: Error) => log.warn({ err: err.message }, 'command expiry failed')).finally(() => (running = false));
       }, everyMs);
       return () => clearInterval(t);
     },

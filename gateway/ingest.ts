@@ -4,10 +4,11 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from '../src/platform/logger.js';
-import type { Metrics } from '../src/platform/metrics.js';
-import { OUTBOX_CHANNEL } from '../src/events/outbox.js';
-import { operatorDay, type TerminalCredential } from '../devices/index.js';
-import { INSERT_SQL, TOUCH_SQL, batchJson } from './ingest-sql.js';
+import { OUTBOX_NOTIFY } from '../src/events/index.js';
+import { LAST_SEQS_SQL, RELEASE_DEDUP_KEY_SQL, SAME_MESSAGE_SQL, packLastSeen, packMessages, type TerminalCredential } from '../devices/index.js';
+import { uplinkUsageStatement } from '../billing/index.js';
+import { INSERT_SQL, TOUCH_SQL, fastBatchSql } from './ingest-sql.js';
+import type { GatewayMetrics, IngestSettings } from './ports.js';
 
 export interface Uplink {
   cred: TerminalCredential;
@@ -39,15 +40,10 @@ interface Pending extends Uplink {
   reject(err: Error): void;
 }
 
-export interface IngestOptions {
+export interface IngestOptions extends IngestSettings {
   databaseUrl: string;
-  batchMax: number;
-  batchWaitMs: number;
-  /** Transactions in flight at once. */
-  writers: number;
-  timeZone: string;
   log: Logger;
-  metrics: Metrics;
+  metrics: Pick<GatewayMetrics, 'ingestBatch' | 'uplinks'>;
   /** Called after each commit with what was stored (not duplicates), for side effects. */
   onCommitted?(items: (Uplink & { seq: number })[]): void;
 }
@@ -68,10 +64,7 @@ export function createIngest(opts: IngestOptions) {
   let closed = false;
 
   async function loadSeqs(deviceIds: string[]): Promise<void> {
-    const r = await pool.query<{ id: string; max: string | null }>(
-      'SELECT d.id, (SELECT max(m.seq) FROM "Message" m WHERE m."deviceId" = d.id) AS max FROM unnest($1::uuid[]) AS d(id)',
-      [deviceIds],
-    );
+    const r = await pool.query<{ id: string; max: string | null }>(LAST_SEQS_SQL, [deviceIds]);
     for (const row of r.rows) seqs.set(row.id, Math.max(seqs.get(row.id) ?? 0, Number(row.max ?? 0)));
   }
 
@@ -208,33 +201,8 @@ export function createIngest(opts: IngestOptions) {
   }
 
   async function fastPath(client: pg.PoolClient, batch: Pending[]): Promise<Set<string>> {
-    const { messages, devices } = batchJson(batch);
-    const touch = lastSeenUpdates(batch);
-    const parts = [messages, devices, touch, opts.timeZone].join('');
-    let tag = 'nx';
-    while (parts.includes(`$${tag}$`)) tag = `nx${Math.random().toString(36).slice(2, 8)}`;
-    const lit = (text: string) => `$${tag}$${text}$${tag}$`;
-    const sql = [
-      'BEGIN',
-      // One pass over the template with a replacer function: inserted data is never rescanned,
-      // and `$&` or `$1` inside it are not interpreted.
-      INSERT_SQL.replace(/\$1::json|\$2::json|SELECT "deviceId", seq FROM ins$/g, (m) =>
-        m === '$1::json' ? `${lit(messages)}::json` : m === '$2::json' ? `${lit(devices)}::json` : `, usage AS (
-           INSERT INTO "UsageCounter" ("deviceId","contractId","day","upMessages","upBytes","upUnits","updatedAt")
-           SELECT "deviceId", "contractId", (("receivedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${lit(opts.timeZone)})::date AS day,
-                  count(*)::int, sum(bytes)::bigint, sum(units)::int, now()
-           FROM ins WHERE "contractId" IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-           ON CONFLICT ("deviceId","contractId","day") DO UPDATE SET
-             "upMessages" = "UsageCounter"."upMessages" + EXCLUDED."upMessages",
-             "upBytes" = "UsageCounter"."upBytes" + EXCLUDED."upBytes",
-             "upUnits" = "UsageCounter"."upUnits" + EXCLUDED."upUnits",
-             "updatedAt" = now()
-         )
-         SELECT "deviceId", seq, pg_notify('${OUTBOX_CHANNEL}', '') FROM ins`,
-      ),
-      ...(touch !== '[]' ? [TOUCH_SQL.replace('$1::json', () => `${lit(touch)}::json`)] : []),
-      'COMMIT',
-    ].join(';\n');
+    const { messages, devices } = packMessages(batch);
+    const sql = fastBatchSql({ messages, devices, lastSeen: lastSeenUpdates(batch) }, opts.timeZone);
     // Several statements in one simple query: pg returns one result per statement.
     const results = (await client.query(sql)) as unknown as pg.QueryResult<{ deviceId: string; seq: string }>[];
     return new Set(results[1]!.rows.map((row) => `${row.deviceId}:${row.seq}`));
@@ -251,20 +219,17 @@ export function createIngest(opts: IngestOptions) {
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i]!;
         if (inserted.has(`${p.cred.deviceId}:${p.seq}`)) continue;
-        const prev = await client.query<{ same: boolean; seq: string }>(
-          'SELECT (topic = $2 AND payload = $3) AS same, seq FROM "Message" WHERE "dedupKey" = $1',
-          [p.dedupKey, p.topic, p.payload],
-        );
+        const prev = await client.query<{ same: boolean; seq: string }>(SAME_MESSAGE_SQL, [p.dedupKey, p.topic, p.payload]);
         const row = prev.rows[0];
         if (row && p.dup && row.same) {
           outcome[i] = { seq: Number(row.seq), duplicate: true };
           continue;
         }
-        await client.query('UPDATE "Message" SET "dedupKey" = NULL WHERE "dedupKey" = $1', [p.dedupKey]);
+        await client.query(RELEASE_DEDUP_KEY_SQL, [p.dedupKey]);
         await insertMessages(client, [p]);
       }
       const fresh = batch.filter((_, i) => !outcome[i]!.duplicate);
-      if (fresh.length) await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+      if (fresh.length) await client.query(`SELECT ${OUTBOX_NOTIFY}`);
       // Row locks on shared counters and devices last, so concurrent batches wait on them briefly.
       await upsertUsage(client, fresh);
       await touchDevices(client, fresh);
@@ -279,45 +244,22 @@ export function createIngest(opts: IngestOptions) {
     }
   }
 
-  // The batch goes as ONE json parameter expanded by Postgres (json_to_recordset): far less
-  // Node CPU than pg's per-element array escaping. The device.uplink / device.fault outbox rows
-  // are built in the same statement from the rows actually inserted (duplicates get none),
-  // so the event payload never crosses the wire twice.
   async function insertMessages(client: pg.PoolClient, rows: Pending[]): Promise<Set<string>> {
-    const { messages, devices } = batchJson(rows);
+    const { messages, devices } = packMessages(rows);
     const r = await client.query<{ deviceId: string; seq: string }>(INSERT_SQL, [messages, devices]);
     return new Set(r.rows.map((row) => `${row.deviceId}:${row.seq}`));
   }
 
   async function upsertUsage(client: pg.PoolClient, rows: Pending[]): Promise<void> {
-    const sums = new Map<string, { deviceId: string; contractId: string; day: string; n: number; bytes: number; units: number }>();
-    for (const p of rows) {
-      if (!p.cred.contractId) continue;
-      const day = operatorDay(p.receivedAt, opts.timeZone);
-      const key = `${p.cred.deviceId}|${p.cred.contractId}|${day}`;
-      const s = sums.get(key) ?? { deviceId: p.cred.deviceId, contractId: p.cred.contractId, day, n: 0, bytes: 0, units: 0 };
-      s.n++;
-      s.bytes += p.payload.length;
-      s.units += p.units;
-      sums.set(key, s);
-    }
-    if (sums.size === 0) return;
-    // A fixed lock order keeps concurrent gateways from deadlocking on the same counters.
-    const list = [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-    await client.query(
-      `INSERT INTO "UsageCounter" ("deviceId","contractId","day","upMessages","upBytes","upUnits","updatedAt")
-       SELECT d, c, day, n, b, u, now() FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::int[], $5::bigint[], $6::int[]) AS t(d, c, day, n, b, u)
-       ON CONFLICT ("deviceId","contractId","day") DO UPDATE SET
-         "upMessages" = "UsageCounter"."upMessages" + EXCLUDED."upMessages",
-         "upBytes" = "UsageCounter"."upBytes" + EXCLUDED."upBytes",
-         "upUnits" = "UsageCounter"."upUnits" + EXCLUDED."upUnits",
-         "updatedAt" = now()`,
-      [list.map((s) => s.deviceId), list.map((s) => s.contractId), list.map((s) => s.day), list.map((s) => s.n), list.map((s) => s.bytes), list.map((s) => s.units)],
+    const usage = uplinkUsageStatement(
+      rows.map((p) => ({ deviceId: p.cred.deviceId, contractId: p.cred.contractId, receivedAt: p.receivedAt, bytes: p.payload.length, units: p.units })),
+      opts.timeZone,
     );
+    if (usage) await client.query(usage.text, usage.values);
   }
 
-  /** Devices whose lastSeenAt is due for a write, as JSON [{id, t}] in id order (the lock order). */
-  function lastSeenUpdates(rows: Pending[]): string {
+  /** Devices whose lastSeenAt is due for a write (packLastSeen), or null when none is. */
+  function lastSeenUpdates(rows: Pending[]): string | null {
     const last = new Map<string, Date>();
     for (const p of rows) {
       const written = lastSeenWritten.get(p.cred.deviceId);
@@ -326,12 +268,12 @@ export function createIngest(opts: IngestOptions) {
       if (!t || p.receivedAt > t) last.set(p.cred.deviceId, p.receivedAt);
     }
     for (const [id, t] of last) lastSeenWritten.set(id, t.getTime());
-    return JSON.stringify([...last.keys()].sort().map((id) => ({ id, t: last.get(id)!.toISOString() })));
+    return packLastSeen(last);
   }
 
   async function touchDevices(client: pg.PoolClient, rows: Pending[]): Promise<void> {
     const touch = lastSeenUpdates(rows);
-    if (touch !== '[]') await client.query(TOUCH_SQL, [touch]);
+    if (touch) await client.query(TOUCH_SQL, [touch]);
   }
 
   return {

@@ -3,9 +3,9 @@
 // id that gateway restarts under (the default id includes the process id, so a restarted
 // gateway never finds its predecessor's sessions by itself).
 import type { Redis } from 'ioredis';
-import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Presence } from './presence.js';
+import type { PresencePort } from './ports.js';
 
 const HEARTBEAT_MS = 5_000;
 /** A gateway silent this long is taken for lost. */
@@ -35,14 +35,18 @@ export async function startHeartbeat(deps: { redis: Redis; prefix: string; gatew
  * whole time to live before its gateway counts as lost: after a Redis restart every key is
  * gone until the next heartbeat, and those gateways are alive.
  */
-export function createLostGatewaySweeper(deps: { db: Db; redis: Redis; prefix: string; presence: Presence; log: Logger }) {
+export function createLostGatewaySweeper(deps: {
+  sessions: Pick<PresencePort, 'gatewaysWithOpenSessions'>;
+  redis: Redis;
+  prefix: string;
+  presence: Presence;
+  log: Logger;
+}) {
   const missingSince = new Map<string, number>();
   return {
     /** One sweep; returns the sessions closed. */
     async sweep(now = Date.now()): Promise<number> {
-      const rows = await deps.db.$queryRaw<{ gatewayId: string }[]>`
-        SELECT DISTINCT "gatewayId" FROM "DeviceSession" WHERE "disconnectedAt" IS NULL`;
-      const seen = new Set(rows.map((r) => r.gatewayId));
+      const seen = new Set(await deps.sessions.gatewaysWithOpenSessions());
       for (const id of missingSince.keys()) if (!seen.has(id)) missingSince.delete(id);
       let closed = 0;
       for (const gatewayId of seen) {

@@ -1,14 +1,13 @@
 // Start-up of the MQTT edge: the server, ingest, presence, downlink and control channels.
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import type { Services } from '../src/app/container.js';
 import { createMqttServer, type MqttConnection } from './mqtt-server.js';
 import { createIngest } from './ingest.js';
 import { createPresence } from './presence.js';
 import { startHeartbeat } from './liveness.js';
-
 import { createGatewayHooks } from './hooks.js';
 import { downlinkChannel } from '../devices/index.js';
+import type { GatewayPorts } from './ports.js';
 
 export interface GatewayOptions {
   host: string;
@@ -25,40 +24,38 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(services: Services, opts: GatewayOptions): Promise<Gateway> {
-  const { config, log: rootLog, redis } = services;
-  const gatewayId = opts.gatewayId ?? config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
-  const log = rootLog.child({ component: 'gateway' });
-  const presence = createPresence(services, gatewayId);
+export async function startGateway(rootPorts: GatewayPorts, opts: GatewayOptions): Promise<Gateway> {
+  const { settings, redis } = rootPorts;
+  const gatewayId = opts.gatewayId ?? `${hostname()}-${process.pid}`;
+  const log = rootPorts.log.child({ component: 'gateway' });
+  const ports: GatewayPorts = { ...rootPorts, log };
+  const presence = createPresence({ store: ports.presence, log }, gatewayId);
   await presence.closeStale();
   // Alive before the first session opens, so no sweep takes this gateway's sessions for lost ones.
-  const heartbeat = await startHeartbeat({ redis, prefix: config.REDIS_PREFIX, gatewayId, log });
+  const heartbeat = await startHeartbeat({ redis, prefix: settings.redisPrefix, gatewayId, log });
 
   const ingest = createIngest({
+    ...settings.ingest,
     databaseUrl: opts.databaseUrl,
-    batchMax: config.INGEST_BATCH_MAX,
-    batchWaitMs: config.INGEST_BATCH_WAIT_MS,
-    writers: config.INGEST_WRITERS,
-    timeZone: config.OPERATOR_TIMEZONE,
     log,
-    metrics: services.metrics,
+    metrics: ports.metrics,
     onCommitted(items) {
       // Ack frames complete downlink commands; after commit, so a crash never loses the ack row.
       for (const u of items) {
         if (u.decoded?.type !== 'ack') continue;
         const { commandId, result } = u.decoded as { commandId: number; result: 'done' | 'rejected' | 'failed' };
-        services.downlinks.applyAck(u.cred.deviceId, commandId, result).catch((err: Error) => log.warn({ err: err.message, commandId }, 'applying ack failed'));
+        ports.commands.applyAck(u.cred.deviceId, commandId, result).catch((err: Error) => log.warn({ err: err.message, commandId }, 'applying ack failed'));
       }
     },
   });
 
   const control = redis.duplicate();
   control.on('error', (err) => log.warn({ err: err.message }, 'gateway control connection error'));
-  const gw = createGatewayHooks({ services: { ...services, log }, ingest, presence, gatewayId, control });
+  const gw = createGatewayHooks({ ports, ingest, presence, gatewayId, control });
 
   const subscriber = redis.duplicate();
   subscriber.on('error', (err) => log.warn({ err: err.message }, 'gateway subscriber error'));
-  const downChannel = downlinkChannel(config.REDIS_PREFIX);
+  const downChannel = downlinkChannel(settings.redisPrefix);
   subscriber.on('message', (channel: string, msg: string) => {
     try {
       if (channel === downChannel) gw.onDownlinkNotice(msg);
@@ -68,7 +65,9 @@ export async function startGateway(services: Services, opts: GatewayOptions): Pr
     }
   });
   await subscriber.subscribe(downChannel, gw.takeoverChannel);
-  const unsubscribeCredentials = await services.deviceCredentials.subscribe((change) => void gw.recheck(change).catch((err: Error) => log.warn({ err: err.message }, 'credential recheck failed')));
+  const unsubscribeCredentials = await ports.credentials.subscribe(
+    (change) => void gw.recheck(change).catch((err: Error) => log.warn({ err: err.message }, 'credential recheck failed')),
+  );
   const stopExpiry = gw.downlinks.startExpiry();
   const sweepTimer = setInterval(() => void gw.sweep().catch((err: Error) => log.warn({ err: err.message }, 'session sweep failed')), 1500);
 

@@ -13,7 +13,7 @@ import { createDeviceModelService } from '../../devices/index.js';
 import { createEventService } from '../events/index.js';
 import { createWebhookService } from '../webhooks/index.js';
 import { createDevicesModule, createHealthModule } from '../../devices/index.js';
-import { contractStatusHooks, createBillingModule } from '../../billing/index.js';
+import { contractStatusHooks, createBillingModule, meterDownlink } from '../../billing/index.js';
 import { createScheduler } from '../platform/scheduler.js';
 import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
@@ -54,8 +54,9 @@ export function createServices(infra: Infra) {
   const deviceModels = createDeviceModelService({ db, audit });
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
-  const terminals = createDevicesModule({ db, redis, audit, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE });
-  const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory } = terminals;
+  // Billing owns usage counters: the devices module counts delivered downlinks through its meter.
+  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink });
+  const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
   const orders = createOrderService({ db, audit, devices });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
@@ -93,7 +94,11 @@ export function createServices(infra: Infra) {
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
-  return { config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans, deviceModels, events, webhooks, devices, deviceCredentials, downlinks, messages, inventory, scheduler, billing, tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis };
+  return {
+    config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans,
+    deviceModels, events, webhooks, devices, deviceCredentials, downlinks, devicePresence, messages, inventory, scheduler, billing,
+    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -9,7 +9,7 @@ import { createServices, type Services } from './container.js';
 import { buildApp, type App } from '../http/app.js';
 import { createQueues } from '../platform/queues.js';
 import { startWorkers } from './workers.js';
-import { startGateway } from '../../gateway/index.js';
+import { startGateway, type GatewayPorts } from '../../gateway/index.js';
 import { startMetricsServer } from '../platform/metrics-server.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
@@ -60,7 +60,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const endpoints: string[] = [];
   let mqttPort: number | null = null;
   if (runsGateway) {
-    const gateway = await startGateway(services, { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
+    const gateway = await startGateway(gatewayPorts(services), { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
     mqttPort = gateway.port;
     endpoints.push(`MQTT gateway: mqtt://${urlHost(config.MQTT_HOST)}:${gateway.port}`);
     stops.push(() => gateway.close());
@@ -101,4 +101,28 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The gateway's view of the platform: only what the MQTT edge uses, taken from the container. */
+function gatewayPorts(services: Services): GatewayPorts {
+  const { config } = services;
+  return {
+    credentials: services.deviceCredentials,
+    commands: services.downlinks,
+    presence: services.devicePresence,
+    metrics: services.metrics,
+    log: services.log,
+    redis: services.redis,
+    settings: {
+      redisPrefix: config.REDIS_PREFIX,
+      connectBurst: config.MQTT_CONNECT_BURST,
+      connectPerSecond: config.MQTT_CONNECT_PER_SECOND,
+      ingest: {
+        batchMax: config.INGEST_BATCH_MAX,
+        batchWaitMs: config.INGEST_BATCH_WAIT_MS,
+        writers: config.INGEST_WRITERS,
+        timeZone: config.OPERATOR_TIMEZONE,
+      },
+    },
+  };
 }

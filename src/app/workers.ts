@@ -40,12 +40,13 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
   // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.
+  const sweepLog = services.log.child({ component: 'gateway-sweep' });
   const lostGateways = createLostGatewaySweeper({
-    db: services.db,
+    sessions: services.devicePresence,
     redis: services.redis,
     prefix: config.REDIS_PREFIX,
-    presence: createPresence(services, 'worker'),
-    log: services.log.child({ component: 'gateway-sweep' }),
+    presence: createPresence({ store: services.devicePresence, log: sweepLog }, 'worker'),
+    log: sweepLog,
   });
   services.scheduler.register({
     name: GATEWAY_SWEEP_JOB,

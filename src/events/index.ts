@@ -8,7 +8,7 @@ import type { DomainEvent, EventHandler } from './events.types.js';
 
 export type { DomainEvent, EventEnvelope, EventHandler } from './events.types.js';
 export { eventIdOf } from './events.types.js';
-export type { OutboxWriter } from './outbox.js';
+export { type OutboxWriter, OUTBOX_CHANNEL, OUTBOX_NOTIFY, outboxInsertCte, writeOutbox } from './outbox.js';
 
 export interface EventServiceDeps {
   db: Db;

@@ -5,6 +5,27 @@ import type { DomainEvent } from './events.types.js';
 /** Postgres channel the relay LISTENs on; NOTIFY is delivered only if the transaction commits. */
 export const OUTBOX_CHANNEL = 'nx_outbox';
 
+/**
+ * SQL expression waking the relay after the commit. Postgres folds identical notifications of
+ * one transaction into one, so a statement may evaluate it once per row it wrote.
+ */
+export const OUTBOX_NOTIFY = `pg_notify('${OUTBOX_CHANNEL}', '')`;
+
+/**
+ * A data-modifying CTE `name AS (INSERT INTO "OutboxEvent" ...)` for composing a hot-path
+ * statement: `rows` is a query yielding type, "customerId", "deviceId" and payload (jsonb);
+ * rows get their ids, hence the relay's delivery order, in `orderBy` order. createdAt is the
+ * column default. The statement that carries it must also evaluate OUTBOX_NOTIFY.
+ */
+export function outboxInsertCte(name: string, rows: string, orderBy: string): string {
+  return `${name} AS (
+    INSERT INTO "OutboxEvent" ("type","customerId","deviceId","payload")
+    SELECT type, "customerId", "deviceId", payload FROM (
+      ${rows}
+    ) e ORDER BY ${orderBy}
+  )`;
+}
+
 /** A Prisma transaction client or the root client. */
 export type OutboxWriter = Pick<Db, '$executeRawUnsafe'>;
 
