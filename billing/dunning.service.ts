@@ -4,7 +4,7 @@
 import type { Db } from '../src/platform/database.js';
 import type { ContractService } from '../src/crm/index.js';
 import type { Logger } from '../src/platform/logger.js';
-import { balanceOf, n } from './billing.dto.js';
+import { balanceOf, n } from './money.js';
 import type { EventEmitter } from './invoice-issuer.js';
 
 const DAY_MS = 86_400_000;
