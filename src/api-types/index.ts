@@ -1,6 +1,9 @@
-// Shapes of API answers that the web console reads, as they travel in JSON. Pure types with no
-// imports, so the console type-checks against the very types the server code is written to:
-// a change on one side that the other does not follow fails `tsc` instead of the screen.
+// Shapes of API answers that the web console reads. Pure types with no imports, so the console
+// type-checks against the very types the server code is written to: a change on one side that
+// the other does not follow fails `tsc` instead of the screen.
+
+/** A shape as JSON carries it (what the console receives): Dates become ISO strings. */
+export type Json<T> = T extends Date ? string : T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
 
 /** What the browser receives for one domain event: enough to draw the feed, map and counters. */
 export interface LiveEvent {
@@ -59,4 +62,27 @@ export interface CustomerValue {
   paidOnTimeBp: number;
   valueSegment: 'HIGH' | 'MEDIUM' | 'LOW';
   paymentBehaviour: 'RELIABLE' | 'IRREGULAR' | 'POOR' | 'NO_HISTORY';
+}
+
+/** Terminals of one device category (or all) by state. */
+export interface CategoryCount {
+  total: number;
+  inService: number;
+  online: number;
+  byStatus: Record<string, number>;
+}
+
+/** GET /overview: the network at a glance, scoped to the caller. */
+export interface NetworkOverview {
+  generatedAt: string;
+  terminals: { total: number; inService: number; online: number; byCategory: Record<string, CategoryCount> };
+  /** Uplinks per minute, the last 60 whole minutes and the current one, oldest first. */
+  messagesPerMinute: { minute: string; count: number }[];
+  silent: { count: number; items: { serial: string; label: string | null; category: string; lastSeenAt: Date | null }[] };
+  faulty: {
+    count: number;
+    items: { serial: string | null; label: string | null; faultCode: number | null; priority: string; ticketId: string; ticketNumber: number; subject: string; since: Date }[];
+  };
+  openTickets: { total: number; byPriority: Record<string, number> };
+  incidents: { count: number; items: { id: string; kind: string; title: string; startedAt: Date; silentTerminals: number }[] };
 }
