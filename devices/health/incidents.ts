@@ -89,7 +89,8 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
               note: `Part of network incident ${incidentId}; followed on ticket #${ticket.number}.`,
             });
             if (early.length) {
-              await tx.incidentDevice.createMany({ data: early.map((t) => ({ incidentId, deviceId: t.deviceId, silentSince: t.since })), skipDuplicates: true });
+              const data = early.map((t) => ({ incidentId, deviceId: t.deviceId, silentSince: t.since }));
+              await tx.incidentDevice.createMany({ data, skipDuplicates: true });
             }
             folded = early.filter((t) => t.outcome !== 'none').length;
           }

@@ -72,6 +72,18 @@ export interface CategoryCount {
   byStatus: Record<string, number>;
 }
 
+/** A terminal with an open fault ticket. */
+export interface FaultyTerminal {
+  serial: string | null;
+  label: string | null;
+  faultCode: number | null;
+  priority: string;
+  ticketId: string;
+  ticketNumber: number;
+  subject: string;
+  since: Date;
+}
+
 /** GET /overview: the network at a glance, scoped to the caller. */
 export interface NetworkOverview {
   generatedAt: string;
@@ -79,10 +91,7 @@ export interface NetworkOverview {
   /** Uplinks per minute, the last 60 whole minutes and the current one, oldest first. */
   messagesPerMinute: { minute: string; count: number }[];
   silent: { count: number; items: { serial: string; label: string | null; category: string; lastSeenAt: Date | null }[] };
-  faulty: {
-    count: number;
-    items: { serial: string | null; label: string | null; faultCode: number | null; priority: string; ticketId: string; ticketNumber: number; subject: string; since: Date }[];
-  };
+  faulty: { count: number; items: FaultyTerminal[] };
   openTickets: { total: number; byPriority: Record<string, number> };
   incidents: { count: number; items: { id: string; kind: string; title: string; startedAt: Date; silentTerminals: number }[] };
 }
