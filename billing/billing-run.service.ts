@@ -11,6 +11,7 @@ import type { Logger } from '../src/platform/logger.js';
 import { invalid, notFound } from '../src/platform/errors.js';
 import { createBatcher } from '../src/platform/batcher.js';
 import { isPeriod, periodBounds } from './period.js';
+import { billingRunView } from './billing-run.view.js';
 import type { InvoiceIssuer, IssueOutcome } from './invoice-issuer.js';
 
 interface ContractJob {
@@ -142,7 +143,7 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'billing_run.started', entityType: 'billing_run', entityId: row.id, after: row }, tx);
         return { row, created: true };
       });
-      if (!started.created) return { run: started.row, created: false };
+      if (!started.created) return { run: billingRunView(started.row), created: false };
       const run = started.row;
       log.info({ runId: run.id, period, contracts: contractIds.length }, 'billing run started');
       try {
@@ -151,19 +152,25 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
         await db.billingRun.update({ where: { id: run.id }, data: { status: 'FAILED', error: `enqueue failed: ${(err as Error).message}`, finishedAt: new Date() } });
         throw err;
       }
-      return { run: (await db.billingRun.findUnique({ where: { id: run.id } }))!, created: true };
+      return { run: billingRunView((await db.billingRun.findUnique({ where: { id: run.id } }))!), created: true };
     },
 
     async get(id: string) {
       const run = await db.billingRun.findUnique({ where: { id } });
       if (!run) throw notFound('Billing run');
-      if (run.status !== 'RUNNING') return run;
+      if (run.status !== 'RUNNING') return billingRunView(run);
       const c = await counters(id);
-      return { ...run, processedContracts: Math.max(run.processedContracts, c.processed), invoicesCreated: Math.max(run.invoicesCreated, c.created), failedContracts: Math.max(run.failedContracts, c.failed) };
+      return billingRunView({
+        ...run,
+        processedContracts: Math.max(run.processedContracts, c.processed),
+        invoicesCreated: Math.max(run.invoicesCreated, c.created),
+        failedContracts: Math.max(run.failedContracts, c.failed),
+      });
     },
 
     async list(filter: { period?: string; limit: number }) {
-      return db.billingRun.findMany({ where: { period: filter.period }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit });
+      const rows = await db.billingRun.findMany({ where: { period: filter.period }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit });
+      return rows.map(billingRunView);
     },
 
     /** One contract of a run; idempotent, so BullMQ may retry it freely. */

@@ -7,7 +7,7 @@ import type { Queues } from '../src/platform/queues.js';
 import { createBillingFlow } from './billing-run.jobs.js';
 import { createBillingRunService } from './billing-run.service.js';
 import { createCommissionService } from './commission.service.js';
-import { createDunningService, type CredentialInvalidator } from './dunning.service.js';
+import { createDunningService, type ContractStatusOwner } from './dunning.service.js';
 import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
 import { createInvoiceService } from './invoice.service.js';
 import { createPaymentService } from './payment.service.js';
@@ -19,7 +19,8 @@ export interface BillingModuleDeps {
   prefix: string;
   audit: AuditService;
   events: EventEmitter;
-  credentials: CredentialInvalidator;
+  /** Dunning suspends and reactivates contracts through their owner, the CRM contract service. */
+  contracts: ContractStatusOwner;
   queues: Queues;
   log: Logger;
   timeZone: string;
@@ -33,9 +34,8 @@ export function createBillingModule(d: BillingModuleDeps) {
   const billingRuns = createBillingRunService({ db: d.db, redis: d.redis, prefix: d.prefix, audit: d.audit, issuer, flow, timeZone: d.timeZone, log: d.log });
   const dunning = createDunningService({
     db: d.db,
-    audit: d.audit,
     events: d.events,
-    credentials: d.credentials,
+    contracts: d.contracts,
     log: d.log,
     reminderDays: d.dunningReminderDays,
     suspendDays: d.dunningSuspendDays,

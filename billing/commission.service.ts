@@ -7,7 +7,7 @@ import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
 import { invalid, notFound } from '../src/platform/errors.js';
-import { commissionDto } from './billing.dto.js';
+import { commissionView } from './commission.view.js';
 import { periodBounds } from './period.js';
 import { divRoundHalfUp } from './rating.js';
 
@@ -59,7 +59,7 @@ export function createCommissionService({ db, audit, timeZone }: { db: Db; audit
         period,
         items: lines.map((l) => {
           const s = byContractor.get(l.contractorId);
-          return { ...commissionDto(s ?? l), name: l.name, statement: Boolean(s) };
+          return { ...commissionView(s ?? l), name: l.name, statement: Boolean(s) };
         }),
       };
     },

@@ -2,24 +2,21 @@
 // reactivation as soon as the overdue balance is cleared. Every step writes a DunningNotice
 // (unique per invoice and level), so running the daily job twice sends nothing twice.
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/index.js';
+import type { ContractService } from '../src/crm/index.js';
 import type { Logger } from '../src/platform/logger.js';
-import { balanceOf, n } from './billing.dto.js';
+import { balanceOf, n } from './money.js';
 import type { EventEmitter } from './invoice-issuer.js';
 
 const DAY_MS = 86_400_000;
 export const DUNNING_REASON = 'DUNNING';
 
-export interface CredentialInvalidator {
-  /** Makes every gateway drop cached credentials of these contracts' terminals (Redis pub/sub). */
-  invalidate(change: { contractIds: string[] }): Promise<void>;
-}
+/** The CRM contract service: the owner of contracts changes their status for dunning. */
+export type ContractStatusOwner = Pick<ContractService, 'suspendBySystem' | 'reactivateBySystem'>;
 
 export interface DunningDeps {
   db: Db;
-  audit: AuditService;
   events: EventEmitter;
-  credentials: CredentialInvalidator;
+  contracts: ContractStatusOwner;
   log: Logger;
   reminderDays: number[];
   suspendDays: number;
@@ -30,24 +27,16 @@ export function daysOverdue(dueAt: Date, asOf: Date): number {
 }
 
 export function createDunningService(d: DunningDeps) {
-  const { db, audit, events, credentials } = d;
+  const { db, events, contracts } = d;
   const log = d.log.child({ component: 'dunning' });
   const reminders = [...new Set(d.reminderDays)].filter((x) => x > 0 && x !== d.suspendDays).sort((a, b) => a - b);
 
-  async function suspend(contractId: string, invoice: { id: string; number: string | null; customerId: string }, overdue: number): Promise<boolean> {
-    const changed = await db.$transaction(async (tx) => {
-      const before = await tx.contract.findUnique({ where: { id: contractId } });
-      if (!before || before.status !== 'ACTIVE') return false;
-      const reason = `${DUNNING_REASON}: invoice ${invoice.number} ${overdue} days overdue`;
-      const after = await tx.contract.update({ where: { id: contractId }, data: { status: 'SUSPENDED', suspendedAt: new Date(), suspensionReason: reason } });
-      await audit.record({ actor: null, action: 'contract.suspended', entityType: 'contract', entityId: contractId, before, after }, tx);
-      await events.emit(tx, [{ type: 'contract.suspended', customerId: invoice.customerId, deviceId: null, payload: { contractId, number: after.number, reason, invoiceId: invoice.id } }]);
-      return true;
-    });
-    if (changed) {
-      await credentials.invalidate({ contractIds: [contractId] });
-      log.info({ contractId, invoice: invoice.number, overdue }, 'contract suspended for non-payment');
-    }
+  // The contract service writes the change, its audit row and the contract.suspended event in
+  // one transaction and drops the terminals' cached credentials after commit.
+  async function suspend(contractId: string, invoice: { id: string; number: string | null }, overdue: number): Promise<boolean> {
+    const reason = `${DUNNING_REASON}: invoice ${invoice.number} ${overdue} days overdue`;
+    const changed = await contracts.suspendBySystem(contractId, { reason, detail: { invoiceId: invoice.id } });
+    if (changed) log.info({ contractId, invoice: invoice.number, overdue }, 'contract suspended for non-payment');
     return changed;
   }
 
@@ -104,17 +93,8 @@ export function createDunningService(d: DunningDeps) {
       // Past due by the clock, or already in dunning (covers catch-up runs with an explicit asOf).
       const open = await db.invoice.findMany({ where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] } });
       if (open.some((i) => balanceOf(i) > 0n)) return false;
-      const changed = await db.$transaction(async (tx) => {
-        const res = await tx.contract.updateMany({ where: { id: contractId, status: 'SUSPENDED' }, data: { status: 'ACTIVE', suspendedAt: null, suspensionReason: null } });
-        if (res.count === 0) return false;
-        await audit.record({ actor: null, action: 'contract.reactivated', entityType: 'contract', entityId: contractId, before: contract, after: { status: 'ACTIVE' } }, tx);
-        await events.emit(tx, [{ type: 'contract.reactivated', customerId: contract.customerId, deviceId: null, payload: { contractId, number: contract.number } }]);
-        return true;
-      });
-      if (changed) {
-        await credentials.invalidate({ contractIds: [contractId] });
-        log.info({ contractId }, 'contract reactivated after payment');
-      }
+      const changed = await contracts.reactivateBySystem(contractId, { reasonPrefix: DUNNING_REASON });
+      if (changed) log.info({ contractId }, 'contract reactivated after payment');
       return changed;
     },
   };

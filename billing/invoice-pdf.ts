@@ -2,7 +2,7 @@
 // transliterated by pdfkit's standard font as best it can).
 import PDFDocument from 'pdfkit';
 import type { Customer, Invoice, InvoiceLine } from '../prisma/generated/client.js';
-import { balanceOf } from './billing.dto.js';
+import { balanceOf } from './money.js';
 import { localDate } from './period.js';
 
 const money = (v: bigint) => {

@@ -5,9 +5,8 @@ import type { Principal } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
 import { contractWhere, ownedByCustomerWhere } from '../src/auth/index.js';
 import { notFound } from '../src/platform/errors.js';
-import { toCsv } from '../src/platform/csv.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
-import { invoiceDto, lineDto, n } from './billing.dto.js';
+import { invoicePreviewView, invoicesCsv, invoiceView } from './invoice.view.js';
 import { periodBounds, periodOf } from './period.js';
 import { rate } from './rating.js';
 import { loadContract, ratingInput } from './usage.js';
@@ -54,11 +53,11 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
     async list(ctx: Ctx, f: InvoiceFilter, q: { limit: number; cursor?: string }) {
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.invoice.findMany({ where: { AND: [where(ctx, f), cursorWhere] }, orderBy, take });
-      return page(rows, q.limit, invoiceDto);
+      return page(rows, q.limit, invoiceView);
     },
 
     async get(ctx: Ctx, id: string) {
-      return invoiceDto(await visible(ctx, id));
+      return invoiceView(await visible(ctx, id));
     },
 
     async csv(ctx: Ctx, f: InvoiceFilter): Promise<string> {
@@ -68,14 +67,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
         take: CSV_LIMIT,
         include: { customer: { select: { name: true } }, contract: { select: { number: true } } },
       });
-      const money = (v: bigint) => (Number(v) / 100).toFixed(2);
-      return toCsv(
-        rows.map((r) => {
-          const d = invoiceDto(r);
-          return [d.number, d.period, r.customer.name, r.contract.number, d.status, d.currency, money(r.subtotalMinor), money(r.taxMinor), money(r.totalMinor), money(r.paidMinor), money(r.creditedMinor), d.issuedAt?.toISOString() ?? '', d.dueAt?.toISOString() ?? ''];
-        }),
-        { header: true, columns: ['number', 'period', 'customer', 'contract', 'status', 'currency', 'subtotal', 'tax', 'total', 'paid', 'credited', 'issuedAt', 'dueAt'] },
-      );
+      return invoicesCsv(rows);
     },
 
     async pdf(ctx: Ctx, id: string): Promise<{ number: string; body: Buffer }> {
@@ -96,19 +88,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
       const period = periodOf(now, timeZone);
       const bounds = periodBounds(period, timeZone);
       const rated = rate(await ratingInput(db, contract, bounds, timeZone));
-      return {
-        contractId,
-        period,
-        estimated: true,
-        asOf: now,
-        currency: contract.currency,
-        lines: rated.lines.map((l, i) => lineDto(l, i + 1)),
-        subtotalMinor: n(rated.subtotalMinor),
-        taxMinor: n(rated.taxMinor),
-        totalMinor: n(rated.totalMinor),
-        allowanceUnits: n(rated.allowanceUnits),
-        overageUnits: n(rated.overageUnits),
-      };
+      return invoicePreviewView({ contractId, period, asOf: now, currency: contract.currency, rated });
     },
   };
 }

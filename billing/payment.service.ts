@@ -8,7 +8,8 @@ import type { Logger } from '../src/platform/logger.js';
 import type { Principal } from '../src/auth/index.js';
 import { ownedByCustomerWhere } from '../src/auth/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
-import { balanceOf, creditNoteDto, n, paymentDto } from './billing.dto.js';
+import { balanceOf, n } from './money.js';
+import { creditNoteView, paymentView } from './payment.view.js';
 import type { EventEmitter } from './invoice-issuer.js';
 import type { DunningService } from './dunning.service.js';
 import { daysOverdue } from './dunning.service.js';
@@ -63,7 +64,7 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
           const inv = await db.invoice.findUnique({ where: { id: existing.invoiceId }, select: { contractId: true } });
           if (inv) await reactivate(inv.contractId);
         }
-        return { payment: paymentDto(existing), created: false };
+        return { payment: paymentView(existing), created: false };
       }
       const amount = BigInt(input.amountMinor);
       let contractId: string;
@@ -105,15 +106,15 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         if (!payment.created) {
           if (!sameAs(payment.row, input)) throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
           await reactivate(contractId!);
-          return { payment: paymentDto(payment.row), created: false };
+          return { payment: paymentView(payment.row), created: false };
         }
         await reactivate(contractId!);
-        return { payment: paymentDto(payment.row), created: true };
+        return { payment: paymentView(payment.row), created: true };
       } catch (err) {
         // The same reference recorded concurrently: the unique index kept the first one.
         if (isUniqueViolation(err)) {
           const first = await db.payment.findUnique({ where: { reference: input.reference } });
-          if (first && sameAs(first, input)) return { payment: paymentDto(first), created: false };
+          if (first && sameAs(first, input)) return { payment: paymentView(first), created: false };
           throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
         }
         throw err;
@@ -126,7 +127,7 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
         take: filter.limit,
       });
-      return { items: rows.map(paymentDto) };
+      return { items: rows.map(paymentView) };
     },
 
     async creditNote(ctx: Ctx, invoiceId: string, input: CreditNoteInput) {
@@ -154,7 +155,7 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         return { row, contractId: inv.contractId };
       });
       await reactivate(note.contractId);
-      return creditNoteDto(note.row);
+      return creditNoteView(note.row);
     },
 
     /**

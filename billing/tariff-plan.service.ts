@@ -19,37 +19,11 @@ import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
 import { conflict, invalid, notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
+import { tariffPlanView } from './tariff-plan.view.js';
 import type { TariffPlanFilter, TariffPlanInput, TariffPlanRevision, TierInput } from './tariff-plan.schemas.js';
 
 const include = { tiers: { orderBy: { fromUnit: 'asc' } } } as const;
 type PlanRow = Prisma.TariffPlanGetPayload<{ include: typeof include }>;
-
-/** API shape: money as JSON numbers (every stored value came from a safe integer). */
-export function tariffPlanDto(p: PlanRow) {
-  return {
-    id: p.id,
-    code: p.code,
-    version: p.version,
-    name: p.name,
-    currency: p.currency,
-    monthlyRentalMinor: Number(p.monthlyRentalMinor),
-    activationFeeMinor: Number(p.activationFeeMinor),
-    includedMessages: p.includedMessages,
-    segmentBytes: p.segmentBytes,
-    downlinkPriceMicros: Number(p.downlinkPriceMicros),
-    taxRateBp: p.taxRateBp,
-    validFrom: p.validFrom,
-    validTo: p.validTo,
-    active: p.active,
-    createdAt: p.createdAt,
-    tiers: p.tiers.map((t) => ({
-      fromUnit: Number(t.fromUnit),
-      toUnit: t.toUnit === null ? null : Number(t.toUnit),
-      unitPriceMicros: Number(t.unitPriceMicros),
-    })),
-  };
-}
-export type TariffPlanDto = ReturnType<typeof tariffPlanDto>;
 
 const tierRows = (tiers: TierInput[]) =>
   tiers.map((t) => ({ fromUnit: BigInt(t.fromUnit), toUnit: t.toUnit === null ? null : BigInt(t.toUnit), unitPriceMicros: BigInt(t.unitPriceMicros) }));
@@ -63,7 +37,7 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
 
   return {
     async get(id: string) {
-      return tariffPlanDto(await load(id));
+      return tariffPlanView(await load(id));
     },
 
     async list(filter: TariffPlanFilter, q: { limit: number; cursor?: string }) {
@@ -75,7 +49,7 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
         where.push({ id: { in: latest.map((r) => r.id) } });
       }
       const rows = await db.tariffPlan.findMany({ where: { AND: where }, include, orderBy, take });
-      return page(rows, q.limit, tariffPlanDto);
+      return page(rows, q.limit, tariffPlanView);
     },
 
     async create(ctx: Ctx, input: TariffPlanInput) {
@@ -96,7 +70,7 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
       try {
         return await db.$transaction(async (tx) => {
           const row = await tx.tariffPlan.create({ data, include });
-          const dto = tariffPlanDto(row);
+          const dto = tariffPlanView(row);
           await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.created', entityType: 'tariff-plan', entityId: row.id, after: dto }, tx);
           return dto;
         });
@@ -146,9 +120,9 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
             data: { validTo: base.validTo && base.validTo < validFrom ? base.validTo : validFrom, active: base.active && inUse },
             include,
           });
-          const dto = tariffPlanDto(created);
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.revised', entityType: 'tariff-plan', entityId: created.id, before: tariffPlanDto(base), after: dto }, tx);
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.superseded', entityType: 'tariff-plan', entityId: base.id, before: tariffPlanDto(base), after: tariffPlanDto(previous) }, tx);
+          const dto = tariffPlanView(created);
+          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.revised', entityType: 'tariff-plan', entityId: created.id, before: tariffPlanView(base), after: dto }, tx);
+          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.superseded', entityType: 'tariff-plan', entityId: base.id, before: tariffPlanView(base), after: tariffPlanView(previous) }, tx);
           return dto;
         });
       } catch (err) {

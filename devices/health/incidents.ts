@@ -4,7 +4,7 @@
 // workers agree on one open incident and on who resolves it.
 import type { Db, Prisma } from '../../src/platform/database.js';
 import type { EventService } from '../../src/events/index.js';
-import { DONE_STATUSES, type TicketService } from '../../src/service-desk/index.js';
+import type { TicketService } from '../../src/service-desk/index.js';
 import type { TerminalInfo } from './terminal-cache.js';
 
 type Tx = Prisma.TransactionClient;
@@ -40,8 +40,7 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
   async function resolveIn(tx: Tx, incidentId: string, now: Date, note: string, payload: Record<string, number>): Promise<boolean> {
     const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
     if (n.count === 0) return false;
-    const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: [...DONE_STATUSES] } }, select: { id: true } });
-    for (const t of open) await tickets.autoResolve({ id: t.id }, note, tx);
+    await tickets.resolveIncidentTickets(tx, incidentId, note);
     await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ...payload } }]);
     return true;
   }
@@ -83,14 +82,17 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           // Terminals silenced just before the storm was recognised already have their own ticket.
           let folded = 0;
           if (earlierSerials.length) {
-            const early = await tx.ticket.findMany({ where: { dedupKey: { in: earlierSerials.map((s) => `NO_SIGNAL:${s}`) } } });
-            for (const t of early) {
-              if (!t.deviceId) continue;
-              await tx.incidentDevice.createMany({ data: [{ incidentId, deviceId: t.deviceId, silentSince: t.createdAt }], skipDuplicates: true });
-              await tx.ticket.update({ where: { id: t.id }, data: { incidentId } });
-              const outcome = await tickets.mergeIfUntouched(tx, t.id, ticket.id, `Part of network incident ${incidentId}; followed on ticket #${ticket.number}.`);
-              if (outcome !== 'none') folded++;
+            const early = await tickets.foldIntoIncident(tx, {
+              incidentId,
+              intoId: ticket.id,
+              dedupKeys: earlierSerials.map((s) => `NO_SIGNAL:${s}`),
+              note: `Part of network incident ${incidentId}; followed on ticket #${ticket.number}.`,
+            });
+            if (early.length) {
+              const data = early.map((t) => ({ incidentId, deviceId: t.deviceId, silentSince: t.since }));
+              await tx.incidentDevice.createMany({ data, skipDuplicates: true });
             }
+            folded = early.filter((t) => t.outcome !== 'none').length;
           }
 
           await events.emit(

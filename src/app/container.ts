@@ -41,9 +41,9 @@ export function createServices(infra: Infra) {
   const timeline = createTimelineService({ db });
   const users = createUserService({ db, audit });
   const tariffPlans = createTariffPlanService({ db, audit });
-  // Manual suspension/reactivation reaches the gateway like dunning's: an event in the
-  // transaction, then a credential invalidation (events and credentials are created below;
-  // the hooks only run after start-up).
+  // Every status change (a person's, or dunning's through billing) reaches the gateway the same
+  // way: an event in the transaction, then a credential invalidation (events and credentials
+  // are created below; the hooks only run after start-up).
   const contracts = createContractService({
     db,
     audit,
@@ -85,7 +85,7 @@ export function createServices(infra: Infra) {
     prefix: config.REDIS_PREFIX,
     audit,
     events,
-    credentials: deviceCredentials,
+    contracts,
     queues,
     log,
     timeZone: config.OPERATOR_TIMEZONE,

@@ -13,10 +13,21 @@ import { contractWhere, customerWhere } from '../auth/index.js';
 export interface ContractStatusChange {
   contractId: string;
   customerId: string;
+  number: string;
   from: ContractStatus;
   to: ContractStatus;
   reason: string | null;
   actor: Principal | null;
+  /** Facts of the cause the event carries as well (dunning: the overdue invoice). */
+  detail?: Record<string, string | number | null>;
+}
+
+/** A suspension or reactivation decided by the platform itself (dunning), not by a person. */
+export interface SystemStatusChange {
+  reason?: string;
+  /** Reactivation only lifts a suspension whose reason starts with this (dunning lifts only its own). */
+  reasonPrefix?: string;
+  detail?: Record<string, string | number | null>;
 }
 
 export interface ContractDeps {
@@ -156,8 +167,8 @@ export function createContractService(deps: ContractDeps) {
       }
 
       const action = to === from ? 'contract.updated' : to === 'ACTIVE' ? (from === 'SUSPENDED' ? 'contract.reactivated' : 'contract.activated') : `contract.${to.toLowerCase()}`;
-      const change = (row: { customerId: string; suspensionReason: string | null }): ContractStatusChange =>
-        ({ contractId: id, customerId: row.customerId, from, to, reason: row.suspensionReason, actor: ctx.actor });
+      const change = (row: { customerId: string; number: string; suspensionReason: string | null }): ContractStatusChange =>
+        ({ contractId: id, customerId: row.customerId, number: row.number, from, to, reason: row.suspensionReason, actor: ctx.actor });
       const row = await audited(ctx, action, before, async (tx) => {
         // Conditional on the status we checked, so a concurrent change (dunning, another user)
         // turns into a 409 instead of an unchecked transition.
@@ -170,7 +181,45 @@ export function createContractService(deps: ContractDeps) {
       if (to !== from) await deps.afterStatusChanged?.(change(row));
       return row;
     },
+
+    /** ACTIVE -> SUSPENDED by the platform; false if the contract was not active (nothing changed). */
+    suspendBySystem: (id: string, c: SystemStatusChange) =>
+      systemChange(id, 'ACTIVE', 'SUSPENDED', { suspendedAt: new Date(), suspensionReason: c.reason ?? 'Suspended by the platform' }, c),
+
+    /** SUSPENDED -> ACTIVE by the platform; false if not suspended (or, with reasonPrefix, suspended for another reason). */
+    reactivateBySystem: (id: string, c: SystemStatusChange = {}) => systemChange(id, 'SUSPENDED', 'ACTIVE', { suspendedAt: null, suspensionReason: null }, c),
   };
+
+  /**
+   * The platform's status changes take the same path as a person's (audit, hooks in the
+   * transaction, credentials after commit), without a scope and with no actor. Conditional on
+   * the expected status, so whichever of a person and the platform commits first wins.
+   */
+  async function systemChange(id: string, from: ContractStatus, to: ContractStatus, data: Prisma.ContractUncheckedUpdateManyInput, c: SystemStatusChange) {
+    const reasonGuard = c.reasonPrefix ? { suspensionReason: { startsWith: c.reasonPrefix } } : {};
+    const done = await db.$transaction(async (tx) => {
+      const before = await tx.contract.findUnique({ where: { id }, include });
+      const { count } = await tx.contract.updateMany({ where: { id, status: from, ...reasonGuard }, data: { ...data, status: to } });
+      if (!before || count === 0) return null;
+      const after = await tx.contract.findUniqueOrThrow({ where: { id }, include });
+      const action = to === 'ACTIVE' ? 'contract.reactivated' : 'contract.suspended';
+      await audit.record({ actor: null, action, entityType: 'contract', entityId: id, before, after }, tx);
+      const change: ContractStatusChange = {
+        contractId: id,
+        customerId: after.customerId,
+        number: after.number,
+        from,
+        to,
+        reason: after.suspensionReason,
+        actor: null,
+        ...(c.detail ? { detail: c.detail } : {}),
+      };
+      await deps.onStatusChanged?.(change, tx);
+      return change;
+    });
+    if (done) await deps.afterStatusChanged?.(done);
+    return done !== null;
+  }
 }
 
 export type ContractService = ReturnType<typeof createContractService>;

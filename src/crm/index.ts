@@ -1,6 +1,6 @@
 export { createCustomerService, type CustomerService } from './customer.service.js';
 export * from './crm.schemas.js';
-export { createContractService, type ContractService, type ContractStatusChange } from './contract.service.js';
+export { createContractService, type ContractService, type ContractStatusChange, type SystemStatusChange } from './contract.service.js';
 export * from './contract.schemas.js';
 export { createLeadService, type LeadService } from './lead.service.js';
 export { createInteractionService, type InteractionService } from './interaction.service.js';

@@ -1,45 +1,8 @@
 import type { Db } from '../platform/database.js';
 import { periodBounds, shiftPeriod } from '../../billing/index.js';
+import type { CustomerValue, PeriodKpis } from '../api-types/index.js';
 
-/**
- * Management KPIs for one billing period (a calendar month in the operator's time zone).
- * Definitions, so finance and sales read the same numbers:
- * - new customers: end users created in the period; churned: end users whose churnedAt is in it;
- * - churn rate: churned / end users active at the period start, in basis points (half-up);
- * - ARPU: invoiced subtotal (before tax) of the period / customers invoiced, minor units, half-up;
- * - collection score: share of invoices due in the period that were paid in full by their due date, bp;
- * - terminals by status: now; messages per day: uplinks per operator-local day of the period;
- * - open tickets and SLA breaches by group: now.
- * Shares are integers in basis points so the numbers are exact and comparable.
- */
-export interface PeriodKpis {
-  period: string;
-  newCustomers: number;
-  churnedCustomers: number;
-  activeCustomersAtStart: number;
-  churnRateBp: number;
-  invoicedCustomers: number;
-  revenueMinor: number;
-  arpuMinor: number;
-  invoicesDue: number;
-  invoicesPaidOnTime: number;
-  collectionScoreBp: number;
-  terminalsByStatus: Record<string, number>;
-  messagesPerDay: { day: string; messages: number }[];
-  ticketsByGroup: { group: string; open: number; firstResponseBreached: number; resolutionBreached: number }[];
-}
-
-export interface CustomerValue {
-  customerId: string;
-  name: string;
-  revenueMinor: number;
-  commissionMinor: number;
-  marginMinor: number;
-  invoices: number;
-  paidOnTimeBp: number;
-  valueSegment: 'HIGH' | 'MEDIUM' | 'LOW';
-  paymentBehaviour: 'RELIABLE' | 'IRREGULAR' | 'POOR' | 'NO_HISTORY';
-}
+export type { CustomerValue, PeriodKpis };
 
 /** a/b in basis points, rounded half-up, in integers. */
 export function shareBp(a: number | bigint, b: number | bigint): number {

@@ -4,29 +4,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { EventEnvelope, EventService } from '../events/index.js';
+import type { LiveEvent } from '../api-types/index.js';
+
+export type { LiveEvent };
 
 export const liveChannel = (prefix: string): string => `${prefix}:live`;
 /** Hash deviceId -> [lat, lon, iso time] of each vehicle's last reported fix (the map's source). */
 export const fixesKey = (prefix: string): string => `${prefix}:live:fixes`;
-
-/** What the browser receives for one domain event: enough to draw the feed, map and counters. */
-export interface LiveEvent {
-  id: string;
-  type: string;
-  at: string;
-  customerId: string | null;
-  serial: string | null;
-  label: string | null;
-  category: string | null;
-  kind: string | null;
-  /** Fault severity 0-3, or ticket priority. */
-  severity: string | number | null;
-  faultCode: number | null;
-  lat: number | null;
-  lon: number | null;
-  /** One short human-readable line (ticket subject, invoice number, offline reason...). */
-  text: string | null;
-}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

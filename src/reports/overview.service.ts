@@ -7,6 +7,7 @@ import { customerScope } from '../auth/index.js';
 import { deviceScopeWhere } from '../auth/index.js';
 import { ticketScopeWhere } from '../service-desk/index.js';
 import { fixesKey } from './live-feed.js';
+import type { CategoryCount, NetworkOverview } from '../api-types/index.js';
 
 const CLOSED_TICKET = ['RESOLVED', 'CLOSED', 'MERGED'] as const;
 /** Statuses in which a terminal is expected to report. */
@@ -158,7 +159,7 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
   }
 
   return {
-    async get(p: Principal, now = new Date()) {
+    async get(p: Principal, now = new Date()): Promise<NetworkOverview> {
       const [t, mpm, s, f, tickets, inc] = await Promise.all([terminals(p), messagesPerMinute(p, now), silent(p, now), faulty(p), openTickets(p), incidents(p)]);
       return { generatedAt: now.toISOString(), terminals: t, messagesPerMinute: mpm, silent: s, faulty: f, openTickets: tickets, incidents: inc };
     },

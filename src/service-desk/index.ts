@@ -1,5 +1,6 @@
 // Public surface of the service desk: tickets (workflow, SLA and knowledge base build on this).
 export { createTicketService, type TicketService, type TicketServiceDeps, type AutoResolveOutcome } from './ticket.service.js';
+export type { FoldedTicket } from './incident-tickets.js';
 export * from './ticket.schemas.js';
 export { ticketScopeWhere, ticketView, type TicketView } from './ticket.view.js';
 export { createKnowledgeService, type KnowledgeService, type ArticleHit } from './knowledge.service.js';

@@ -25,6 +25,7 @@ import {
   type TicketStatus,
 } from './ticket.schemas.js';
 import { slaView, ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView, type TicketRow } from './ticket.view.js';
+import { incidentTicketSteps } from './incident-tickets.js';
 import { addBusinessMinutes, businessCalendar, businessMsBetween, calendarFor, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
 type Tx = Prisma.TransactionClient;
@@ -230,7 +231,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     await tx.ticket.update({ where: { id: t.id }, data: { updatedAt: new Date() } });
   }
 
-  return {
+  const service = {
     /** A ticket opened by a person: staff for anyone, customers and contractors within their scope. */
     async create(ctx: Ctx, input: TicketInput) {
       const staff = isStaff(ctx.actor);
@@ -415,6 +416,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       return tx ? run(tx) : db.$transaction(run, TX);
     },
   };
+  return { ...service, ...incidentTicketSteps(service) };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

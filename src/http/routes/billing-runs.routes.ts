@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { billingRunDto, billingRunFilter, billingRunInput } from '../../../billing/index.js';
+import { billingRunFilter, billingRunInput } from '../../../billing/index.js';
 import type { Principal } from '../../auth/index.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 import { ctx, idParams } from './route-helpers.js';
@@ -14,10 +14,10 @@ export const billingRunRoutes: FastifyPluginAsyncZod = async (app) => {
   // Starting a period that is already running answers that run (200) instead of a second one.
   app.post('/billing-runs', { config: { idempotent: true }, preHandler: finance, schema: { tags, headers: idempotencyHeaders, body: billingRunInput } }, async (req, reply) => {
     const { run, created } = await billingRuns.start(ctx(req), req.body.period);
-    return reply.status(created ? 202 : 200).header('location', `/api/v1/billing-runs/${run.id}`).send(billingRunDto(run));
+    return reply.status(created ? 202 : 200).header('location', `/api/v1/billing-runs/${run.id}`).send(run);
   });
   app.get('/billing-runs', { preHandler: finance, schema: { tags, querystring: billingRunFilter } }, async (req) => ({
-    items: (await billingRuns.list(req.query)).map(billingRunDto),
+    items: await billingRuns.list(req.query),
   }));
-  app.get('/billing-runs/:id', { preHandler: finance, schema: { tags, params: idParams } }, async (req) => billingRunDto(await billingRuns.get(req.params.id)));
+  app.get('/billing-runs/:id', { preHandler: finance, schema: { tags, params: idParams } }, async (req) => billingRuns.get(req.params.id));
 };

@@ -1,22 +1,9 @@
 // One EventSource per tab on /api/v1/live; components subscribe to batches of compact events.
 import { useEffect, useState } from 'preact/hooks';
+import type { LiveEvent } from '../../../api-types';
 import { loadSession } from './session';
 
-export interface LiveEvent {
-  id: string;
-  type: string;
-  at: string;
-  customerId: string | null;
-  serial: string | null;
-  label: string | null;
-  category: string | null;
-  kind: string | null;
-  severity: string | number | null;
-  faultCode: number | null;
-  lat: number | null;
-  lon: number | null;
-  text: string | null;
-}
+export type { LiveEvent };
 
 type Listener = (events: LiveEvent[]) => void;
 type Status = 'connecting' | 'live' | 'reconnecting' | 'off';

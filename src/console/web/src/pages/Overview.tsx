@@ -7,22 +7,10 @@ import { CATEGORY_COLOR, CATEGORY_LABEL, faultName, fmtAgo, fmtNum, fmtTime } fr
 import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
 import { MpmChart, type MinutePoint } from '../components/MpmChart';
 import { NetworkMap, type MapPoint } from '../components/NetworkMap';
+import type { Json, NetworkOverview } from '../../../../api-types';
 
-interface CategoryCount {
-  total: number;
-  inService: number;
-  online: number;
-  byStatus: Record<string, number>;
-}
-export interface OverviewData {
-  generatedAt: string;
-  terminals: { total: number; inService: number; online: number; byCategory: Record<string, CategoryCount> };
-  messagesPerMinute: MinutePoint[];
-  silent: { count: number; items: { serial: string; label: string | null; category: string; lastSeenAt: string | null }[] };
-  faulty: { count: number; items: { serial: string | null; label: string | null; faultCode: number | null; priority: string; ticketId: string; ticketNumber: number; subject: string; since: string }[] };
-  openTickets: { total: number; byPriority: Record<string, number> };
-  incidents?: { count: number; items: { id: string; kind: string; title: string; startedAt: string; silentTerminals: number }[] };
-}
+/** What /overview answers, as the server declares it. */
+export type OverviewData = Json<NetworkOverview>;
 
 const PRIORITIES = ['CRITICAL', 'HIGH', 'NORMAL', 'LOW'];
 

@@ -5,33 +5,7 @@ import type { Session } from '../session';
 import { fmtMoney, fmtNum } from '../format';
 import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
 import { BarChart } from '../components/BarChart';
-
-interface Kpis {
-  period: string;
-  newCustomers: number;
-  churnedCustomers: number;
-  activeCustomersAtStart: number;
-  churnRateBp: number;
-  invoicedCustomers: number;
-  revenueMinor: number;
-  arpuMinor: number;
-  invoicesDue: number;
-  invoicesPaidOnTime: number;
-  collectionScoreBp: number;
-  terminalsByStatus: Record<string, number>;
-  messagesPerDay: { day: string; messages: number }[];
-  ticketsByGroup: { group: string; open: number; firstResponseBreached: number; resolutionBreached: number }[];
-}
-interface CustomerValue {
-  customerId: string;
-  name: string;
-  revenueMinor: number;
-  marginMinor: number;
-  invoices: number;
-  paidOnTimeBp: number;
-  valueSegment: string;
-  paymentBehaviour: string;
-}
+import type { CustomerValue, PeriodKpis } from '../../../../api-types';
 
 const pct = (bp: number) => `${(bp / 100).toFixed(1)} %`;
 const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: '2-digit', month: 'short' });
@@ -44,7 +18,7 @@ function thisPeriod(): string {
 
 export function Reports(_props: { session: Session }) {
   const [period, setPeriod] = useState(thisPeriod());
-  const kpis = useAsync(() => api<Kpis>(`/reports/kpis?period=${period}`), [period]);
+  const kpis = useAsync(() => api<PeriodKpis>(`/reports/kpis?period=${period}`), [period]);
   const value = useAsync(() => api<{ items: CustomerValue[] }>(`/reports/customer-value?period=${period}`), [period]);
   const [error, setError] = useState<string | null>(null);
   return (
@@ -87,7 +61,7 @@ export function Reports(_props: { session: Session }) {
   );
 }
 
-function KpiView(props: { k: Kpis }) {
+function KpiView(props: { k: PeriodKpis }) {
   const { k } = props;
   // Every day of the month, with zeros where the API has no row, so the axis spans the month.
   const series = useMemo(() => {

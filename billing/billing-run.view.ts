@@ -1,0 +1,10 @@
+// API shape of a billing run: the row plus its progress in percent.
+import type { BillingRun } from '../prisma/generated/client.js';
+
+export function billingRunView(r: BillingRun) {
+  return {
+    ...r,
+    percent: r.totalContracts ? Math.floor((r.processedContracts * 100) / r.totalContracts) : r.status === 'COMPLETED' ? 100 : 0,
+  };
+}
+export type BillingRunView = ReturnType<typeof billingRunView>;
