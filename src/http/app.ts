@@ -56,6 +56,8 @@ export async function buildApp(services: Services, log: Logger): Promise<App> {
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
+  // Before any route, so that every route registered after it, in any plugin, is authenticated by default.
+  await app.register(authPlugin, { auth: services.auth });
 
   await app.register(swagger, {
     openapi: {
@@ -66,11 +68,15 @@ export async function buildApp(services: Services, log: Logger): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.addHook('onRoute', documentRoute);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(authPlugin, { auth: services.auth });
   await app.register(idempotencyPlugin, { db: services.db });
   await app.register(healthRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });

@@ -15,6 +15,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', postgres, redis: redisState });
   });
 
+  // access decided in the metrics route
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
