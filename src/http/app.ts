@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Services } from '../app/container.js';
 import { authPlugin } from './auth.plugin.js';
 import { idempotencyPlugin } from './idempotency.plugin.js';
+import { inputGuardPlugin } from './input-guard.plugin.js';
 import { documentRoute } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -58,6 +59,7 @@ export async function buildApp(services: Services, log: Logger): Promise<App> {
   });
   // Before any route, so that every route registered after it, in any plugin, is authenticated by default.
   await app.register(authPlugin, { auth: services.auth });
+  await app.register(inputGuardPlugin);
 
   await app.register(swagger, {
     openapi: {
