@@ -26,7 +26,10 @@ const view = (o: OrderRow & { deviceModel?: { code: string } }) => ({
  */
 export function createOrderService({ db, audit, devices }: { db: Db; audit: AuditService; devices: DeviceService }) {
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.order.findFirst({ where: { AND: [{ id }, { customer: customerWhere(ctx.actor) }] }, include: { deviceModel: { select: { code: true } } } });
+    const row = await db.order.findFirst({
+      where: { AND: [{ id }, { customer: customerWhere(ctx.actor) }] },
+      include: { deviceModel: { select: { code: true } } },
+    });
     if (!row) throw notFound('Order');
     return row;
   }

@@ -53,7 +53,8 @@ describe('scope narrows the requested record, never replaces it', () => {
   it('shows an end user only its own customer record and contacts', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
-    const mk = async (name: string) => (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
+    const mk = async (name: string) =>
+      (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
     const mine = await mk('Own company');
     const other = await mk('Other company');
     const contact = await http(url, 'POST', `/api/v1/customers/${other.id}/contacts`, { token: sales.token, body: { name: 'Secret Person' } });
@@ -76,7 +77,8 @@ describe('scope narrows the requested record, never replaces it', () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
     const ops = await loginAs(sys.services, app, 'OPS');
-    const mk = async (name: string) => (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
+    const mk = async (name: string) =>
+      (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
     const mine = await mk('Mine');
     const other = await mk('Theirs');
     const endpoint = await http(url, 'POST', '/api/v1/webhook-endpoints', { token: ops.token, body: { customerId: other.id, url: 'http://127.0.0.1:9/hook' } });
@@ -128,7 +130,8 @@ describe('PATCH', () => {
 
   it('changes only the fields it names on a contact and a customer', async () => {
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
-    const c = (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name: 'Gold', tier: 'GOLD', country: 'DE', paymentTermsDays: 60 } })).json;
+    const body = { kind: 'END_USER', name: 'Gold', tier: 'GOLD', country: 'DE', paymentTermsDays: 60 };
+    const c = (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body })).json;
     const p = await http(url, 'PATCH', `/api/v1/customers/${c.id}`, { token: sales.token, body: { city: 'Berlin' } });
     expect(p.json).toMatchObject({ city: 'Berlin', tier: 'GOLD', country: 'DE', paymentTermsDays: 60 });
     const contact = (await http(url, 'POST', `/api/v1/customers/${c.id}/contacts`, { token: sales.token, body: { name: 'Boss', isPrimary: true } })).json;

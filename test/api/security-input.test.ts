@@ -89,7 +89,13 @@ describe('creating users', () => {
 
     const orphan = await http(url, 'POST', '/api/v1/users', {
       token: admin,
-      body: { email: 'orphan@test.nexsphere', name: 'Orphan', role: 'CUSTOMER', password: 'correct-horse-battery', customerId: '00000000-0000-4000-8000-000000000000' },
+      body: {
+        email: 'orphan@test.nexsphere',
+        name: 'Orphan',
+        role: 'CUSTOMER',
+        password: 'correct-horse-battery',
+        customerId: '00000000-0000-4000-8000-000000000000',
+      },
     });
     expect(orphan.status).toBe(400);
     expect(orphan.json.errors.map((e: { path: string }) => e.path)).toContain('customerId');
