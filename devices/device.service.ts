@@ -14,7 +14,7 @@ import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 
 export function createDeviceService({ db, audit, credentials }: { db: Db; audit: AuditService; credentials: CredentialStore }) {
   async function visible(ctx: Ctx, serial: string) {
-    const row = await db.device.findFirst({ where: { serial, ...deviceScopeWhere(ctx.actor) }, include: { deviceModel: true } });
+    const row = await db.device.findFirst({ where: { AND: [{ serial }, deviceScopeWhere(ctx.actor)] }, include: { deviceModel: true } });
     if (!row) throw notFound('Device');
     return row;
   }

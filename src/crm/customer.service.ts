@@ -10,7 +10,7 @@ import { customerWhere } from '../auth/index.js';
 
 export function createCustomerService({ db, audit }: { db: Db; audit: AuditService }) {
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.customer.findFirst({ where: { id, ...customerWhere(ctx.actor) } });
+    const row = await db.customer.findFirst({ where: { AND: [{ id }, customerWhere(ctx.actor)] } });
     if (!row) throw notFound('Customer');
     return row;
   }

@@ -26,7 +26,10 @@ const view = (o: OrderRow & { deviceModel?: { code: string } }) => ({
  */
 export function createOrderService({ db, audit, devices }: { db: Db; audit: AuditService; devices: DeviceService }) {
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.order.findFirst({ where: { id, customer: customerWhere(ctx.actor) }, include: { deviceModel: { select: { code: true } } } });
+    const row = await db.order.findFirst({
+      where: { AND: [{ id }, { customer: customerWhere(ctx.actor) }] },
+      include: { deviceModel: { select: { code: true } } },
+    });
     if (!row) throw notFound('Order');
     return row;
   }
@@ -60,7 +63,7 @@ export function createOrderService({ db, audit, devices }: { db: Db; audit: Audi
     },
 
     async create(ctx: Ctx, input: OrderInput) {
-      const customer = await db.customer.findFirst({ where: { id: input.customerId, kind: 'END_USER', ...customerWhere(ctx.actor) } });
+      const customer = await db.customer.findFirst({ where: { AND: [{ id: input.customerId, kind: 'END_USER' }, customerWhere(ctx.actor)] } });
       if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such end user in your scope' }]);
       const model = await db.deviceModel.findUnique({ where: { code: input.model } });
       if (!model) throw invalid('Unknown device model', [{ path: 'model', message: `No device model ${input.model}` }]);

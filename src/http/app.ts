@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import type { HttpServices } from './http-services.js';
 import { authPlugin } from './auth.plugin.js';
 import { idempotencyPlugin } from './idempotency.plugin.js';
+import { inputGuardPlugin } from './input-guard.plugin.js';
 import { documentRoute } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -69,6 +70,9 @@ export async function buildApp(services: HttpServices, log: Logger): Promise<App
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
+  // Before any route, so that every route registered after it, in any plugin, is authenticated by default.
+  await app.register(authPlugin, { auth: services.auth });
+  await app.register(inputGuardPlugin);
 
   await app.register(swagger, {
     openapi: {
@@ -79,11 +83,15 @@ export async function buildApp(services: HttpServices, log: Logger): Promise<App
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.addHook('onRoute', documentRoute);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(authPlugin, { auth: services.auth });
   await app.register(idempotencyPlugin, { db: services.db, secretKey: services.config.SECRET_KEY });
   await app.register(healthRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../platform/errors.js';
 import type { Principal, Role } from '../auth/index.js';
 import type { AuthService } from '../auth/index.js';
@@ -10,20 +10,34 @@ declare module 'fastify' {
     principal: Principal;
   }
   interface FastifyContextConfig {
-    /** Routes reachable without a bearer token (login, health). */
+    /** Routes reachable without a bearer token (login, health, docs, the console's files). */
     public?: boolean;
   }
   interface FastifyInstance {
-    /** preHandler that admits only the given roles (ADMIN always passes). */
-    allow(...roles: Role[]): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * Route `onRequest` hook that admits only the given roles (ADMIN always passes); others get
+     * 403 before their body or query is looked at. Declared as `onRequest: app.allow(...)`.
+     */
+    allow(...roles: Role[]): RoleCheck;
   }
 }
 
-/** Authenticates every /api/v1 request by bearer token unless the route is marked public. */
+type RoleCheck = ((req: FastifyRequest, reply: FastifyReply) => Promise<void>) & { [ROLE_CHECK]: true };
+const ROLE_CHECK = Symbol('role check');
+
+/** Hooks that run after the body was read (or validated): too late to refuse a role quietly. */
+const TOO_LATE = ['preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse'] as const;
+
+/**
+ * Every route the router matched needs a bearer token unless its config says `public: true`.
+ * The decision is made on the matched route, never on the request's URL string, which may be
+ * spelled in ways (percent-encoding, case, trailing slashes) the router treats as the same path.
+ * Unmatched requests skip authentication and get the 404 problem document.
+ */
 export const authPlugin = fp<{ auth: AuthService }>(async (app, { auth }) => {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
+    if (req.is404 || req.routeOptions.config?.public) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = m?.[1] ? await auth.authenticate(m[1]) : null;
@@ -32,9 +46,27 @@ export const authPlugin = fp<{ auth: AuthService }>(async (app, { auth }) => {
     enforceKeyScopes(req);
     req.log = req.log.child({ userId: principal.userId, role: principal.role, customerId: principal.customerId ?? undefined });
   });
-  app.decorate('allow', (...roles: Role[]) => async (req: FastifyRequest) => {
-    if (req.principal.role === 'ADMIN' || roles.includes(req.principal.role)) return;
-    // Out-of-scope resources are reported as missing, so their existence does not leak.
-    throw new AppError('not_found', 'Not found');
+
+  app.decorate('allow', (...roles: Role[]): RoleCheck => {
+    const check = async (req: FastifyRequest) => {
+      if (req.principal.role === 'ADMIN' || roles.includes(req.principal.role)) return;
+      // The role is missing, which is not the same as a record outside one's scope (that is 404).
+      throw new AppError('forbidden', 'Your role may not use this operation');
+    };
+    return Object.assign(check, { [ROLE_CHECK]: true as const });
+  });
+
+  // A role check declared on a later hook would let validation errors describe the request
+  // format to callers without the role; refuse such a route when the app is built.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    for (const name of TOO_LATE) {
+      const hooks = [route[name] ?? []].flat() as unknown[];
+      if (hooks.some((h) => typeof h === 'function' && ROLE_CHECK in h)) {
+        throw new Error(`${route.method} ${route.url}: declare app.allow(...) as onRequest, not ${name}`);
+      }
+    }
+    if (route.config?.public && [route.onRequest ?? []].flat().some((h) => ROLE_CHECK in h)) {
+      throw new Error(`${route.method} ${route.url}: a public route cannot require a role`);
+    }
   });
 });

@@ -16,7 +16,8 @@ export async function consolePlugin(app: FastifyInstance, opts: { root?: string 
   // serve:false: only reply.sendFile; this plugin decides what each path means.
   await app.register(fastifyStatic, { root, serve: false });
 
-  app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+  // Public: the console's files carry no data; the app signs in and calls the API with a token.
+  app.get('/*', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const path = decodeURIComponent(req.url.split('?')[0] ?? '/');
     if (NOT_CONSOLE.test(path)) return reply.callNotFound();
     if (!existsSync(join(root, 'index.html'))) {

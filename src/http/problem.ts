@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type ErrorCode } from '../platform/errors.js';
+import { AppError, fromDatabaseError, type ErrorCode } from '../platform/errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
@@ -44,6 +44,11 @@ export function problemHandler(err: FastifyError | AppError | Error, req: Fastif
   let detail = 'An unexpected error occurred; quote the request id when reporting it.';
   let errors: Problem['errors'];
 
+  const fromDb = fromDatabaseError(err);
+  if (fromDb) {
+    req.log.warn({ err }, 'database refused the request\'s input');
+    err = fromDb;
+  }
   if (err instanceof AppError) {
     status = STATUS[err.code];
     code = err.code;

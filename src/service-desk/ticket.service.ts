@@ -107,7 +107,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
   }
 
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.ticket.findFirst({ where: { id, ...ticketScopeWhere(ctx.actor) }, include: withDevice });
+    const row = await db.ticket.findFirst({ where: { AND: [{ id }, ticketScopeWhere(ctx.actor)] }, include: withDevice });
     if (!row) throw notFound('Ticket');
     return row;
   }
@@ -239,7 +239,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       let deviceId: string | null = null;
       if (input.serial || input.deviceId) {
         const which = input.serial ? { serial: input.serial } : { id: input.deviceId! };
-        const device = await db.device.findFirst({ where: { ...which, ...deviceScopeWhere(ctx.actor) } });
+        const device = await db.device.findFirst({ where: { AND: [which, deviceScopeWhere(ctx.actor)] } });
         if (!device) throw invalid('Unknown terminal', [{ path: input.serial ? 'serial' : 'deviceId', message: 'No such terminal in your scope' }]);
         deviceId = device.id;
         customerId ??= device.customerId;
@@ -247,7 +247,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       if (ctx.actor.role === 'CUSTOMER') customerId = ctx.actor.customerId;
       else if (!staff) customerId ??= ctx.actor.customerId;
       if (customerId) {
-        const customer = await db.customer.findFirst({ where: { id: customerId, ...customerWhere(ctx.actor) } });
+        const customer = await db.customer.findFirst({ where: { AND: [{ id: customerId }, customerWhere(ctx.actor)] } });
         if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such customer in your scope' }]);
       }
       const { ticket } = await open(

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/index.js';
+import type { Prisma } from '../platform/database.js';
 import { customerScope } from '../auth/index.js';
 import { calendarFor, remainingBusinessMinutes, slaPolicyFor, type BusinessCalendar } from './sla.js';
 
@@ -7,19 +8,24 @@ import { calendarFor, remainingBusinessMinutes, slaPolicyFor, type BusinessCalen
  * contractor those of the end users it manages (and its own), plus tickets about terminals it
  * maintains. Staff see everything.
  */
-export function ticketScopeWhere(p: Principal) {
+export function ticketScopeWhere(p: Principal): { AND: Prisma.TicketWhereInput[] } {
+  // Always `{ AND: [...] }`, like the scopes in auth: spread or combined, it only narrows.
   const scope = customerScope(p);
-  if (scope === null) return {};
+  if (scope === null) return { AND: [] };
   if ('contractorId' in scope) {
     return {
-      OR: [
-        { customerId: scope.contractorId },
-        { customer: { contractorId: scope.contractorId } },
-        { device: { contractorId: scope.contractorId } },
+      AND: [
+        {
+          OR: [
+            { customerId: scope.contractorId },
+            { customer: { contractorId: scope.contractorId } },
+            { device: { contractorId: scope.contractorId } },
+          ],
+        },
       ],
     };
   }
-  return { customerId: scope.customerId };
+  return { AND: [{ customerId: scope.customerId }] };
 }
 
 export interface TicketRow {

@@ -38,7 +38,7 @@ function publicAttempt(a: WebhookAttempt) {
 /** The delivery log and the manual levers on it: replay one, recover all failed since a time. */
 export function createDeliveryService({ db, audit, endpoints, deliveries }: { db: Db; audit: AuditService; endpoints: EndpointService; deliveries: DeliveryQueue }) {
   async function visible(ctx: Ctx, id: string) {
-    const d = await db.webhookDelivery.findFirst({ where: { id, endpoint: ownedByCustomerWhere(ctx.actor) }, include: { endpoint: true } });
+    const d = await db.webhookDelivery.findFirst({ where: { AND: [{ id }, { endpoint: ownedByCustomerWhere(ctx.actor) }] }, include: { endpoint: true } });
     if (!d) throw notFound('Webhook delivery');
     return d;
   }

@@ -56,7 +56,7 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
   };
 
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.webhookEndpoint.findFirst({ where: { id, ...ownedByCustomerWhere(ctx.actor) } });
+    const row = await db.webhookEndpoint.findFirst({ where: { AND: [{ id }, ownedByCustomerWhere(ctx.actor)] } });
     if (!row) throw notFound('Webhook endpoint');
     return row;
   }
@@ -64,7 +64,7 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
   async function ownerFor(ctx: Ctx, requested: string | undefined): Promise<string> {
     const customerId = isStaff(ctx.actor) || ctx.actor.role === 'CONTRACTOR' ? (requested ?? ctx.actor.customerId) : ctx.actor.customerId;
     if (!customerId) throw invalid('customerId is required', [{ path: 'customerId', message: 'Required' }]);
-    const customer = await db.customer.findFirst({ where: { id: customerId, ...customerWhere(ctx.actor) }, select: { id: true } });
+    const customer = await db.customer.findFirst({ where: { AND: [{ id: customerId }, customerWhere(ctx.actor)] }, select: { id: true } });
     if (!customer) throw notFound('Customer');
     return customerId;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patchOf } from '../platform/schemas.js';
 
 const eventType = z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, 'An event type such as device.uplink or device.*');
 
@@ -21,7 +22,8 @@ export const endpointInput = z.object({
 });
 export type EndpointInput = z.infer<typeof endpointInput>;
 
-export const endpointPatch = endpointInput.omit({ customerId: true }).partial();
+// patchOf, not .partial(): .partial() keeps the defaults, so any PATCH re-enabled the endpoint and reset its filter.
+export const endpointPatch = patchOf(endpointInput.omit({ customerId: true }));
 export type EndpointPatch = z.infer<typeof endpointPatch>;
 
 export const endpointFilter = z.object({ customerId: z.string().uuid().optional() });

@@ -37,8 +37,8 @@ describe('users', () => {
     expect(second.body.nextCursor).toBeNull();
 
     const ops = await loginAs(sys.services, sys.app!, 'OPS');
-    expect((await call('GET', '/users', ops.headers)).status).toBe(404);
-    expect((await call('PATCH', `/users/${ops.userId}`, ops.headers, { role: 'ADMIN' })).status).toBe(404);
+    expect((await call('GET', '/users', ops.headers)).status).toBe(403);
+    expect((await call('PATCH', `/users/${ops.userId}`, ops.headers, { role: 'ADMIN' })).status).toBe(403);
   });
 
   it('deactivating a user ends their sessions and API keys at once', async () => {
@@ -89,7 +89,7 @@ describe('users', () => {
 });
 
 describe('audit log', () => {
-  it('answers staff who oversee (admin, ops, finance) with filters and a cursor; others get 404', async () => {
+  it('answers staff who oversee (admin, ops, finance) with filters and a cursor; others get 403', async () => {
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -114,9 +114,9 @@ describe('audit log', () => {
     const one = await call('GET', `/audit-log?entityType=customer&entityId=${ids[3]}`, ops.headers);
     expect(one.body.items.map((a: Json) => a.action)).toEqual(['customer.created']);
 
-    expect((await call('GET', '/audit-log', sales.headers)).status).toBe(404);
+    expect((await call('GET', '/audit-log', sales.headers)).status).toBe(403);
     const contractor = await loginAs(sys.services, sys.app!, 'CONTRACTOR', (await sys.services.db.customer.create({ data: { kind: 'CONTRACTOR', name: 'K' } })).id);
-    expect((await call('GET', '/audit-log', contractor.headers)).status).toBe(404);
+    expect((await call('GET', '/audit-log', contractor.headers)).status).toBe(403);
     expect((await call('GET', '/audit-log?cursor=garbage', ops.headers)).body.errors[0].path).toBe('cursor');
   });
 });

@@ -219,6 +219,6 @@ describe('commissions', () => {
     // Regenerating keeps one frozen statement per contractor and period.
     await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: finance.headers, payload: { period: '2026-10' } });
     expect(await s.db.commissionStatement.count({ where: { period: '2026-10', contractorId: contractor.id } })).toBe(1);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: me.headers, payload: { period: '2026-10' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: me.headers, payload: { period: '2026-10' } })).statusCode).toBe(403);
   });
 });

@@ -124,7 +124,7 @@ describe('billing run for September 2026 (the oracle)', () => {
     const bad = await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: finance.headers, payload: { period: '2026-13' } });
     expect(bad.statusCode).toBe(400);
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
-    expect((await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: sales.headers, payload: { period: '2026-08' } })).statusCode).toBe(404);
+    expect((await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: sales.headers, payload: { period: '2026-08' } })).statusCode).toBe(403);
   });
 });
 

@@ -93,7 +93,7 @@ describe('contracts', () => {
 
     const bContract = await call('POST', '/contracts', sales, { customerId: custB, tariffPlanId: planId, startDate: '2026-04-01' });
     expect((await call('GET', `/contracts/${bContract.body.id}`, a.headers)).status).toBe(404);
-    expect((await call('PATCH', `/contracts/${bContract.body.id}`, a.headers, { status: 'SUSPENDED' })).status).toBe(404);
+    expect((await call('PATCH', `/contracts/${bContract.body.id}`, a.headers, { status: 'SUSPENDED' })).status).toBe(403);
     expect((await call('GET', `/customers/${custB}`, a.headers)).status).toBe(404);
     expect((await call('PATCH', `/customers/${custB}`, a.headers, { name: 'Hijacked' })).status).toBe(404);
 
@@ -108,7 +108,7 @@ describe('contracts', () => {
     const mine = await call('GET', '/contracts?limit=100', endUser.headers);
     expect(mine.body.items.every((c: { customerId: string }) => c.customerId === custB)).toBe(true);
     expect((await call('GET', `/contracts/${own.body.id}`, endUser.headers)).status).toBe(404);
-    expect((await call('POST', '/contracts', endUser.headers, { customerId: custB, tariffPlanId: planId, startDate: '2026-04-01' })).status).toBe(404);
+    expect((await call('POST', '/contracts', endUser.headers, { customerId: custB, tariffPlanId: planId, startDate: '2026-04-01' })).status).toBe(403);
   });
 
   it('filters by status and pages with a cursor', async () => {
@@ -157,9 +157,9 @@ describe('contracts', () => {
     const c = await call('POST', '/contracts', sales, { customerId: custA, tariffPlanId: planId, startDate: '2026-05-01' });
     const a = await loginAs(sys.services, sys.app!, 'CONTRACTOR', contractorA);
     expect((await call('GET', `/contracts/${c.body.id}`, a.headers)).status).toBe(200);
-    expect((await call('PATCH', `/contracts/${c.body.id}`, a.headers, { endDate: '2027-01-01' })).status).toBe(404);
+    expect((await call('PATCH', `/contracts/${c.body.id}`, a.headers, { endDate: '2027-01-01' })).status).toBe(403);
     const service = await loginAs(sys.services, sys.app!, 'SERVICE');
-    expect((await call('PATCH', `/contracts/${c.body.id}`, service.headers, { endDate: '2027-01-01' })).status).toBe(404);
+    expect((await call('PATCH', `/contracts/${c.body.id}`, service.headers, { endDate: '2027-01-01' })).status).toBe(403);
     const ok = await call('PATCH', `/contracts/${c.body.id}`, sales, { endDate: '2027-01-01' });
     expect(ok.body.endDate).toBe('2027-01-01T00:00:00.000Z');
   });

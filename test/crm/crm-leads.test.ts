@@ -54,8 +54,8 @@ describe('leads, interactions and the customer 360 timeline', () => {
   it('keeps leads and timelines away from contractors and end users', async () => {
     const c = (await post('/customers', { kind: 'CONTRACTOR', name: 'Some contractor' })).json() as { id: string };
     const contractor = await loginAs(sys.services, sys.app!, 'CONTRACTOR', c.id);
-    expect((await get('/leads', contractor.headers)).statusCode).toBe(404);
-    expect((await get(`/customers/${c.id}/timeline`, contractor.headers)).statusCode).toBe(404);
-    expect((await post('/interactions', { kind: 'NOTE', customerId: c.id, subject: 'x' }, contractor.headers)).statusCode).toBe(404);
+    expect((await get('/leads', contractor.headers)).statusCode).toBe(403);
+    expect((await get(`/customers/${c.id}/timeline`, contractor.headers)).statusCode).toBe(403);
+    expect((await post('/interactions', { kind: 'NOTE', customerId: c.id, subject: 'x' }, contractor.headers)).statusCode).toBe(403);
   });
 });

@@ -63,6 +63,6 @@ describe('orders for terminals', () => {
     const list = (await app.inject({ url: '/api/v1/orders', headers: user.headers })).json() as { items: { id: string }[] };
     expect(list.items.map((o) => o.id)).toEqual([mine]);
     expect((await app.inject({ url: `/api/v1/orders/${theirs}`, headers: user.headers })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/api/v1/orders/${mine}/cancel`, headers: user.headers, payload: {} })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/orders/${mine}/cancel`, headers: user.headers, payload: {} })).statusCode).toBe(403);
   });
 });

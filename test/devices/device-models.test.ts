@@ -95,7 +95,7 @@ describe('device models', () => {
 
   it('lets only admin, ops and system write', async () => {
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
-    expect((await call('POST', '/device-models', sales.headers, model('NXE-905'))).status).toBe(404);
+    expect((await call('POST', '/device-models', sales.headers, model('NXE-905'))).status).toBe(403);
     const admin = await loginAs(sys.services, sys.app!, 'ADMIN');
     expect((await call('POST', '/device-models', admin.headers, model('NXE-905'))).status).toBe(201);
   });

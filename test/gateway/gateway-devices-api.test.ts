@@ -24,7 +24,7 @@ describe('terminal provisioning API', () => {
     const customer = await loginAs(sys.services, app, 'CUSTOMER', mine.customer.id);
 
     const serial = newSerial('NXV');
-    expect((await app.inject({ method: 'POST', url: '/api/v1/devices', headers: contractor.headers, payload: { serial, model: 'NXV-100' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/devices', headers: contractor.headers, payload: { serial, model: 'NXV-100' } })).statusCode).toBe(403);
     const stocked = await app.inject({ method: 'POST', url: '/api/v1/devices', headers: ops.headers, payload: { serial, model: 'NXV-100' } });
     expect(stocked.statusCode).toBe(201);
     expect(stocked.json()).toMatchObject({ serial, status: 'IN_STOCK', category: 'VEHICLE' });
@@ -75,7 +75,7 @@ describe('terminal provisioning API', () => {
     const rotated = await app.inject({ method: 'POST', url: `/api/v1/devices/${serial}/rotate-secret`, headers: contractor.headers });
     expect(rotated.statusCode).toBe(200);
     expect(rotated.json().secret).not.toBe(secret);
-    expect((await app.inject({ method: 'POST', url: `/api/v1/devices/${serial}/status`, headers: contractor.headers, payload: { status: 'SUSPENDED' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/devices/${serial}/status`, headers: contractor.headers, payload: { status: 'SUSPENDED' } })).statusCode).toBe(403);
     const suspended = await app.inject({ method: 'POST', url: `/api/v1/devices/${serial}/status`, headers: ops.headers, payload: { status: 'SUSPENDED', reason: 'unpaid' } });
     expect(suspended.json()).toMatchObject({ status: 'SUSPENDED' });
   });

@@ -82,6 +82,6 @@ describe('KPI reports', () => {
 
   it('is not open to contractors or service staff', async () => {
     const service = await loginAs(sys.services, sys.app!, 'SERVICE');
-    expect((await sys.app!.inject({ url: '/api/v1/reports/kpis', headers: service.headers })).statusCode).toBe(404);
+    expect((await sys.app!.inject({ url: '/api/v1/reports/kpis', headers: service.headers })).statusCode).toBe(403);
   });
 });

@@ -54,6 +54,6 @@ describe('knowledge base search', () => {
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
     const c = (await sys.app!.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'x' } })).json() as { id: string };
     const customer = await loginAs(sys.services, sys.app!, 'CUSTOMER', c.id);
-    expect((await sys.app!.inject({ url: '/api/v1/knowledge-articles?q=door', headers: customer.headers })).statusCode).toBe(404);
+    expect((await sys.app!.inject({ url: '/api/v1/knowledge-articles?q=door', headers: customer.headers })).statusCode).toBe(403);
   });
 });

@@ -121,7 +121,7 @@ describe('ticket workflow through the API', () => {
     expect(t.sla.firstRespondedAt).toBeNull();
 
     // Customers and contractors cannot work tickets; outside its scope a contractor sees nothing.
-    expect((await call(contractorA, 'POST', `/tickets/${t.id}/triage`, { priority: 'HIGH' })).statusCode).toBe(404);
+    expect((await call(contractorA, 'POST', `/tickets/${t.id}/triage`, { priority: 'HIGH' })).statusCode).toBe(403);
     expect((await call(contractorB, 'GET', `/tickets/${t.id}`)).statusCode).toBe(404);
     expect((await call(desk, 'POST', `/tickets/${t.id}/close`, {})).statusCode).toBe(409);
 
@@ -191,7 +191,7 @@ describe('ticket workflow through the API', () => {
     await call(customerA, 'POST', `/tickets/${dup.id}/comments`, { body: 'It went dark at 9' });
 
     expect((await call(desk, 'POST', `/tickets/${dup.id}/merge`, { intoId: dup.id })).statusCode).toBe(400);
-    expect((await call(contractorB, 'POST', `/tickets/${dup.id}/merge`, { intoId: main.id })).statusCode).toBe(404);
+    expect((await call(contractorB, 'POST', `/tickets/${dup.id}/merge`, { intoId: main.id })).statusCode).toBe(403);
     const merged = await call(desk, 'POST', `/tickets/${dup.id}/merge`, { intoId: main.id, note: 'Same outage' });
     expect(merged.statusCode).toBe(200);
     expect(merged.json()).toMatchObject({ status: 'MERGED', mergedIntoId: main.id });

@@ -43,7 +43,7 @@ describe('tickets', () => {
     const byId = await call(contractorA, 'POST', '/tickets', { subject: 'Installed unit rattles', deviceId: t.deviceId });
     expect(byId.json()).toMatchObject({ customerId: a.endUser.id, serial: serialA, source: 'CUSTOMER' });
     // Only staff work tickets.
-    expect((await call(contractorA, 'PATCH', `/tickets/${t.id}`, { status: 'RESOLVED' })).statusCode).toBe(404);
+    expect((await call(contractorA, 'PATCH', `/tickets/${t.id}`, { status: 'RESOLVED' })).statusCode).toBe(403);
   });
 
   it('keeps internal comments from customers and records every change in the history', async () => {

@@ -8,7 +8,7 @@ export const auditLogRoutes: FastifyPluginAsyncZod = async (app) => {
   const readers = app.allow('OPS', 'FINANCE');
 
   app.get('/audit-log', {
-    preHandler: readers,
+    onRequest: readers,
     schema: {
       tags: ['audit-log'],
       summary: 'Who changed what, with before/after, newest first',

@@ -34,7 +34,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/users', {
-    preHandler: app.allow(),
+    onRequest: app.allow(),
     schema: {
       tags: ['users'],
       summary: 'Create a user (admins only)',

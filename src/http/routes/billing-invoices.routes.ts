@@ -25,7 +25,7 @@ export const billingInvoiceRoutes: FastifyPluginAsyncZod = async (app) => {
     const pdf = await invoices.pdf(ctx(req), req.params.id);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${pdf.number}.pdf"`).send(pdf.body);
   });
-  app.post('/invoices/:id/credit-notes', { config: { idempotent: true }, preHandler: app.allow('FINANCE'), schema: { tags, headers: idempotencyHeaders, params: idParams, body: creditNoteInput } }, async (req, reply) =>
+  app.post('/invoices/:id/credit-notes', { config: { idempotent: true }, onRequest: app.allow('FINANCE'), schema: { tags, headers: idempotencyHeaders, params: idParams, body: creditNoteInput } }, async (req, reply) =>
     reply.status(201).send(await payments.creditNote(ctx(req), req.params.id, req.body)));
   app.get('/contracts/:id/invoice-preview', { schema: { tags, params: idParams } }, async (req) => invoices.preview(ctx(req), req.params.id));
 };

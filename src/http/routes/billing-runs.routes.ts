@@ -12,12 +12,12 @@ export const billingRunRoutes: FastifyPluginAsyncZod = async (app) => {
   const finance = app.allow('FINANCE');
 
   // Starting a period that is already running answers that run (200) instead of a second one.
-  app.post('/billing-runs', { config: { idempotent: true }, preHandler: finance, schema: { tags, headers: idempotencyHeaders, body: billingRunInput } }, async (req, reply) => {
+  app.post('/billing-runs', { config: { idempotent: true }, onRequest: finance, schema: { tags, headers: idempotencyHeaders, body: billingRunInput } }, async (req, reply) => {
     const { run, created } = await billingRuns.start(ctx(req), req.body.period);
     return reply.status(created ? 202 : 200).header('location', `/api/v1/billing-runs/${run.id}`).send(run);
   });
-  app.get('/billing-runs', { preHandler: finance, schema: { tags, querystring: billingRunFilter } }, async (req) => ({
+  app.get('/billing-runs', { onRequest: finance, schema: { tags, querystring: billingRunFilter } }, async (req) => ({
     items: await billingRuns.list(req.query),
   }));
-  app.get('/billing-runs/:id', { preHandler: finance, schema: { tags, params: idParams } }, async (req) => billingRuns.get(req.params.id));
+  app.get('/billing-runs/:id', { onRequest: finance, schema: { tags, params: idParams } }, async (req) => billingRuns.get(req.params.id));
 };

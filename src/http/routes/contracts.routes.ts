@@ -22,7 +22,7 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/contracts', {
-    preHandler: creators,
+    onRequest: creators,
     config: { idempotent: true },
     schema: { tags, summary: 'Create a contract (number C-YYYY-NNNNNN generated unless given)', headers: idempotencyHeaders, body: contractInput },
   }, async (req, reply) => reply.status(201).send(await contracts.create(ctx(req), req.body)));
@@ -30,7 +30,7 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/contracts/:id', { schema: { tags, summary: 'Get a contract', params: idParams } }, async (req) => contracts.get(ctx(req), req.params.id));
 
   app.patch('/contracts/:id', {
-    preHandler: editors,
+    onRequest: editors,
     schema: { tags, summary: 'Change tariff plan, end date or status (DRAFT->ACTIVE, ACTIVE<->SUSPENDED, any->TERMINATED)', params: idParams, body: contractPatch },
   }, async (req) => contracts.update(ctx(req), req.params.id, req.body));
 };

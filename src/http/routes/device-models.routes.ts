@@ -18,16 +18,16 @@ export const deviceModelRoutes: FastifyPluginAsyncZod = async (app) => {
     return deviceModels.list(filter, { limit, cursor });
   });
   app.post('/device-models', {
-    preHandler: writers,
+    onRequest: writers,
     schema: { tags, summary: 'Create a device model (codec, reporting interval, limits, fault table)', body: deviceModelInput },
   }, async (req, reply) => reply.status(201).send(await deviceModels.create(ctx(req), req.body)));
   app.get('/device-models/:id', { schema: { tags, summary: 'Get a device model', params: idParams } }, async (req) => deviceModels.get(req.params.id));
   app.patch('/device-models/:id', {
-    preHandler: writers,
+    onRequest: writers,
     schema: { tags, summary: 'Change a device model (code and category are fixed)', params: idParams, body: deviceModelPatch },
   }, async (req) => deviceModels.update(ctx(req), req.params.id, req.body));
   app.delete('/device-models/:id', {
-    preHandler: writers,
+    onRequest: writers,
     schema: { tags, summary: 'Delete a device model nothing refers to', params: idParams },
   }, async (req, reply) => {
     await deviceModels.remove(ctx(req), req.params.id);

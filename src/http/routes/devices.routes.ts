@@ -21,14 +21,14 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
     const { limit, cursor, ...filter } = req.query;
     return devices.list(ctx(req), filter, { limit, cursor });
   });
-  app.post('/devices', { preHandler: stockKeepers, config: { idempotent: true }, schema: { tags, summary: 'Add a terminal to stock', headers: idempotencyHeaders, body: stockInput } }, async (req, reply) =>
+  app.post('/devices', { onRequest: stockKeepers, config: { idempotent: true }, schema: { tags, summary: 'Add a terminal to stock', headers: idempotencyHeaders, body: stockInput } }, async (req, reply) =>
     reply.status(201).send(await devices.addToStock(ctx(req), req.body)));
   app.get('/devices/:serial', { schema: { tags, params: serialParams } }, async (req) => devices.get(ctx(req), req.params.serial));
-  app.post('/devices/:serial/provision', { preHandler: provisioners, config: { idempotent: true }, schema: { tags, summary: 'Provision a terminal from stock to a contract; the secret is shown once', headers: idempotencyHeaders, params: serialParams, body: provisionInput } }, async (req, reply) =>
+  app.post('/devices/:serial/provision', { onRequest: provisioners, config: { idempotent: true }, schema: { tags, summary: 'Provision a terminal from stock to a contract; the secret is shown once', headers: idempotencyHeaders, params: serialParams, body: provisionInput } }, async (req, reply) =>
     reply.status(201).send(await devices.provision(ctx(req), req.params.serial, req.body)));
-  app.post('/devices/:serial/rotate-secret', { preHandler: provisioners, schema: { tags, summary: 'Issue a new terminal secret (shown once); the old one stops working', params: serialParams } }, async (req) =>
+  app.post('/devices/:serial/rotate-secret', { onRequest: provisioners, schema: { tags, summary: 'Issue a new terminal secret (shown once); the old one stops working', params: serialParams } }, async (req) =>
     devices.rotateSecret(ctx(req), req.params.serial));
-  app.post('/devices/:serial/status', { preHandler: operators, schema: { tags, summary: 'Change a terminal\'s lifecycle status', params: serialParams, body: statusChangeInput } }, async (req) =>
+  app.post('/devices/:serial/status', { onRequest: operators, schema: { tags, summary: 'Change a terminal\'s lifecycle status', params: serialParams, body: statusChangeInput } }, async (req) =>
     devices.setStatus(ctx(req), req.params.serial, req.body));
 
   app.get('/devices/:serial/messages', { schema: { tags, params: serialParams, querystring: pageQuery.extend({ kind: z.string().max(20).optional() }) } }, async (req) => {
@@ -36,7 +36,7 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
     return messages.list(ctx(req), req.params.serial, { kind }, { limit, cursor });
   });
 
-  app.post('/devices/:serial/commands', { preHandler: commanders, config: { idempotent: true }, schema: { tags, summary: 'Queue a downlink command for the terminal', headers: idempotencyHeaders, params: serialParams, body: commandInput } }, async (req, reply) =>
+  app.post('/devices/:serial/commands', { onRequest: commanders, config: { idempotent: true }, schema: { tags, summary: 'Queue a downlink command for the terminal', headers: idempotencyHeaders, params: serialParams, body: commandInput } }, async (req, reply) =>
     reply.status(201).send(await downlinks.create(ctx(req), req.params.serial, req.body)));
   app.get('/devices/:serial/commands', { schema: { tags, params: serialParams, querystring: pageQuery.extend(commandFilter.shape) } }, async (req) => {
     const { limit, cursor, status } = req.query;

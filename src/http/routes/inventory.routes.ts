@@ -15,12 +15,12 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, { csv: body }));
 
   app.post('/devices/import', {
-    preHandler: app.allow('OPS', 'SALES', 'REPAIR'),
+    onRequest: app.allow('OPS', 'SALES', 'REPAIR'),
     schema: { tags, summary: 'Add terminals to stock from CSV (serial,model[,firmware]); a report per row', body: csvBody },
   }, async (req) => inventory.importStock(ctx(req), req.body.csv));
 
   app.post('/devices/provision-bulk', {
-    preHandler: app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR'),
+    onRequest: app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR'),
     config: { idempotent: true },
     schema: {
       tags,
@@ -31,7 +31,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (req) => inventory.provisionBulk(ctx(req), req.body.csv));
 
   app.post('/devices/:serial/swap', {
-    preHandler: app.allow('OPS', 'REPAIR', 'CONTRACTOR'),
+    onRequest: app.allow('OPS', 'REPAIR', 'CONTRACTOR'),
     config: { idempotent: true },
     schema: { tags, summary: 'Replace a unit in the field with one from stock; the new secret is shown once', headers: idempotencyHeaders, params: z.object({ serial: serialSchema }), body: swapInput },
   }, async (req) => inventory.swap(ctx(req), req.params.serial, req.body));

@@ -12,17 +12,17 @@ export const knowledgeRoutes: FastifyPluginAsyncZod = async (app) => {
   const readers = app.allow(...STAFF_ROLES);
   const writers = app.allow('SERVICE', 'REPAIR', 'SYSTEM', 'OPS');
 
-  app.get('/knowledge-articles', { preHandler: readers, schema: { tags, summary: 'Search articles, most relevant first', querystring: articleSearch } }, async (req) => ({
+  app.get('/knowledge-articles', { onRequest: readers, schema: { tags, summary: 'Search articles, most relevant first', querystring: articleSearch } }, async (req) => ({
     items: await knowledge.search(req.query),
   }));
-  app.post('/knowledge-articles', { preHandler: writers, schema: { tags, body: articleInput } }, async (req, reply) => reply.status(201).send(await knowledge.create(ctx(req), req.body)));
-  app.get('/knowledge-articles/:id', { preHandler: readers, schema: { tags, params: idParams } }, async (req) => knowledge.get(req.params.id));
-  app.patch('/knowledge-articles/:id', { preHandler: writers, schema: { tags, params: idParams, body: articlePatch } }, async (req) => knowledge.update(ctx(req), req.params.id, req.body));
-  app.post('/knowledge-articles/:id/used', { preHandler: readers, schema: { tags, summary: 'Count that the article solved a problem', params: idParams } }, async (req, reply) => {
+  app.post('/knowledge-articles', { onRequest: writers, schema: { tags, body: articleInput } }, async (req, reply) => reply.status(201).send(await knowledge.create(ctx(req), req.body)));
+  app.get('/knowledge-articles/:id', { onRequest: readers, schema: { tags, params: idParams } }, async (req) => knowledge.get(req.params.id));
+  app.patch('/knowledge-articles/:id', { onRequest: writers, schema: { tags, params: idParams, body: articlePatch } }, async (req) => knowledge.update(ctx(req), req.params.id, req.body));
+  app.post('/knowledge-articles/:id/used', { onRequest: readers, schema: { tags, summary: 'Count that the article solved a problem', params: idParams } }, async (req, reply) => {
     await knowledge.markUsed(req.params.id);
     return reply.status(204).send();
   });
-  app.get('/tickets/:id/suggestions', { preHandler: readers, schema: { tags, summary: 'Knowledge articles matching the ticket', params: idParams } }, async (req) => ({
+  app.get('/tickets/:id/suggestions', { onRequest: readers, schema: { tags, summary: 'Knowledge articles matching the ticket', params: idParams } }, async (req) => ({
     items: await knowledge.suggestForTicket(req.params.id),
   }));
 };

@@ -15,7 +15,7 @@ export const kpiRoutes: FastifyPluginAsyncZod = async (app) => {
   const readers = app.allow('FINANCE', 'SALES', 'OPS');
   const periodOrNow = (p?: string) => p ?? periodOf(new Date(), config.OPERATOR_TIMEZONE);
 
-  app.get('/reports/kpis', { preHandler: readers, schema: { tags, summary: 'KPIs of a period (default: the current month); ?format=csv for a spreadsheet', querystring: query } }, async (req, reply) => {
+  app.get('/reports/kpis', { onRequest: readers, schema: { tags, summary: 'KPIs of a period (default: the current month); ?format=csv for a spreadsheet', querystring: query } }, async (req, reply) => {
     const k = await kpis.forPeriod(periodOrNow(req.query.period));
     if (req.query.format === 'json') return k;
     const rows: (string | number)[][] = [
@@ -40,7 +40,7 @@ export const kpiRoutes: FastifyPluginAsyncZod = async (app) => {
       .send(toCsv([['metric', 'value'], ...rows]));
   });
 
-  app.get('/reports/customer-value', { preHandler: readers, schema: { tags, summary: 'Customer value segments over the 12 months to a period; ?format=csv', querystring: query } }, async (req, reply) => {
+  app.get('/reports/customer-value', { onRequest: readers, schema: { tags, summary: 'Customer value segments over the 12 months to a period; ?format=csv', querystring: query } }, async (req, reply) => {
     const period = periodOrNow(req.query.period);
     const items = await kpis.customerValue(period);
     if (req.query.format === 'json') return { period, items };

@@ -19,14 +19,14 @@ export const tariffPlanRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/tariff-plans', {
-    preHandler: finance,
+    onRequest: finance,
     schema: { tags, summary: 'Create a tariff plan (version 1) with graduated tiers', body: tariffPlanInput },
   }, async (req, reply) => reply.status(201).send(await tariffPlans.create(ctx(req), req.body)));
 
   app.get('/tariff-plans/:id', { schema: { tags, summary: 'Get one version of a tariff plan', params: idParams } }, async (req) => tariffPlans.get(req.params.id));
 
   app.post('/tariff-plans/:id/versions', {
-    preHandler: finance,
+    onRequest: finance,
     schema: { tags, summary: 'Revise a plan: create the next version with the given changes; contracts keep their version', params: idParams, body: tariffPlanRevision },
   }, async (req, reply) => reply.status(201).send(await tariffPlans.revise(ctx(req), req.params.id, req.body)));
 };

@@ -10,19 +10,19 @@ const tags = ['tickets'];
 /** Service desk workflow steps; staff only (others get 404 like any ticket outside their scope). */
 export const ticketWorkflowRoutes: FastifyPluginAsyncZod = async (app) => {
   const { ticketWorkflow: wf } = app.services;
-  const preHandler = app.allow(...STAFF_ROLES);
+  const onRequest = app.allow(...STAFF_ROLES);
 
-  app.post('/tickets/:id/triage', { preHandler, schema: { tags, summary: 'NEW -> TRIAGED with group, priority, assignee', params: idParams, body: triageInput } }, async (req) =>
+  app.post('/tickets/:id/triage', { onRequest, schema: { tags, summary: 'NEW -> TRIAGED with group, priority, assignee', params: idParams, body: triageInput } }, async (req) =>
     wf.triage(ctx(req), req.params.id, req.body));
-  app.post('/tickets/:id/assign', { preHandler, schema: { tags, summary: 'Assign to a staff member (or unassign with null)', params: idParams, body: assignInput } }, async (req) => wf.assign(ctx(req), req.params.id, req.body));
-  app.post('/tickets/:id/escalate', { preHandler, schema: { tags, summary: 'To REPAIR (hardware) or SYSTEM (network/platform)', params: idParams, body: escalateInput } }, async (req) =>
+  app.post('/tickets/:id/assign', { onRequest, schema: { tags, summary: 'Assign to a staff member (or unassign with null)', params: idParams, body: assignInput } }, async (req) => wf.assign(ctx(req), req.params.id, req.body));
+  app.post('/tickets/:id/escalate', { onRequest, schema: { tags, summary: 'To REPAIR (hardware) or SYSTEM (network/platform)', params: idParams, body: escalateInput } }, async (req) =>
     wf.escalate(ctx(req), req.params.id, req.body));
-  app.post('/tickets/:id/visit', { preHandler, schema: { tags, summary: 'Schedule an on-site visit', params: idParams, body: visitInput } }, async (req) =>
+  app.post('/tickets/:id/visit', { onRequest, schema: { tags, summary: 'Schedule an on-site visit', params: idParams, body: visitInput } }, async (req) =>
     wf.scheduleVisit(ctx(req), req.params.id, req.body));
-  app.post('/tickets/:id/resolve', { preHandler, schema: { tags, summary: 'Resolve with a note, optionally saving it to the knowledge base', params: idParams, body: resolveInput } }, async (req) =>
+  app.post('/tickets/:id/resolve', { onRequest, schema: { tags, summary: 'Resolve with a note, optionally saving it to the knowledge base', params: idParams, body: resolveInput } }, async (req) =>
     wf.resolve(ctx(req), req.params.id, req.body));
-  app.post('/tickets/:id/close', { preHandler, schema: { tags, summary: 'RESOLVED -> CLOSED', params: idParams, body: noteInput.optional() } }, async (req) => wf.close(ctx(req), req.params.id, req.body?.note));
-  app.post('/tickets/:id/reopen', { preHandler, schema: { tags, summary: 'RESOLVED -> IN_PROGRESS; SLA due dates stay', params: idParams, body: reopenInput } }, async (req) => wf.reopen(ctx(req), req.params.id, req.body.reason));
-  app.post('/tickets/:id/merge', { preHandler, schema: { tags, summary: 'Merge this duplicate into another ticket', params: idParams, body: mergeInput } }, async (req) =>
+  app.post('/tickets/:id/close', { onRequest, schema: { tags, summary: 'RESOLVED -> CLOSED', params: idParams, body: noteInput.optional() } }, async (req) => wf.close(ctx(req), req.params.id, req.body?.note));
+  app.post('/tickets/:id/reopen', { onRequest, schema: { tags, summary: 'RESOLVED -> IN_PROGRESS; SLA due dates stay', params: idParams, body: reopenInput } }, async (req) => wf.reopen(ctx(req), req.params.id, req.body.reason));
+  app.post('/tickets/:id/merge', { onRequest, schema: { tags, summary: 'Merge this duplicate into another ticket', params: idParams, body: mergeInput } }, async (req) =>
     wf.merge(ctx(req), req.params.id, req.body));
 };

@@ -19,7 +19,7 @@ export const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   });
   app.post('/tickets', { schema: { tags, body: ticketInput } }, async (req, reply) => reply.status(201).send(await tickets.create(ctx(req), req.body)));
   app.get('/tickets/:id', { schema: { tags, params: idParams } }, async (req) => tickets.get(ctx(req), req.params.id));
-  app.patch('/tickets/:id', { preHandler: staff, schema: { tags, params: idParams, body: ticketPatch } }, async (req) =>
+  app.patch('/tickets/:id', { onRequest: staff, schema: { tags, params: idParams, body: ticketPatch } }, async (req) =>
     tickets.update(ctx(req), req.params.id, req.body));
   app.post('/tickets/:id/comments', { schema: { tags, params: idParams, body: commentInput } }, async (req, reply) =>
     reply.status(201).send(await tickets.addComment(ctx(req), req.params.id, req.body)));

@@ -13,14 +13,14 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   const admins = app.allow();
 
   app.get('/users', {
-    preHandler: admins,
+    onRequest: admins,
     schema: { tags, summary: 'List users (admins only)', querystring: pageQuery.extend(userFilter.shape) },
   }, async (req) => {
     const { limit, cursor, ...filter } = req.query;
     return users.list(ctx(req), filter, { limit, cursor });
   });
   app.patch('/users/:id', {
-    preHandler: admins,
+    onRequest: admins,
     schema: { tags, summary: 'Change name, role or active flag, or reset the password (ends the user\'s sessions)', params: idParams, body: userPatch },
   }, async (req) => users.update(ctx(req), req.params.id, req.body));
 };
