@@ -40,8 +40,8 @@ describe('authentication is decided on the matched route', () => {
     expect((await http(url, 'POST', '/nothing-here', { body: {} })).status).toBe(404);
   });
 
-  it('keeps health, readiness, the API description, its docs, the console and metrics public', async () => {
-    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/metrics']) {
+  it('keeps health, readiness, the API description, its docs and the console public', async () => {
+    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) {
       expect((await get(path)).status, path).toBe(200);
     }
     // The console is served (or, when not built, explained) to anyone; it carries no data.
