@@ -108,8 +108,10 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     expect(root.headers.get('content-type')).toContain('text/html');
     expect(await root.text()).toContain('<div id="app">');
     expect((await fetch(`${sys.httpUrl}/terminals/NXV-1`)).headers.get('content-type')).toContain('text/html');
+    // An API path no route claims is a problem document, never the console's page.
     const api = await fetch(`${sys.httpUrl}/api/v1/nope`);
-    expect(api.status).toBe(401);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
     const missing = await fetch(`${sys.httpUrl}/assets/missing.js`);
     expect(missing.status).toBe(404);
   });
