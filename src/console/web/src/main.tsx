@@ -21,14 +21,16 @@ import { Reports } from './pages/Reports';
 
 function Page(props: { path: string; session: Session }) {
   const { path, session } = props;
-  let m: Record<string, string> | null;
+  const terminal = match('/terminals/:serial', path);
+  const ticket = match('/tickets/:id', path);
+  const customer = match('/customers/:id', path);
   if (path === '/' || path === '/overview') return <Overview session={session} />;
   if (path === '/terminals') return <Terminals session={session} />;
-  if ((m = match('/terminals/:serial', path))) return <TerminalDetail serial={m.serial!} session={session} />;
+  if (terminal) return <TerminalDetail serial={terminal.serial!} session={session} />;
   if (path === '/tickets') return <Tickets session={session} />;
-  if ((m = match('/tickets/:id', path))) return <TicketDetail id={m.id!} session={session} />;
+  if (ticket) return <TicketDetail id={ticket.id!} session={session} />;
   if (path === '/customers') return <Customers session={session} />;
-  if ((m = match('/customers/:id', path))) return <CustomerDetail id={m.id!} />;
+  if (customer) return <CustomerDetail id={customer.id!} />;
   if (path === '/billing') return <Billing session={session} />;
   if (path === '/invoices') return <Invoices session={session} />;
   if (path === '/reports') return <Reports session={session} />;

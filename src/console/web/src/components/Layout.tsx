@@ -81,7 +81,7 @@ export function Layout(props: { session: Session; path: string; onSignOut: () =>
             <div>{session.name ?? session.email}</div>
             <small>{session.role.toLowerCase()}</small>
           </div>
-          <button class="ghost" onClick={props.onSignOut} data-testid="sign-out">
+          <button type="button" class="ghost" onClick={props.onSignOut} data-testid="sign-out">
             Sign out
           </button>
         </div>

@@ -88,7 +88,7 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
     <div class="map-wrap" data-testid="network-map">
       <div class="map-tools">
         {VIEWS.map((v, i) => (
-          <button class={`chip ${i === viewIdx ? 'on' : ''}`} onClick={() => setViewIdx(i)}>
+          <button type="button" class={`chip ${i === viewIdx ? 'on' : ''}`} onClick={() => setViewIdx(i)}>
             {v.name}
           </button>
         ))}
@@ -134,7 +134,11 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
             r={p.flash ? r + 4 : r}
             class={`pt ${p.online ? 'on' : 'off'} ${p.flash ? `flash-${p.flash}` : ''}`}
             style={{ '--c': CATEGORY_COLOR[p.category] ?? '#94a3b8' }}
+            role="img"
+            aria-label={`${p.serial} ${p.online ? 'online' : 'offline'}`}
+            tabIndex={0}
             onMouseEnter={() => setHover(p)}
+            onFocus={() => setHover(p)}
           />
         ))}
       </svg>

@@ -61,7 +61,7 @@ function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
     <form class="filters" onSubmit={submit} data-testid="payment-form">
       <input name="reference" placeholder="Bank reference" value={reference} onInput={(e) => setReference(e.currentTarget.value)} required />
       <label class="inline">¥ <input name="amount" type="number" step="0.01" min="0.01" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required /></label>
-      <button class="primary small">Record payment</button>
+      <button type="button" class="primary small">Record payment</button>
       {error && <span class="bad-text small">{error}</span>}
     </form>
   );
@@ -88,7 +88,7 @@ function Aging() {
             {a.currencies.length > 1 && (
               <div class="actions-row">
                 {a.currencies.map((c) => (
-                  <button class={c === a.currency ? '' : 'ghost'} onClick={() => setCurrency(c)}>
+                  <button type="button" class={c === a.currency ? '' : 'ghost'} onClick={() => setCurrency(c)}>
                     {c}
                   </button>
                 ))}
@@ -157,11 +157,11 @@ function InvoiceTable(props: { reloadKey?: number; canPay?: boolean; onPaid?: ()
                     <td>{fmtDate(i.issuedAt)}</td>
                     <td>{fmtDate(i.dueAt)}</td>
                     <td>
-                      <button class="ghost small" onClick={() => void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))}>
+                      <button type="button" class="ghost small" onClick={() => void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))}>
                         PDF
                       </button>
                       {props.canPay && i.status === 'ISSUED' && i.balanceMinor > 0 && (
-                        <button class="ghost small" onClick={() => setPaying(paying === i.id ? null : i.id)}>Payment</button>
+                        <button type="button" class="ghost small" onClick={() => setPaying(paying === i.id ? null : i.id)}>Payment</button>
                       )}
                     </td>
                   </tr>
@@ -220,7 +220,7 @@ function BillingRuns(props: { onFinished: () => void }) {
     <Card title="Billing runs" testid="billing-runs">
       <form class="filters" onSubmit={start}>
         <label class="inline">Period <input type="month" value={period} onInput={(e) => setPeriod(e.currentTarget.value)} required /></label>
-        <button class="primary">Start billing run</button>
+        <button type="button" class="primary">Start billing run</button>
       </form>
       {error ? <ErrorBox error={error} what="billing runs" /> : null}
       {active && (

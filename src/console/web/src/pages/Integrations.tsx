@@ -67,7 +67,7 @@ function Deliveries(props: { endpointId: string }) {
                   <td class="small">{d.lastStatusCode ?? ''} {d.lastError ? <span class="bad-text">{d.lastError}</span> : null}</td>
                   <td>{fmtDateTime(d.createdAt)}</td>
                   <td>
-                    <button class="ghost small" onClick={() => void api(`/webhook-deliveries/${d.id}/replay`, { method: 'POST' }).then(() => { setMsg('Replay queued'); state.reload(); }, (e: Error) => setMsg(e.message))}>
+                    <button type="button" class="ghost small" onClick={() => void api(`/webhook-deliveries/${d.id}/replay`, { method: 'POST' }).then(() => { setMsg('Replay queued'); state.reload(); }, (e: Error) => setMsg(e.message))}>
                       Replay
                     </button>
                   </td>
@@ -112,7 +112,7 @@ function Webhooks() {
       <form class="filters" onSubmit={create}>
         <input type="url" placeholder="https://your-system.example/nexsphere" value={url} onInput={(e) => setUrl(e.currentTarget.value)} required style={{ flex: 2 }} />
         <input placeholder="event types, e.g. device.*, ticket.*" value={types} onInput={(e) => setTypes(e.currentTarget.value)} style={{ flex: 1 }} />
-        <button class="primary">Add endpoint</button>
+        <button type="button" class="primary">Add endpoint</button>
       </form>
       {error && <div class="bad-text">{error}</div>}
       {secret && <Secret label="Signing secret" value={secret} />}
@@ -126,7 +126,7 @@ function Webhooks() {
                     <b>{ep.url}</b>
                     <Badge value={ep.enabled ? (ep.failingSince ? 'failing' : 'enabled') : 'disabled'} tone={!ep.enabled ? 'muted' : ep.failingSince ? 'bad' : 'ok'} />
                     <span class="muted small">{ep.eventTypes.length ? ep.eventTypes.join(', ') : 'all events'}</span>
-                    <button class="ghost small" onClick={() => setOpen(open === ep.id ? null : ep.id)}>{open === ep.id ? 'Hide deliveries' : 'Deliveries'}</button>
+                    <button type="button" class="ghost small" onClick={() => setOpen(open === ep.id ? null : ep.id)}>{open === ep.id ? 'Hide deliveries' : 'Deliveries'}</button>
                   </div>
                   {ep.disabledReason && <div class="bad-text small">{ep.disabledReason}</div>}
                   {open === ep.id && <Deliveries endpointId={ep.id} />}
@@ -163,7 +163,7 @@ function ApiKeys() {
     <Card title="API keys" testid="api-keys">
       <form class="filters" onSubmit={create}>
         <input placeholder="Key name, e.g. fleet dashboard" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button class="primary">Create key</button>
+        <button type="button" class="primary">Create key</button>
       </form>
       <div class="filters small" data-testid="api-key-scopes">
         {KEY_FAMILIES.map((f) => (
@@ -195,7 +195,7 @@ function ApiKeys() {
                     <td>{fmtDateTime(k.expiresAt)}</td>
                     <td>
                       {k.revokedAt ? <Badge value="revoked" tone="muted" /> : (
-                        <button class="ghost small" onClick={() => void api(`/api-keys/${k.id}`, { method: 'DELETE' }).then(state.reload, (e: Error) => setError(e.message))}>Revoke</button>
+                        <button type="button" class="ghost small" onClick={() => void api(`/api-keys/${k.id}`, { method: 'DELETE' }).then(state.reload, (e: Error) => setError(e.message))}>Revoke</button>
                       )}
                     </td>
                   </tr>

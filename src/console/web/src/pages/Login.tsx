@@ -50,7 +50,7 @@ export function Login(props: { onSignedIn: (s: Session) => void }) {
         </div>
         <label>
           E-mail
-          <input name="email" type="email" autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required autoFocus />
+          <input name="email" type="email" autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required />
         </label>
         <label>
           Password

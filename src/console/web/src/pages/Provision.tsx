@@ -121,7 +121,7 @@ export function Provision(_props: { session: Session }) {
                   required
                 />
                 <div class="filters">
-                  <button class="primary" disabled={busy || !contractId}>{busy ? `Provisioning… ${results.length}` : 'Provision'}</button>
+                  <button type="button" class="primary" disabled={busy || !contractId}>{busy ? `Provisioning… ${results.length}` : 'Provision'}</button>
                   <span class="muted small">One line per terminal; only the serial is required. Paste a CSV for bulk import.</span>
                 </div>
                 {errors.map((x) => <div class="bad-text small">{x}</div>)}
@@ -134,7 +134,7 @@ export function Provision(_props: { session: Session }) {
         <Card
           title={`Results: ${ok} provisioned, ${results.length - ok} failed`}
           testid="provision-results"
-          actions={ok > 0 && <button class="primary small" onClick={() => saveCredentials(results)}>Download credentials CSV</button>}
+          actions={ok > 0 && <button type="button" class="primary small" onClick={() => saveCredentials(results)}>Download credentials CSV</button>}
         >
           <div class="secret">Secrets are shown only now: download the credentials before leaving this page.</div>
           <table>

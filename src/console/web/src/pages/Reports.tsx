@@ -26,8 +26,8 @@ export function Reports(_props: { session: Session }) {
       <div class="page-head">
         <h1>Reports</h1>
         <label class="inline">Month <input type="month" value={period} onInput={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} /></label>
-        <button class="ghost small push-right" onClick={() => void download(`/reports/kpis?period=${period}&format=csv`, `kpis-${period}.csv`).catch((e: Error) => setError(e.message))}>KPIs as CSV</button>
-        <button class="ghost small" onClick={() => void download(`/reports/customer-value?period=${period}&format=csv`, `customer-value-${period}.csv`).catch((e: Error) => setError(e.message))}>Customer value as CSV</button>
+        <button type="button" class="ghost small push-right" onClick={() => void download(`/reports/kpis?period=${period}&format=csv`, `kpis-${period}.csv`).catch((e: Error) => setError(e.message))}>KPIs as CSV</button>
+        <button type="button" class="ghost small" onClick={() => void download(`/reports/customer-value?period=${period}&format=csv`, `customer-value-${period}.csv`).catch((e: Error) => setError(e.message))}>Customer value as CSV</button>
       </div>
       {error && <div class="notice bad">{error}</div>}
       <Loaded state={kpis} what="the KPIs">

@@ -39,7 +39,7 @@ export function Leads(_props: { session: Session }) {
         }}>
           <input placeholder="Company" value={company} onInput={(e) => setCompany(e.currentTarget.value)} required />
           <input type="number" min={0} step="0.01" placeholder="Estimated value (¥)" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-          <button class="primary">Add lead</button>
+          <button type="button" class="primary">Add lead</button>
         </form>
         {error && <div class="bad-text">{error}</div>}
       </Card>
@@ -62,9 +62,9 @@ export function Leads(_props: { session: Session }) {
                       <div class="muted small">{[l.contactName, l.source].filter(Boolean).join(' · ')}</div>
                       <div class="small">{fmtMoney(l.estimatedValueMinor)} · {fmtNum(l.expectedTerminals)} terminals</div>
                       <div class="lead-actions">
-                        {NEXT[stage] && <button class="ghost small" onClick={() => void run(api(`/leads/${l.id}`, { method: 'PATCH', body: { stage: NEXT[stage] } }))}>→ {NEXT[stage]!.toLowerCase()}</button>}
-                        {stage === 'PROPOSAL' && <button class="ghost small" onClick={() => void run(api(`/leads/${l.id}/convert`, { method: 'POST', body: {} }))}>Win</button>}
-                        {stage !== 'WON' && stage !== 'LOST' && <button class="ghost small" onClick={() => void run(api(`/leads/${l.id}`, { method: 'PATCH', body: { stage: 'LOST', lostReason: 'Marked lost on the board' } }))}>Lost</button>}
+                        {NEXT[stage] && <button type="button" class="ghost small" onClick={() => void run(api(`/leads/${l.id}`, { method: 'PATCH', body: { stage: NEXT[stage] } }))}>→ {NEXT[stage]!.toLowerCase()}</button>}
+                        {stage === 'PROPOSAL' && <button type="button" class="ghost small" onClick={() => void run(api(`/leads/${l.id}/convert`, { method: 'POST', body: {} }))}>Win</button>}
+                        {stage !== 'WON' && stage !== 'LOST' && <button type="button" class="ghost small" onClick={() => void run(api(`/leads/${l.id}`, { method: 'PATCH', body: { stage: 'LOST', lostReason: 'Marked lost on the board' } }))}>Lost</button>}
                       </div>
                     </div>
                   ))}

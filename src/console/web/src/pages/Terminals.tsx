@@ -120,7 +120,7 @@ export function Terminals(_props: { session: Session }) {
           </table>
         )}
         {cursor && (
-          <button class="ghost more-btn" disabled={loading} onClick={() => void load(true)}>
+          <button type="button" class="ghost more-btn" disabled={loading} onClick={() => void load(true)}>
             {loading ? 'Loading…' : 'Load more'}
           </button>
         )}

@@ -38,7 +38,7 @@ export function KbSuggestions(props: { ticketId: string; onUse: (solution: strin
                   <b>{a.title}</b>
                   <div class="muted small">{a.symptoms.slice(0, 160)}</div>
                   <div class="small">{a.solution.slice(0, 280)}</div>
-                  <button
+                  <button type="button"
                     class="ghost small"
                     onClick={() => {
                       void api(`/knowledge-articles/${a.id}/used`, { method: 'POST' }).catch(() => {});
@@ -83,17 +83,17 @@ export function TicketActions(props: { ticket: WorkableTicket; session: Session;
     <Card title="Work this ticket" testid="ticket-actions">
       <div class="actions-row">
         {t.assigneeId !== props.session.userId && (
-          <button disabled={busy} onClick={() => void act('Assigned to you', { assigneeId: props.session.userId, status: 'IN_PROGRESS' })}>
+          <button type="button" disabled={busy} onClick={() => void act('Assigned to you', { assigneeId: props.session.userId, status: 'IN_PROGRESS' })}>
             Take it
           </button>
         )}
         {t.group !== 'REPAIR' && (
-          <button disabled={busy} onClick={() => void act('Escalated to repair', { group: 'REPAIR', status: 'ESCALATED', ...(note ? { note } : {}) })}>
+          <button type="button" disabled={busy} onClick={() => void act('Escalated to repair', { group: 'REPAIR', status: 'ESCALATED', ...(note ? { note } : {}) })}>
             Escalate to repair
           </button>
         )}
         {t.group !== 'SYSTEM' && (
-          <button disabled={busy} onClick={() => void act('Escalated to system', { group: 'SYSTEM', status: 'ESCALATED', ...(note ? { note } : {}) })}>
+          <button type="button" disabled={busy} onClick={() => void act('Escalated to system', { group: 'SYSTEM', status: 'ESCALATED', ...(note ? { note } : {}) })}>
             Escalate to system
           </button>
         )}
@@ -103,7 +103,7 @@ export function TicketActions(props: { ticket: WorkableTicket; session: Session;
         <label class="inline">
           <input type="checkbox" checked={saveKb} onChange={(e) => setSaveKb(e.currentTarget.checked)} /> save the fix to the knowledge base
         </label>
-        <button
+        <button type="button"
           class="primary"
           disabled={busy || !note}
           data-testid="resolve"

@@ -84,7 +84,7 @@ function NewTicket(props: { onCreated: (t: Ticket) => void }) {
           <select name="priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)} aria-label="Priority">
             {['LOW', 'NORMAL', 'HIGH', 'CRITICAL'].map((p) => <option value={p}>{p.toLowerCase()}</option>)}
           </select>
-          <button class="primary" disabled={busy || !subject.trim()}>Open ticket</button>
+          <button type="button" class="primary" disabled={busy || !subject.trim()}>Open ticket</button>
         </div>
         {error && <div class="bad-text">{error}</div>}
       </form>
@@ -101,7 +101,7 @@ export function Tickets(props: { session: Session }) {
     <div class="page" data-testid="tickets">
       <div class="page-head">
         <h1>Tickets</h1>
-        <button class="ghost" onClick={() => setCreating(!creating)} data-testid="new-ticket-toggle">
+        <button type="button" class="ghost" onClick={() => setCreating(!creating)} data-testid="new-ticket-toggle">
           {creating ? 'Cancel' : '+ New ticket'}
         </button>
       </div>
@@ -111,7 +111,7 @@ export function Tickets(props: { session: Session }) {
           {isStaff(props.session.role) && (
             <div class="chips">
               {GROUPS.map((g) => (
-                <button class={`chip ${g === group ? 'on' : ''}`} onClick={() => setGroup(g)}>
+                <button type="button" class={`chip ${g === group ? 'on' : ''}`} onClick={() => setGroup(g)}>
                   {g ? g.replace('_', ' ').toLowerCase() : 'all groups'}
                 </button>
               ))}
@@ -220,7 +220,7 @@ export function TicketDetail(props: { id: string; session: Session }) {
                 </ul>
                 <form class="comment" onSubmit={addComment}>
                   <textarea rows={3} placeholder="Add a comment…" value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-                  <button class="primary" disabled={busy || !comment.trim()}>Comment</button>
+                  <button type="button" class="primary" disabled={busy || !comment.trim()}>Comment</button>
                   {error && <span class="bad-text">{error}</span>}
                 </form>
               </Card>
