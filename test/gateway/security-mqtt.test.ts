@@ -1,12 +1,19 @@
 // The terminal edge against hostile or broken clients (protocol.md sections 1 and 3): packet and
 // payload size limits, refusals that do not tell unknown serials from wrong secrets, client id rules.
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import mqtt from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { adminCtx, connackCode, createContract, ensureModel, newSerial, provisionTerminal, waitFor } from '../helpers/terminals.js';
+import { adminCtx, connackCode, connectTerminal, createContract, ensureModel, newSerial, provisionTerminal, waitFor } from '../helpers/terminals.js';
 import { rawConnect } from '../helpers/raw-mqtt.js';
 import { encodeUplink } from '../../gateway/codecs/index.js';
+import { ensureSelfSignedCertificate } from '../../src/platform/tls-certificate.js';
 
 let sys: TestSystem;
 let contractId: string;
@@ -133,5 +140,63 @@ describe('CONNECT refusals that reveal nothing', () => {
       expect(String(l.clientId)).not.toMatch(/[\u0000-\u001f]/);
     }
     expect(logLines.join('\n')).not.toContain('9'.repeat(40));
+  });
+});
+
+describe('MQTT over TLS only (MQTT_PLAIN=false)', () => {
+  let tlsSys: TestSystem;
+  let dir: string;
+  let ca: Buffer;
+  let tlsContract: string;
+  beforeAll(async () => {
+    // The certificate demo mode makes (openssl, self-signed for localhost and 127.0.0.1).
+    dir = await mkdtemp(join(tmpdir(), 'nx-mqtt-tls-'));
+    const { certPath, keyPath } = await ensureSelfSignedCertificate(dir);
+    ca = await readFile(certPath);
+    tlsSys = await startTestSystem('gateway', { MQTT_TLS_PORT: '0', MQTT_TLS_CERT: certPath, MQTT_TLS_KEY: keyPath, MQTT_PLAIN: 'false' });
+    tlsContract = (await createContract(tlsSys.services, { segmentBytes: 64 })).contract.id;
+  });
+  afterAll(async () => {
+    await tlsSys?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('listens for TLS only and names the certificate fingerprint among its endpoints', () => {
+    expect(tlsSys.mqttPort).toBeNull();
+    expect(tlsSys.mqttTlsPort).toBeGreaterThan(0);
+    expect(tlsSys.endpoints.join('\n')).toContain(new X509Certificate(ca).fingerprint256);
+  });
+
+  it('stores a QoS 1 uplink sent over TLS, and refuses a client that does not trust the certificate', async () => {
+    const t = await provisionTerminal(tlsSys.services, tlsContract);
+    const url = { protocol: 'mqtts' as const, host: 'localhost', ca };
+    const c = await connectTerminal(tlsSys.mqttTlsPort!, t.serial, t.secret, { ...url, protocolVersion: 5 });
+    await c.publishAsync(`nx/${t.serial}/up/event`, encodeUplink({ type: 'event', eventCode: 1, value: 2 }, new Date()), { qos: 1 });
+    await c.endAsync();
+    expect(await tlsSys.services.db.message.count({ where: { device: { serial: t.serial } } })).toBe(1);
+    await expect(connectTerminal(tlsSys.mqttTlsPort!, t.serial, t.secret, { protocol: 'mqtts', host: 'localhost', reconnectPeriod: 0 })).rejects.toThrow(
+      /self-signed|self signed/,
+    );
+  });
+
+  it('applies the packet size limit over TLS too', async () => {
+    const t = await provisionTerminal(tlsSys.services, tlsContract);
+    const raw = await rawConnect(tlsSys.mqttTlsPort!, t.serial, t.secret, 5, true, { ca });
+    raw.send(publishPacket(t.serial, 130 * 1024));
+    expect(await raw.next('disconnect')).toMatchObject({ reasonCode: 0x95 });
+    await raw.closed;
+  });
+
+  it('carries the load generator over mqtts:// with --ca', async () => {
+    const terminals = [await provisionTerminal(tlsSys.services, tlsContract), await provisionTerminal(tlsSys.services, tlsContract)];
+    const csv = join(dir, 'creds.csv');
+    await writeFile(csv, terminals.map((t) => `${t.serial},${t.secret}`).join('\n'));
+    const args = ['load', '--url', `mqtts://localhost:${tlsSys.mqttTlsPort}`, '--ca', join(dir, 'mqtt-tls-cert.pem'), '--credentials', csv];
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args, '--duration', '1', '--inflight', '1', '--payload-bytes', '11'], {
+      timeout: 30_000,
+    });
+    const result = JSON.parse(stdout) as { terminals: number; acked: number; connectFailures: number };
+    expect(result).toMatchObject({ terminals: 2, connectFailures: 0 });
+    expect(result.acked).toBeGreaterThan(0);
   });
 });
