@@ -41,7 +41,9 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const runsGateway = role === 'all' || role === 'gateway';
   let certificate: TlsCertificate | null = null;
   if (runsGateway) {
-    if (!config.MQTT_PLAIN && !config.MQTT_TLS_CERT) throw new Error('MQTT_PLAIN=false needs MQTT_TLS_CERT and MQTT_TLS_KEY: terminals could not connect at all');
+    if (!config.MQTT_PLAIN && !config.MQTT_TLS_CERT) {
+      throw new Error('MQTT_PLAIN=false needs MQTT_TLS_CERT and MQTT_TLS_KEY: terminals could not connect at all');
+    }
     if (config.MQTT_PLAIN) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
     if (config.MQTT_TLS_CERT && config.MQTT_TLS_KEY) {
       certificate = await loadCertificate(config.MQTT_TLS_CERT, config.MQTT_TLS_KEY);

@@ -192,9 +192,8 @@ describe('MQTT over TLS only (MQTT_PLAIN=false)', () => {
     const csv = join(dir, 'creds.csv');
     await writeFile(csv, terminals.map((t) => `${t.serial},${t.secret}`).join('\n'));
     const args = ['load', '--url', `mqtts://localhost:${tlsSys.mqttTlsPort}`, '--ca', join(dir, 'mqtt-tls-cert.pem'), '--credentials', csv];
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args, '--duration', '1', '--inflight', '1', '--payload-bytes', '11'], {
-      timeout: 30_000,
-    });
+    const options = ['--duration', '1', '--inflight', '1', '--payload-bytes', '11'];
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args, ...options], { timeout: 30_000 });
     const result = JSON.parse(stdout) as { terminals: number; acked: number; connectFailures: number };
     expect(result).toMatchObject({ terminals: 2, connectFailures: 0 });
     expect(result.acked).toBeGreaterThan(0);

@@ -6,7 +6,11 @@ import { TEST_REDIS_URL } from './system.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
+export async function spawnGateway(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,
     env: {
