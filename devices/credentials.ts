@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
-import { secretMatches } from '../src/auth/index.js';
+import { hashSecret, newSecret, secretMatches } from '../src/auth/index.js';
 
 export type Category = 'VEHICLE' | 'ELEVATOR' | 'STREETLIGHT';
 
@@ -35,14 +35,18 @@ export interface CredentialChange {
   contractIds?: string[];
 }
 
+/** Checked against when there is no secret to check, so that path costs what a real check costs. */
+const DUMMY_SECRET_HASH = hashSecret(newSecret());
+
 /**
- * Order matters: an unknown serial or wrong secret says nothing more; a unit still in stock
- * has no secret yet, so it is "not provisioned" rather than "wrong password".
+ * Order matters: nothing but the right secret learns more than "bad credentials". An unknown
+ * serial and a unit still in stock (no secret yet) answer exactly like a wrong secret, after
+ * the same hash comparison, so serials printed on stock units cannot be enumerated.
  */
 export function verdictFor(cred: TerminalCredential | null, password: string | null): CredentialVerdict {
-  if (!cred) return 'bad_credentials';
-  if (cred.status === 'IN_STOCK' || !cred.secretHash) return 'not_authorized';
-  if (!password || !secretMatches(password, cred.secretHash)) return 'bad_credentials';
+  const known = cred !== null && cred.status !== 'IN_STOCK' && cred.secretHash !== null;
+  const matches = secretMatches(password ?? '', known ? cred.secretHash! : DUMMY_SECRET_HASH);
+  if (!cred || !known || !password || !matches) return 'bad_credentials';
   if (cred.status === 'RETIRED' || cred.status === 'LOST') return 'not_authorized';
   if (!cred.contractId || cred.contractStatus === 'TERMINATED') return 'not_authorized';
   if (cred.status === 'SUSPENDED' || cred.contractStatus === 'SUSPENDED') return 'banned';

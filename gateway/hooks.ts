@@ -6,13 +6,23 @@ import type { IConnectPacket, ISubscribePacket } from 'mqtt-packet';
 import { standingOf, verdictFor, type CredentialChange } from '../devices/index.js';
 import { maySubscribe } from './acl.js';
 import { BucketMap } from './limits.js';
-import { V5, type MqttConnection, type RefusalReason, type ServerHooks } from './mqtt-server.js';
+import { MAX_PACKET_BYTES, V5, type MqttConnection, type RefusalReason, type ServerHooks } from './mqtt-server.js';
 import type { Ingest } from './ingest.js';
 import type { Presence } from './presence.js';
 import type { GatewaySession } from './session.js';
 import type { GatewayPorts } from './ports.js';
 import { createDownlinks } from './downlink.js';
 import { createPublishHandler } from './publish.js';
+
+/** Serials are short; a longer client id is refused before any lookup. */
+const MAX_CLIENT_ID = 64;
+
+/** A client id or username as it may appear in a log line: short and without control characters. */
+function printable(s: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const clean = (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  return clean.length > 32 ? `${clean.slice(0, 32)}...` : clean;
+}
 
 const REFUSAL: Record<string, RefusalReason> = { bad_credentials: 'bad_credentials', not_authorized: 'not_authorized', banned: 'banned' };
 // DISCONNECT has no 'banned' reason code in MQTT 5, so a suspension reads 'administrative action'.
@@ -29,9 +39,9 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
   const sessionOf = (conn: MqttConnection) => conn.session as GatewaySession;
   const pendingPresence = new Set<Promise<void>>();
 
-  function deny(conn: MqttConnection, kind: 'publish' | 'subscribe', reason: string, topic: string): void {
+  function deny(conn: MqttConnection, kind: 'publish' | 'subscribe', reason: string, topic: string, detail: Record<string, number> = {}): void {
     metrics.mqttDenied.labels(kind, reason).inc();
-    log.warn({ serial: conn.clientId, topic, reason, kind }, `mqtt ${kind} denied`);
+    log.warn({ serial: conn.clientId, topic, reason, kind, ...detail }, `mqtt ${kind} denied`);
   }
 
   function kick(conn: MqttConnection, why: string, v5Reason: number): void {
@@ -45,10 +55,11 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
     async connect(conn: MqttConnection, p: IConnectPacket) {
       const refuse = (reason: RefusalReason) => {
         metrics.mqttConnects.labels(reason).inc();
-        log.info({ clientId: p.clientId, remoteAddress: conn.remoteAddress, reason }, 'terminal connection refused');
+        log.info({ clientId: printable(p.clientId), remoteAddress: conn.remoteAddress, reason }, 'terminal connection refused');
         return { ok: false as const, reason };
       };
       if (!connectBuckets.take(conn.remoteAddress, settings.connectBurst, settings.connectPerSecond)) return refuse('rate_limited');
+      if (p.clientId.length > MAX_CLIENT_ID) return refuse('identifier_rejected');
       if (!p.username) return refuse('bad_credentials');
       if (p.clientId !== p.username) return refuse('identifier_rejected');
       const cred = await credentials.get(p.username);
@@ -111,6 +122,12 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
         s.subscribed = false;
         void redis.del(subKey(s.cred.serial)).catch(() => {});
       }
+    },
+
+    tooLarge(conn, bytes) {
+      metrics.mqttDenied.labels('packet', 'packet_too_large').inc();
+      const who = conn.session ? { serial: sessionOf(conn).cred.serial } : { clientId: printable(conn.clientId), remoteAddress: conn.remoteAddress };
+      log.warn({ ...who, size: bytes, limit: MAX_PACKET_BYTES }, 'mqtt packet too large, connection closed');
     },
 
     puback(conn, messageId) {

@@ -4,6 +4,7 @@
 // are direct here. It speaks only what terminals need: CONNECT, PUBLISH QoS 0/1 (both ways),
 // SUBSCRIBE/UNSUBSCRIBE, PING, DISCONNECT. Policy lives in the hooks.
 import net from 'node:net';
+import tls from 'node:tls';
 import mqtt, { type IConnectPacket, type IPublishPacket, type ISubscribePacket, type Packet } from 'mqtt-packet';
 
 /** Why a CONNECT is refused; mapped to a CONNACK code per protocol version in exactly one place. */
@@ -32,9 +33,12 @@ export interface ServerHooks {
   unsubscribe(conn: MqttConnection, topics: string[]): void;
   puback(conn: MqttConnection, messageId: number): void;
   closed(conn: MqttConnection, reason: string): void;
+  /** A packet announced more than MAX_PACKET_BYTES; the connection is being closed. */
+  tooLarge(conn: MqttConnection, bytes: number): void;
 }
 
-const MAX_PACKET_BYTES = 64 * 1024;
+/** Advertised in the v5 CONNACK (Maximum Packet Size) and enforced for every protocol version. */
+export const MAX_PACKET_BYTES = 64 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 let nextConnId = 1;
 
@@ -47,7 +51,10 @@ export class MqttConnection {
   connected = false;
   closed = false;
   readonly remoteAddress: string;
-  private readonly parser = mqtt.parser();
+  private readonly parser = boundedParser(MAX_PACKET_BYTES, (bytes) => {
+    this.hooks.tooLarge(this, bytes);
+    this.destroy(`packet of ${bytes} bytes exceeds ${MAX_PACKET_BYTES}`, V5.packetTooLarge);
+  });
   private keepaliveMs = 0;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private nextMessageId = 1;
@@ -70,10 +77,8 @@ export class MqttConnection {
     });
     this.parser.on('error', (err: Error) => this.destroy(`protocol error: ${err.message}`, V5.protocolError));
     socket.on('data', (chunk: Buffer) => {
-      this.parser.parse(chunk);
-      // mqtt-packet buffers a packet until complete; refuse to buffer absurd sizes.
-      const buffered = (this.parser as unknown as { _list: { length: number } })._list.length;
-      if (buffered > MAX_PACKET_BYTES) this.destroy('packet too large', V5.packetTooLarge);
+      // After a refusal the rest of the stream is never parsed (nor buffered).
+      if (!this.closed) this.parser.parse(chunk);
     });
     socket.on('error', () => this.destroy('socket error'));
     socket.on('close', () => {
@@ -221,8 +226,33 @@ export class MqttConnection {
   }
 }
 
-export function createMqttServer(hooks: ServerHooks): net.Server {
-  return net.createServer((socket) => {
+/**
+ * mqtt-packet buffers a packet until it is complete and has no size option, so the check sits
+ * where its parser has just read the remaining length from the fixed header (`_parseLength`):
+ * a packet announcing more than `maxBytes` in all is refused before its body is buffered.
+ * Wrapping a private method is checked here, so an upgrade that renames it fails loudly.
+ */
+function boundedParser(maxBytes: number, onTooLarge: (bytes: number) => void): ReturnType<typeof mqtt.parser> {
+  const parser = mqtt.parser();
+  type Internals = { _parseLength(): boolean; packet: { length: number } };
+  const internals = parser as unknown as Internals;
+  const parseLength = internals._parseLength;
+  if (typeof parseLength !== 'function') throw new Error('mqtt-packet parser has no _parseLength: the packet size limit cannot be enforced');
+  internals._parseLength = function (this: Internals): boolean {
+    if (!parseLength.call(this)) return false;
+    const remaining = this.packet.length;
+    const total = 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining;
+    if (total <= maxBytes) return true;
+    // Stops the parse loop; the connection is closed and never parses again.
+    onTooLarge(total);
+    return false;
+  };
+  return parser;
+}
+
+export function createMqttServer(hooks: ServerHooks, tlsOptions?: tls.TlsOptions): net.Server {
+  const onSocket = (socket: net.Socket) => {
     new MqttConnection(socket, hooks);
-  });
+  };
+  return tlsOptions ? tls.createServer(tlsOptions, onSocket) : net.createServer(onSocket);
 }

@@ -1,5 +1,5 @@
 // One PUBLISH from a terminal, as aedes handles one (lib/handlers/publish.js): a straight list of
-// small steps: ACL, dedup of a packet still in flight, rate limit, decode, submit. A step that
+// small steps: ACL, dedup of a packet still in flight, payload limit, rate limit, decode, submit. A step that
 // refuses answers the packet itself (v5 PUBACK reason) and the handler stops there.
 import type { IPublishPacket } from 'mqtt-packet';
 import { decodeUplink, type UplinkKind } from './codecs/index.js';
@@ -11,7 +11,7 @@ import type { GatewaySession } from './session.js';
 
 export interface PublishDeps {
   ingest: Ingest;
-  deny(conn: MqttConnection, kind: 'publish', reason: string, topic: string): void;
+  deny(conn: MqttConnection, kind: 'publish', reason: string, topic: string, detail?: Record<string, number>): void;
   kick(conn: MqttConnection, why: string, v5Reason: number): void;
 }
 
@@ -19,8 +19,8 @@ export function createPublishHandler({ ingest, deny, kick }: PublishDeps) {
   const uplinkBuckets = new BucketMap();
 
   /** A refused QoS 1 packet is still acknowledged, with the reason in v5, so the terminal does not resend it. */
-  function refuse(conn: MqttConnection, p: IPublishPacket, reason: string, v5Reason: number): void {
-    deny(conn, 'publish', reason, p.topic);
+  function refuse(conn: MqttConnection, p: IPublishPacket, reason: string, v5Reason: number, detail?: Record<string, number>): void {
+    deny(conn, 'publish', reason, p.topic, detail);
     if (p.qos === 1 && p.messageId) conn.puback(p.messageId, v5Reason);
   }
 
@@ -34,6 +34,17 @@ export function createPublishHandler({ ingest, deny, kick }: PublishDeps) {
   /** A retransmission of a packet still being committed: the original's PUBACK answers both. */
   function inFlight(s: GatewaySession, p: IPublishPacket): boolean {
     return p.qos === 1 && p.messageId !== undefined && s.inflight.has(p.messageId);
+  }
+
+  /**
+   * The model's payload limit (short data): a larger payload is neither stored nor billed.
+   * MQTT 5 allows no 0x95 in a PUBACK, so the refusal reads 0x97 (quota exceeded), see protocol.md.
+   */
+  function withinPayloadLimit(conn: MqttConnection, s: GatewaySession, p: IPublishPacket): boolean {
+    const size = p.payload.length;
+    if (size <= s.cred.maxPayloadBytes) return true;
+    refuse(conn, p, 'payload_too_large', V5.quotaExceeded, { size, limit: s.cred.maxPayloadBytes });
+    return false;
   }
 
   /** The terminal's token bucket (its model's burst and per-minute rate). */
@@ -84,17 +95,13 @@ export function createPublishHandler({ ingest, deny, kick }: PublishDeps) {
   return function publish(conn: MqttConnection, p: IPublishPacket): void {
     const s = conn.session as GatewaySession;
     const target = authorize(conn, s, p);
-    if (!target || inFlight(s, p) || !withinRate(conn, s, p)) return;
+    if (!target || inFlight(s, p) || !withinPayloadLimit(conn, s, p) || !withinRate(conn, s, p)) return;
     submit(conn, s, p, decode(s, p, target));
   };
 }
 
-/** Decodes with the model's codec; oversize or undecodable payloads keep the error instead. */
+/** Decodes with the model's codec; undecodable payloads keep the error instead. */
 function decodeInto(u: Uplink, category: GatewaySession['cred']['category']): void {
-  if (u.payload.length > u.cred.maxPayloadBytes) {
-    u.decodeError = `payload of ${u.payload.length} bytes exceeds the model limit of ${u.cred.maxPayloadBytes} bytes`;
-    return;
-  }
   if (u.kind === 'status') {
     u.decoded = { type: 'status', value: u.payload.toString('utf8').replaceAll('\0', '').slice(0, 64) };
     return;

@@ -1,6 +1,6 @@
 // Start-up of the MQTT edge: the server, ingest, presence, downlink and control channels.
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { createMqttServer, type MqttConnection } from './mqtt-server.js';
 import { createIngest } from './ingest.js';
 import { createPresence } from './presence.js';
@@ -11,14 +11,18 @@ import type { GatewayPorts } from './ports.js';
 
 export interface GatewayOptions {
   host: string;
-  port: number;
+  /** Plain MQTT; null: none (terminals connect over TLS only). */
+  port: number | null;
+  /** MQTT over TLS with this PEM certificate and key. */
+  tls?: { port: number; cert: Buffer; key: Buffer };
   /** The ingest writes with its own small pg pool (raw SQL batches). */
   databaseUrl: string;
   gatewayId?: string;
 }
 
 export interface Gateway {
-  port: number;
+  port: number | null;
+  tlsPort: number | null;
   /** Connected terminals on this gateway, for tests and metrics. */
   connections(): number;
   close(): Promise<void>;
@@ -71,33 +75,44 @@ export async function startGateway(rootPorts: GatewayPorts, opts: GatewayOptions
   const stopExpiry = gw.downlinks.startExpiry();
   const sweepTimer = setInterval(() => void gw.sweep().catch((err: Error) => log.warn({ err: err.message }, 'session sweep failed')), 1500);
 
-  const server = createMqttServer(gw.hooks);
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const listen = async (server: Server, port: number): Promise<number> => {
+    servers.push(server);
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
     });
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info({ port, gatewayId }, 'MQTT gateway listening');
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  };
+  const port = opts.port === null ? null : await listen(createMqttServer(gw.hooks), opts.port);
+  let tlsPort: number | null = null;
+  if (opts.tls) {
+    // A client that never finishes its handshake is not held for node's default two minutes.
+    const server = createMqttServer(gw.hooks, { cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000, minVersion: 'TLSv1.2' });
+    server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'MQTT TLS handshake failed'));
+    tlsPort = await listen(server, opts.tls.port);
+  }
+  log.info({ port, tlsPort, gatewayId }, 'MQTT gateway listening');
 
   return {
     port,
+    tlsPort,
     connections: () => gw.local.size,
     async close() {
       clearInterval(sweepTimer);
       stopExpiry();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const conn of [...gw.local.values()] as MqttConnection[]) conn.destroy('gateway shutting down', 0x8b);
-        for (const s of sockets) s.destroy();
-      });
+      const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+      for (const conn of [...gw.local.values()] as MqttConnection[]) conn.destroy('gateway shutting down', 0x8b);
+      for (const s of sockets) s.destroy();
+      await Promise.all(closed);
       // Committed uplinks were acknowledged; whatever is still queued is committed before exit.
       await ingest.close();
       await gw.settle();

@@ -28,8 +28,12 @@ Terminal credentials (fleet and load):
                           (for brokers that do not check, e.g. a local Mosquitto); default "dev"
   --serial-start <n>      first number of generated serials (default 1)
 
+Connection (fleet and load):
+  --url <mqtt-url>        broker or gateway (default mqtt://127.0.0.1:1883); mqtts://host:8883 for TLS
+  --ca <file>             PEM certificate(s) to trust for mqtts:// (e.g. the gateway's self-signed
+                          certificate in .data/mqtt-tls-cert.pem); default: the system's CAs
+
 Fleet options:
-  --url <mqtt-url>        broker or gateway (default mqtt://127.0.0.1:1883)
   --vehicles <n>          number of vehicles (default: all in the credentials, or 0)
   --elevators <n>         number of elevators
   --streetlights <n>      number of streetlights
@@ -48,7 +52,6 @@ Fleet options:
   --mqtt-version <4|5>    MQTT protocol version (default 4 = 3.1.1)
 
 Load options:
-  --url <mqtt-url>        as above
   --terminals <n>         number of terminals (default 100, or all in --credentials)
   --duration <sec>        how long to publish (default 10)
   --inflight <n>          outstanding QoS 1 publishes per terminal (default 10)
@@ -65,6 +68,7 @@ Provision options: --api-url, --email, --password, --contract-id, --serials | --
 const options = {
   help: { type: 'boolean', short: 'h' },
   url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+  ca: { type: 'string' },
   credentials: { type: 'string' },
   'api-url': { type: 'string' },
   email: { type: 'string' },
@@ -156,6 +160,17 @@ async function fleetCredentials(v: Values): Promise<TerminalCredential[]> {
   return serials.map((serial) => ({ serial, secret: v.secret! }));
 }
 
+/** TLS trust for mqtts:// URLs: the --ca file, else node's default CAs. */
+async function tlsOptions(v: Values): Promise<{ ca?: Buffer }> {
+  if (!v.ca) return {};
+  if (!v.url!.startsWith('mqtts:')) throw new UsageError('--ca applies to mqtts:// URLs only');
+  try {
+    return { ca: await readFile(v.ca) };
+  } catch (e) {
+    throw new UsageError(`--ca: cannot read ${v.ca} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 async function runFleetCommand(v: Values): Promise<void> {
   const terminals = await fleetCredentials(v);
   if (terminals.length === 0) throw new UsageError('no terminals: give --vehicles/--elevators/--streetlights and/or --credentials');
@@ -178,7 +193,7 @@ async function runFleetCommand(v: Values): Promise<void> {
     accelerate: num(v, 'accelerate', { min: 0.001 }),
     simStart,
     minRealIntervalMs: num(v, 'min-interval-ms', { min: 0 }),
-    mqtt: { protocolVersion },
+    mqtt: { protocolVersion, ...(await tlsOptions(v)) },
     log: err,
   });
   for (const f of fleet.failed) err(`not connected: ${f.serial}: ${f.error}`);
@@ -238,7 +253,7 @@ async function runLoadCommand(v: Values): Promise<void> {
     inflightPerTerminal: num(v, 'inflight', { min: 1, int: true }) ?? 10,
     payloadBytes: num(v, 'payload-bytes', { min: 8, int: true }) ?? 32,
     connectConcurrency: num(v, 'connect-concurrency', { min: 1, int: true }),
-    mqtt: { protocolVersion: num(v, 'mqtt-version', { int: true }) === 5 ? 5 : 4 },
+    mqtt: { protocolVersion: num(v, 'mqtt-version', { int: true }) === 5 ? 5 : 4, ...(await tlsOptions(v)) },
     onProgress: (p) => {
       const line = `[${p.elapsedSec.toFixed(0)}s] ${Math.round(p.msgPerSec)} msg/s | p50 ${p.p50Ms.toFixed(2)} ms p99 ${p.p99Ms.toFixed(2)} ms | sent ${p.sent} acked ${p.acked} errors ${p.errors}`;
       process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);

@@ -152,6 +152,8 @@ export type DemoFleetOptions = {
   accelerate?: number;
   faultRate?: number;
   seed?: number | string;
+  /** For an mqtts:// url: the CA (here the gateway's own self-signed certificate) to trust. */
+  ca?: Buffer;
   log?: (msg: string) => void;
 };
 
@@ -163,6 +165,7 @@ export function startDemoFleet(o: DemoFleetOptions): Promise<Fleet> {
     accelerate: o.accelerate ?? 10,
     faultRate: o.faultRate ?? 0.003,
     seed: o.seed ?? 'demo',
+    ...(o.ca ? { mqtt: { ca: o.ca } } : {}),
     log: o.log,
   });
 }

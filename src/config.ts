@@ -31,6 +31,12 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'comma-separated origins such as https://app.example.com'))),
   MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: port.default(1883),
+  // MQTT over TLS on MQTT_HOST: on when a certificate and key (PEM files) are given; demo mode makes a self-signed pair.
+  MQTT_TLS_PORT: port.default(8883),
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  // false: no plain MQTT listener, terminals connect over TLS only (needs MQTT_TLS_CERT and MQTT_TLS_KEY).
+  MQTT_PLAIN: bool.default(true),
   GATEWAY_ID: z.string().optional(),
   OPERATOR_TIMEZONE: z.string().default('Asia/Shanghai'),
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
@@ -94,6 +100,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.SECRET_KEY) {
     // The fallback key is in the source code: with it, anyone could decrypt the webhook secrets.
     throw new Error('Invalid configuration:\n  SECRET_KEY: required when NODE_ENV=production (at least 16 characters)');
+  }
+  if (!parsed.data.MQTT_TLS_CERT !== !parsed.data.MQTT_TLS_KEY) {
+    throw new Error('Invalid configuration:\n  MQTT_TLS_CERT, MQTT_TLS_KEY: set both (PEM certificate and private key) or neither');
   }
   const setByEnv = new Set(Object.keys(schema.shape).filter((k) => env[k] !== undefined));
   return Object.freeze({ ...parsed.data, SET_BY_ENV: setByEnv, ...overrides });

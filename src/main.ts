@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { demoPorts } from './platform/ports.js';
+import { withDemoCertificate } from './platform/tls-certificate.js';
 import { ROLES, startSystem, type ProcessRole } from './app/system.js';
 import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
 import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   let system;
   try {
     if (demo) config = await demoPorts(config, log);
+    if (demo && (role === 'all' || role === 'gateway')) config = await withDemoCertificate(config, log);
     system = await startSystem(config, role, log);
   } catch (err) {
     log.fatal({ err }, (err as Error).message);
@@ -39,11 +42,13 @@ async function main(): Promise<void> {
   let stopFleet = async () => {};
   if (demo) {
     const seeded = await seedDemo(system.services);
-    if (system.mqttPort && config.DEMO_FLEET_SIZE > 0) {
-      // A small simulated fleet so the console shows a living network.
+    if ((system.mqttPort || system.mqttTlsPort) && config.DEMO_FLEET_SIZE > 0) {
+      // A small simulated fleet so the console shows a living network; over TLS when plain MQTT is off.
       const credentials = await demoFleetCredentials(system.services, config.DEMO_FLEET_SIZE);
       const fleetLog = log.child({ component: 'demo-fleet' });
-      const fleet = await startDemoFleet({ url: `mqtt://127.0.0.1:${system.mqttPort}`, credentials, log: (msg) => fleetLog.debug(msg) });
+      const url = system.mqttPort ? `mqtt://127.0.0.1:${system.mqttPort}` : `mqtts://localhost:${system.mqttTlsPort}`;
+      const ca = system.mqttPort ? undefined : await readFile(config.MQTT_TLS_CERT!);
+      const fleet = await startDemoFleet({ url, ca, credentials, log: (msg) => fleetLog.debug(msg) });
       system.endpoints.push(`Demo fleet: ${credentials.length} simulated terminals (DEMO_FLEET_SIZE)`);
       stopFleet = () => fleet.stop();
     }

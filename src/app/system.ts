@@ -11,6 +11,7 @@ import { createQueues } from '../platform/queues.js';
 import { startWorkers } from './workers.js';
 import { startGateway, type GatewayPorts } from '../../gateway/index.js';
 import { startMetricsServer } from '../platform/metrics-server.js';
+import { loadCertificate, type TlsCertificate } from '../platform/tls-certificate.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -24,8 +25,10 @@ export interface System {
   endpoints: string[];
   /** Where Prometheus scrapes this process (roles all and api), e.g. http://127.0.0.1:9464/metrics. */
   metricsUrl: string | null;
-  /** The MQTT gateway's bound port when this process runs it (roles all and gateway). */
+  /** The MQTT gateway's bound port when this process runs it (roles all and gateway) and plain MQTT is on. */
   mqttPort: number | null;
+  /** The MQTT over TLS port when this process runs the gateway with a certificate. */
+  mqttTlsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,17 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   if (runsApi) await assertPortFree(config.HTTP_PORT, 'HTTP_PORT', config.HTTP_HOST);
   if (runsApi) await assertPortFree(config.METRICS_PORT, 'METRICS_PORT', config.METRICS_HOST);
   const runsGateway = role === 'all' || role === 'gateway';
-  if (runsGateway) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
+  let certificate: TlsCertificate | null = null;
+  if (runsGateway) {
+    if (!config.MQTT_PLAIN && !config.MQTT_TLS_CERT) {
+      throw new Error('MQTT_PLAIN=false needs MQTT_TLS_CERT and MQTT_TLS_KEY: terminals could not connect at all');
+    }
+    if (config.MQTT_PLAIN) await assertPortFree(config.MQTT_PORT, 'MQTT_PORT', config.MQTT_HOST);
+    if (config.MQTT_TLS_CERT && config.MQTT_TLS_KEY) {
+      certificate = await loadCertificate(config.MQTT_TLS_CERT, config.MQTT_TLS_KEY);
+      await assertPortFree(config.MQTT_TLS_PORT, 'MQTT_TLS_PORT', config.MQTT_HOST);
+    }
+  }
 
   const infra = await startInfrastructure(config, log);
   const db = createDb(infra.databaseUrl);
@@ -59,10 +72,22 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
 
   const endpoints: string[] = [];
   let mqttPort: number | null = null;
+  let mqttTlsPort: number | null = null;
   if (runsGateway) {
-    const gateway = await startGateway(gatewayPorts(services), { host: config.MQTT_HOST, port: config.MQTT_PORT, databaseUrl: infra.databaseUrl, gatewayId });
+    const gateway = await startGateway(gatewayPorts(services), {
+      host: config.MQTT_HOST,
+      port: config.MQTT_PLAIN ? config.MQTT_PORT : null,
+      tls: certificate ? { port: config.MQTT_TLS_PORT, cert: certificate.cert, key: certificate.key } : undefined,
+      databaseUrl: infra.databaseUrl,
+      gatewayId,
+    });
     mqttPort = gateway.port;
-    endpoints.push(`MQTT gateway: mqtt://${urlHost(config.MQTT_HOST)}:${gateway.port}`);
+    mqttTlsPort = gateway.tlsPort;
+    if (mqttPort !== null) endpoints.push(`MQTT gateway: mqtt://${urlHost(config.MQTT_HOST)}:${mqttPort}`);
+    if (mqttTlsPort !== null) {
+      endpoints.push(`MQTT gateway over TLS: mqtts://${urlHost(config.MQTT_HOST)}:${mqttTlsPort}`);
+      endpoints.push(`  certificate SHA-256 fingerprint (pin it in terminals): ${certificate!.fingerprint256}`);
+    }
     stops.push(() => gateway.close());
   }
   let app: App | null = null;
@@ -88,6 +113,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
     metricsUrl,
     endpoints,
     mqttPort,
+    mqttTlsPort,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
       await db.$disconnect();

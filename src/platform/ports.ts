@@ -13,9 +13,9 @@ async function isFree(port: number, host: string): Promise<boolean> {
  * with a message naming it).
  */
 export async function demoPorts(config: Config, log: Logger): Promise<Config> {
-  const moved: Partial<Record<'HTTP_PORT' | 'MQTT_PORT' | 'METRICS_PORT', number>> = {};
-  const hosts = { HTTP_PORT: config.HTTP_HOST, MQTT_PORT: config.MQTT_HOST, METRICS_PORT: config.METRICS_HOST } as const;
-  for (const key of ['HTTP_PORT', 'MQTT_PORT', 'METRICS_PORT'] as const) {
+  const moved: Partial<Record<'HTTP_PORT' | 'MQTT_PORT' | 'MQTT_TLS_PORT' | 'METRICS_PORT', number>> = {};
+  const hosts = { HTTP_PORT: config.HTTP_HOST, MQTT_PORT: config.MQTT_HOST, MQTT_TLS_PORT: config.MQTT_HOST, METRICS_PORT: config.METRICS_HOST } as const;
+  for (const key of ['HTTP_PORT', 'MQTT_PORT', 'MQTT_TLS_PORT', 'METRICS_PORT'] as const) {
     const wanted = config[key];
     if (config.SET_BY_ENV.has(key) || wanted === 0 || (await isFree(wanted, hosts[key]))) continue;
     for (let port = wanted + 1; port < wanted + 50; port++) {

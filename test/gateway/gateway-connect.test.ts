@@ -47,13 +47,13 @@ describe('gateway CONNACK codes (protocol.md section 1)', () => {
     expect(await connackCode(sys.mqttPort!, t.serial, t.secret, { ...V5, clientId: 'someone-else' })).toBe(0x85);
   });
 
-  it('refuses terminals not provisioned, retired or lost: 5 / 0x87', async () => {
+  it('refuses a unit in stock like an unknown serial (4 / 0x86), and retired or lost terminals with 5 / 0x87', async () => {
     const ctx = await adminCtx(sys.services);
     await ensureModel(sys.services, 'NXE-200');
     const stock = newSerial();
     await sys.services.devices.addToStock(ctx, { serial: stock, model: 'NXE-200' });
-    expect(await connackCode(sys.mqttPort!, stock, 'anything', V4)).toBe(5);
-    expect(await connackCode(sys.mqttPort!, stock, 'anything', V5)).toBe(0x87);
+    expect(await connackCode(sys.mqttPort!, stock, 'anything', V4)).toBe(4);
+    expect(await connackCode(sys.mqttPort!, stock, 'anything', V5)).toBe(0x86);
     for (const status of ['RETIRED', 'LOST'] as const) {
       const t = await provisionTerminal(sys.services, contractId);
       await sys.services.devices.setStatus(ctx, t.serial, { status });

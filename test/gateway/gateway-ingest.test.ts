@@ -66,24 +66,24 @@ describe('durable uplink ingest', () => {
     expect((events[0]!.payload as { payloadHex: string }).payloadHex).toBe(frames[0][1].toString('hex'));
   });
 
-  it('stores malformed and oversize payloads with the error and keeps serving the terminal', async () => {
+  it('stores malformed payloads with the error, refuses oversize ones (PUBACK 0x97) and keeps serving the terminal', async () => {
     const t = await provisionTerminal(sys.services, contractId);
     const c = await connectTerminal(sys.mqttPort!, t.serial, t.secret, { protocolVersion: 5 });
     await c.publishAsync(`nx/${t.serial}/up/telemetry`, Buffer.from([0x01, 0, 0, 0, 1, 2]), { qos: 1 }); // truncated
     await c.publishAsync(`nx/${t.serial}/up/telemetry`, Buffer.from([0x77, 1, 2, 3, 4]), { qos: 1 }); // unknown type
     await c.publishAsync(`nx/${t.serial}/up/event`, '{"not json', { qos: 1 });
-    await c.publishAsync(`nx/${t.serial}/up/event`, Buffer.alloc(65, 0x03), { qos: 1 }); // over the model's 64
+    // Over the model's 64: refused, neither stored nor billed (protocol.md section 3).
+    await expect(c.publishAsync(`nx/${t.serial}/up/event`, Buffer.alloc(65, 0x03), { qos: 1 })).rejects.toMatchObject({ code: 0x97 });
     await c.publishAsync(`nx/${t.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 3300, signalDbm: -90 }, clock), { qos: 1 });
     // U+0000 cannot be stored by Postgres in text or jsonb; it must not poison the batch.
     await c.publishAsync(`nx/${t.serial}/up/event`, '{"note":"a\\u0000b"}', { qos: 1 });
     await c.endAsync();
     const rows = await messagesOf(t.serial);
-    expect(rows).toHaveLength(6);
-    expect(rows[5]!.decoded).toEqual({ type: 'json', data: { note: 'ab' } });
-    expect(rows.slice(0, 4).every((r) => r.decodeError && r.decoded === null)).toBe(true);
-    expect(rows[3]!.decodeError).toContain('exceeds the model limit of 64 bytes');
-    expect(rows[3]!.bytes).toBe(65);
-    expect(rows[4]!.decoded).toMatchObject({ type: 'heartbeat', supplyMv: 3300 });
+    expect(rows).toHaveLength(5);
+    expect(rows[4]!.decoded).toEqual({ type: 'json', data: { note: 'ab' } });
+    expect(rows.slice(0, 3).every((r) => r.decodeError && r.decoded === null)).toBe(true);
+    expect(rows.some((r) => r.bytes === 65)).toBe(false);
+    expect(rows[3]!.decoded).toMatchObject({ type: 'heartbeat', supplyMv: 3300 });
   });
 
   it('accepts QoS 0 and 1 from the Debian mosquitto_pub client', async () => {

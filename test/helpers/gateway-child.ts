@@ -6,7 +6,11 @@ import { TEST_REDIS_URL } from './system.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export async function spawnGateway(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+export async function spawnGateway(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,
     env: {
@@ -22,22 +26,22 @@ export async function spawnGateway(databaseUrl: string, env: Record<string, stri
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const ports = await new Promise<{ port: number; tlsPort: number | null }>((resolvePort, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('gateway child did not start')), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /MQTT_PORT=(\d+)/.exec(out);
+      const m = /MQTT_TLS_PORT=(\w+) MQTT_PORT=(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         // The child's log lines (stdout) stay visible when a test asks for them.
         if (process.env.TEST_LOG_LEVEL) child.stdout!.on('data', (l: Buffer) => process.stderr.write(l));
-        resolvePort(Number(m[1]));
+        resolvePort({ port: Number(m[2]), tlsPort: m[1] === 'null' ? null : Number(m[1]) });
       }
     });
     child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
   });
-  return { child, port };
+  return { child, ...ports };
 }
 
 /** Signals the child and waits for it to exit (at once if it is gone already). */
