@@ -66,6 +66,8 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
       const verdict = verdictFor(cred, p.password ? p.password.toString('utf8') : null);
       if (verdict !== 'ok' || !cred) return refuse(REFUSAL[verdict] ?? 'not_authorized');
       await ingest.prime(cred.deviceId);
+      // The socket may have gone while we looked the terminal up: it must not take over a live session.
+      if (conn.closed) return { ok: false as const, reason: 'not_authorized' as RefusalReason };
 
       const previous = local.get(cred.serial);
       if (previous && previous !== conn) kick(previous, 'session taken over', V5.sessionTakenOver);
@@ -84,6 +86,7 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
         outgoing: new Map(),
         sentCommands: new Set(),
       };
+      if (conn.closed) return { ok: false as const, reason: 'not_authorized' as RefusalReason };
       conn.session = session;
       local.set(cred.serial, conn);
       metrics.mqttConnects.labels('ok').inc();
