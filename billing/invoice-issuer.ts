@@ -67,7 +67,17 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
   const rated = rate(input);
   return {
     kind: 'draft',
-    draft: { id: randomUUID(), contractId: c.id, customerId: c.customerId, tariffPlanId: planAtEnd(c, b, timeZone), currency: c.currency, subtotalMinor: rated.subtotalMinor, taxMinor: rated.taxMinor, totalMinor: rated.totalMinor, lines: rated.lines },
+    draft: {
+      id: randomUUID(),
+      contractId: c.id,
+      customerId: c.customerId,
+      tariffPlanId: planAtEnd(c, b, timeZone),
+      currency: c.currency,
+      subtotalMinor: rated.subtotalMinor,
+      taxMinor: rated.taxMinor,
+      totalMinor: rated.totalMinor,
+      lines: rated.lines,
+    },
   };
 }
 

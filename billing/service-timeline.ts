@@ -143,7 +143,8 @@ export function planSpans(c: TimelineContract, b: PeriodBounds, tz: string): Pla
         if (r && r[1] === d - 1) r[1] = d;
         else ranges.push([d, d]);
       }
-      if (ranges.length > 0) span.terminals.push({ serial: dev.serial, firstDay: ranges[0]![0], lastDay: ranges[ranges.length - 1]![1], activatedInPeriod: false, ranges });
+      if (ranges.length === 0) continue;
+      span.terminals.push({ serial: dev.serial, firstDay: ranges[0]![0], lastDay: ranges[ranges.length - 1]![1], activatedInPeriod: false, ranges });
     }
   }
   return spans;

@@ -16,7 +16,14 @@ import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 export interface TerminalServiceChange {
   contractId: string;
   deviceId: string;
-  kind: 'TERMINAL_PROVISIONED' | 'TERMINAL_SUSPENDED' | 'TERMINAL_RESUMED' | 'TERMINAL_SWAPPED_IN' | 'TERMINAL_SWAPPED_OUT' | 'TERMINAL_RETIRED' | 'TERMINAL_LOST';
+  kind:
+    | 'TERMINAL_PROVISIONED'
+    | 'TERMINAL_SUSPENDED'
+    | 'TERMINAL_RESUMED'
+    | 'TERMINAL_SWAPPED_IN'
+    | 'TERMINAL_SWAPPED_OUT'
+    | 'TERMINAL_RETIRED'
+    | 'TERMINAL_LOST';
   at?: Date;
   reason?: string | null;
 }
@@ -40,7 +47,8 @@ export function statusKind(from: string, to: string): TerminalServiceChange['kin
   return (to === 'ACTIVE' || to === 'PROVISIONED') && (from === 'SUSPENDED' || from === 'LOST') ? 'TERMINAL_RESUMED' : null;
 }
 
-export function createDeviceService({ db, audit, credentials, history }: { db: Db; audit: AuditService; credentials: CredentialStore; history?: TerminalHistory }) {
+export function createDeviceService(deps: { db: Db; audit: AuditService; credentials: CredentialStore; history?: TerminalHistory }) {
+  const { db, audit, credentials, history } = deps;
   async function visible(ctx: Ctx, serial: string) {
     const row = await db.device.findFirst({ where: { AND: [{ serial }, deviceScopeWhere(ctx.actor)] }, include: { deviceModel: true } });
     if (!row) throw notFound('Device');

@@ -50,7 +50,8 @@ function parseRow<T extends z.ZodType>(schema: T, raw: Record<string, string>): 
   return r.data;
 }
 
-export function createInventoryService({ db, audit, devices, credentials, history }: { db: Db; audit: AuditService; devices: DeviceService; credentials: CredentialStore; history?: TerminalHistory }) {
+export function createInventoryService(deps: { db: Db; audit: AuditService; devices: DeviceService; credentials: CredentialStore; history?: TerminalHistory }) {
+  const { db, audit, devices, credentials, history } = deps;
   return {
     /** Adds each good row to stock; bad rows are reported and do not stop the others. */
     async importStock(ctx: Ctx, csv: string): Promise<{ created: number; failed: number; rows: RowResult[] }> {

@@ -58,7 +58,8 @@ export function createServices(infra: Infra) {
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
   // Billing owns usage counters: the devices module counts delivered downlinks through its meter.
-  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink, history: serviceHistory });
+  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink,
+    history: serviceHistory });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
   const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });

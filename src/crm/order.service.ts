@@ -133,8 +133,8 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
           include: { deviceModel: { select: { code: true } } },
         });
         if (order.kind === 'BUY') {
-          const sale = { contractId, orderId: id, orderNumber: order.number, model: order.deviceModel.code, quantity: allocated.length, unitPriceMinor: order.unitPriceMinor };
-          await billing?.recordEquipment(tx, sale);
+          const { number: orderNumber, unitPriceMinor, deviceModel } = order;
+          await billing?.recordEquipment(tx, { contractId, orderId: id, orderNumber, model: deviceModel.code, quantity: allocated.length, unitPriceMinor });
         }
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: done ? 'order.fulfilled' : 'order.partially-allocated', entityType: 'order', entityId: id, before: order, after: { ...row, serials: allocated.map((a) => a.serial) } }, tx);
         return row;

@@ -72,13 +72,23 @@ beforeAll(async () => {
   admin = await loginAs(s, sys.app!, 'ADMIN');
   finance = await loginAs(s, sys.app!, 'FINANCE');
   sales = await loginAs(s, sys.app!, 'SALES');
-  await s.db.deviceModel.create({ data: { code: 'NXV-HIST', name: 'History test vehicle unit', category: 'VEHICLE', codec: 'vehicle-v1', expectedIntervalSec: 60 } });
+  const model = { code: 'NXV-HIST', name: 'History test vehicle unit', category: 'VEHICLE' as const, codec: 'vehicle-v1', expectedIntervalSec: 60 };
+  await s.db.deviceModel.create({ data: model });
   // BASIC: 30.00 a month, 50.00 activation, 1000 units included, 0.01 a unit over, 6% tax.
   // PRO:   60.00 a month, 80.00 activation, 3000 units included, 0.005 a unit over, 6% tax.
   for (const [code, rental, fee, included, price] of [['BASIC', 3000n, 5000n, 1000, 10_000n], ['PRO', 6000n, 8000n, 3000, 5_000n]] as const) {
     const plan = await s.db.tariffPlan.create({
-      data: { code: `${code}-${ids.tag}`, name: code, monthlyRentalMinor: rental, activationFeeMinor: fee, includedMessages: included, segmentBytes: 64, taxRateBp: 600,
-        validFrom: new Date('2026-01-01T00:00:00Z'), tiers: { create: [{ fromUnit: 0n, toUnit: null, unitPriceMicros: price }] } },
+      data: {
+        code: `${code}-${ids.tag}`,
+        name: code,
+        monthlyRentalMinor: rental,
+        activationFeeMinor: fee,
+        includedMessages: included,
+        segmentBytes: 64,
+        taxRateBp: 600,
+        validFrom: new Date('2026-01-01T00:00:00Z'),
+        tiers: { create: [{ fromUnit: 0n, toUnit: null, unitPriceMicros: price }] },
+      },
     });
     ids[code] = plan.id;
   }
@@ -117,7 +127,8 @@ describe('a month billed from its service history', () => {
     at('2026-10-20T14:00:00'); // Two units bought at 120.00 each.
     await ok(admin, 'POST', '/devices', { serial: S('B1'), model: 'NXV-HIST' });
     await ok(admin, 'POST', '/devices', { serial: S('B2'), model: 'NXV-HIST' });
-    const order = (await ok(sales, 'POST', '/orders', { customerId: ids.customer, contractId: contract.id, kind: 'BUY', model: 'NXV-HIST', quantity: 2, unitPriceMinor: 12_000 })) as { id: string };
+    const buy = { customerId: ids.customer, contractId: contract.id, kind: 'BUY', model: 'NXV-HIST', quantity: 2, unitPriceMinor: 12_000 };
+    const order = (await ok(sales, 'POST', '/orders', buy)) as { id: string };
     await ok(sales, 'POST', `/orders/${order.id}/confirm`);
     await ok(admin, 'POST', `/orders/${order.id}/fulfil`, {});
     at('2026-10-21T16:00:00'); // T2 retired: billed 1-20 October.
@@ -196,20 +207,21 @@ describe('a month billed from its service history', () => {
     await ok(admin, 'POST', `/devices/${S('T4')}/status`, { status: 'RETIRED' });
     await ok(admin, 'POST', `/devices/${S('T1R')}/swap`, { newSerial: S('T1R2') });
     await ok(admin, 'POST', `/devices/${S('T3')}/status`, { status: 'LOST' });
-    await ok(finance, 'POST', `/contracts/${ids.contract}/charges`, { kind: 'INSTALLATION', description: 'Installation visit', unitPriceMinor: 9_900, reason: 'Work order 77' });
+    const visit = { kind: 'INSTALLATION', description: 'Installation visit', unitPriceMinor: 9_900, reason: 'Work order 77' };
+    await ok(finance, 'POST', `/contracts/${ids.contract}/charges`, visit);
     await ok(finance, 'PATCH', `/contracts/${ids.contract}`, { status: 'SUSPENDED', suspensionReason: 'Customer request' });
 
     at('2026-12-01T10:00:00');
     vi.useRealTimers();
     const run = await runPeriod('2026-10');
     expect(run.status).toBe('COMPLETED');
-    const invoice = await invoiceOf(ids.contract!, '2026-10');
+    const invoice = await invoiceOf(String(ids.contract), '2026-10');
     expect(withoutOrderNumber(brief(invoice.lines))).toEqual(expected);
     expect({ subtotal: invoice.subtotalMinor, tax: invoice.taxMinor, total: invoice.totalMinor }).toEqual({ subtotal: 43_275, tax: 2_597, total: 45_872 });
 
     const again = await runPeriod('2026-10');
     expect(again).toMatchObject({ status: 'COMPLETED', invoicesCreated: 0 });
-    const same = await invoiceOf(ids.contract!, '2026-10');
+    const same = await invoiceOf(String(ids.contract), '2026-10');
     expect(same.id).toBe(invoice.id);
     expect(same.lines).toEqual(invoice.lines);
 

@@ -21,6 +21,8 @@ export const billingChargeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (req, reply) => reply.status(201).send(await charges.create(ctx(req), req.params.id, req.body)));
 
-  app.get('/contracts/:id/charges', { onRequest: app.allow('FINANCE', 'SALES'), schema: { tags, summary: 'One-off charges and credits of a contract', params: idParams } }, async (req) =>
-    charges.list(ctx(req), req.params.id));
+  app.get('/contracts/:id/charges', {
+    onRequest: app.allow('FINANCE', 'SALES'),
+    schema: { tags, summary: 'One-off charges and credits of a contract', params: idParams },
+  }, async (req) => charges.list(ctx(req), req.params.id));
 };
