@@ -11,6 +11,7 @@ import { createDunningService, type ContractStatusOwner } from './dunning.servic
 import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
 import { createInvoiceService } from './invoice.service.js';
 import { createPaymentService } from './payment.service.js';
+import { createOneOffChargeService } from './one-off-charge.service.js';
 
 export interface BillingModuleDeps {
   db: Db;
@@ -46,6 +47,7 @@ export function createBillingModule(d: BillingModuleDeps) {
     payments: createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning, log: d.log }),
     dunning,
     commissions: createCommissionService({ db: d.db, audit: d.audit, timeZone: d.timeZone }),
+    charges: createOneOffChargeService({ db: d.db, audit: d.audit }),
     issuer,
     /** Closed on shutdown (the FlowProducer holds a Redis connection). */
     close: () => flow.close(),

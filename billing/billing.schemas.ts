@@ -40,3 +40,14 @@ export const agingQuery = z.object({ asOf: dateInput.optional(), currency: z.str
 
 export const commissionQuery = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });
 export const commissionStatementInput = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });
+
+/** A one-off charge (positive) or credit (negative) by finance, on the contract's next invoice. */
+export const oneOffChargeInput = z.object({
+  kind: z.enum(['ACTIVATION', 'INSTALLATION', 'MANUAL']).default('MANUAL'),
+  description: z.string().trim().min(1).max(200),
+  quantity: z.number().int().min(1).max(100_000).default(1),
+  /** Per unit, in minor units; negative for a credit, never zero. */
+  unitPriceMinor: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine((n) => n !== 0, 'Must not be zero'),
+  reason: z.string().trim().min(1).max(500),
+});
+export type OneOffChargeInput = z.infer<typeof oneOffChargeInput>;

@@ -12,3 +12,5 @@ export { invoiceView, type InvoiceView } from './invoice.view.js';
 export { paymentView } from './payment.view.js';
 export { contractStatusHooks } from './contract-status.js';
 export { uplinkUsageUpsert, uplinkUsageStatement, meterDownlink, type MeterDownlink, type UplinkUsage, type DownlinkUsage } from './usage-meter.js';
+export { createServiceHistory, type ServiceHistory, type ServiceEventInput, type ServiceEventKind } from './service-history.js';
+export { createOneOffChargeService, type OneOffChargeService, type EquipmentSale } from './one-off-charge.service.js';

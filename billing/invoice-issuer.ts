@@ -17,7 +17,7 @@ import type { DomainEvent, OutboxWriter } from '../src/events/index.js';
 import { periodBounds, zonedParts, type PeriodBounds } from './period.js';
 import { rate, type RatedLine } from './rating.js';
 import type { Logger } from '../src/platform/logger.js';
-import { loadContract, loadContracts, ratingInput, type ContractForRating, type DbLike } from './usage.js';
+import { loadContract, loadContracts, planAtEnd, ratingInput, type ContractForRating, type DbLike } from './usage.js';
 
 export interface EventEmitter {
   emit(tx: OutboxWriter, events: DomainEvent[]): Promise<void>;
@@ -56,17 +56,28 @@ type Rated = { kind: 'exists'; invoiceId: string; billingRunId: string | null } 
 
 /**
  * Rates a contract loaded with its usage marked. No invoice (and no legal number) when it has no
- * billable terminal and no usage was marked, current or late: a batch cannot roll back one
+ * billable terminal and no usage or charge was marked, current or late: a batch cannot roll back one
  * contract's marks, so a contract whose usage was marked always gets its invoice, even at 0.00.
  */
 async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, timeZone: string): Promise<Rated> {
   if (c.existingInvoice) return { kind: 'exists', invoiceId: c.existingInvoice.id, billingRunId: c.existingInvoice.billingRunId };
   const input = await ratingInput(tx, c, b, timeZone);
-  if (input.terminals.length === 0 && (c.marked ?? []).length === 0 && input.late.length === 0) return { kind: 'empty' };
+  const marked = (c.marked ?? []).length + (c.markedCharges ?? []).length;
+  if (input.terminals.length === 0 && marked === 0 && input.late.length === 0) return { kind: 'empty' };
   const rated = rate(input);
   return {
     kind: 'draft',
-    draft: { id: randomUUID(), contractId: c.id, customerId: c.customerId, tariffPlanId: c.tariffPlanId, currency: c.currency, subtotalMinor: rated.subtotalMinor, taxMinor: rated.taxMinor, totalMinor: rated.totalMinor, lines: rated.lines },
+    draft: {
+      id: randomUUID(),
+      contractId: c.id,
+      customerId: c.customerId,
+      tariffPlanId: planAtEnd(c, b, timeZone),
+      currency: c.currency,
+      subtotalMinor: rated.subtotalMinor,
+      taxMinor: rated.taxMinor,
+      totalMinor: rated.totalMinor,
+      lines: rated.lines,
+    },
   };
 }
 

@@ -24,12 +24,18 @@
  *   such period: the exact difference between the overage of (billed + late) and of billed units
  *   against that period's allowance (from its invoice), plus late downlinks x price, rounded once.
  *   Prices are those of the tariff version that period's invoice was rated under.
- * - TAX: round(subtotal x taxRateBp / 10,000) on the sum of all lines above.
+ * - Plan segments: when the plan changed during the period, rental, activation, allowance,
+ *   overage and downlinks are rated per segment (the days under one plan) with that plan's
+ *   prices, each line labelled with its plan and days; the pooled allowance of a segment is
+ *   prorated by its terminal-days, and the segment's usage is measured against it.
+ * - CHARGE / CREDIT: one-off charges and credits, one line each, quantity x unit price (exact).
+ * - TAX: round(subtotal x taxRateBp / 10,000) on the sum of all lines above, at the rate of the
+ *   plan in force at the end of the period.
  */
 
 export const MICROS_PER_MINOR = 10_000n;
 
-export type LineKind = 'RENTAL' | 'PRORATION' | 'ACTIVATION' | 'ALLOWANCE' | 'OVERAGE' | 'DOWNLINK' | 'ADJUSTMENT' | 'TAX';
+export type LineKind = 'RENTAL' | 'PRORATION' | 'ACTIVATION' | 'ALLOWANCE' | 'OVERAGE' | 'DOWNLINK' | 'ADJUSTMENT' | 'CHARGE' | 'CREDIT' | 'TAX';
 
 export interface RatedLine {
   kind: LineKind;
@@ -60,6 +66,25 @@ export interface TerminalForRating {
   firstDay: number;
   lastDay: number;
   activatedInPeriod: boolean;
+  /** Billed day ranges (inclusive) when the terminal was out of service in between. */
+  ranges?: [number, number][];
+}
+
+/** Days under one plan; `label` (plan and days) marks its lines when there are several. */
+export interface SegmentForRating {
+  label: string | null;
+  tariff: TariffForRating;
+  terminals: TerminalForRating[];
+  activations: number;
+  upUnits: bigint;
+  downMessages: bigint;
+}
+
+export interface OneOffForRating {
+  description: string;
+  quantity: bigint;
+  /** Signed: a credit is negative. */
+  unitPriceMinor: bigint;
 }
 
 export interface LateUsage {
@@ -82,6 +107,9 @@ export interface RatingInput {
   upUnits: bigint;
   downMessages: bigint;
   late: LateUsage[];
+  /** The period's plan segments; without them, one segment of `tariff`, `terminals` and usage. */
+  segments?: SegmentForRating[];
+  oneOffs?: OneOffForRating[];
 }
 
 export interface RatingResult {
@@ -130,73 +158,23 @@ function tierUsage(tiers: TierForRating[], units: bigint) {
 
 export function rate(input: RatingInput): RatingResult {
   const { tariff, daysInMonth } = input;
-  const days = BigInt(daysInMonth);
   const lines: RatedLine[] = [];
-
-  const full = input.terminals.filter((t) => t.firstDay <= 1 && t.lastDay >= daysInMonth);
-  const partial = input.terminals.filter((t) => !(t.firstDay <= 1 && t.lastDay >= daysInMonth) && t.lastDay >= t.firstDay);
-  if (full.length > 0) {
-    lines.push({
-      kind: 'RENTAL',
-      description: `Monthly rental, ${full.length} terminal${full.length === 1 ? '' : 's'}`,
-      quantity: BigInt(full.length),
-      unitPriceMicros: tariff.monthlyRentalMinor * MICROS_PER_MINOR,
-      amountMinor: BigInt(full.length) * tariff.monthlyRentalMinor,
-    });
-  }
-  let terminalDays = BigInt(full.length) * days;
-  for (const t of [...partial].sort((a, b) => a.serial.localeCompare(b.serial))) {
-    const active = BigInt(t.lastDay - t.firstDay + 1);
-    terminalDays += active;
-    lines.push({
-      kind: 'PRORATION',
-      description: `Rental ${t.serial}: ${active} of ${daysInMonth} days (${input.period}-${pad(t.firstDay)} to ${input.period}-${pad(t.lastDay)})`,
-      quantity: active,
-      unitPriceMicros: divRoundHalfUp(tariff.monthlyRentalMinor * MICROS_PER_MINOR, days),
-      amountMinor: divRoundHalfUp(tariff.monthlyRentalMinor * active, days),
-    });
-  }
-
-  const activated = input.terminals.filter((t) => t.activatedInPeriod).length;
-  if (activated > 0 && tariff.activationFeeMinor > 0n) {
-    lines.push({
-      kind: 'ACTIVATION',
-      description: `Activation fee, ${activated} terminal${activated === 1 ? '' : 's'}`,
-      quantity: BigInt(activated),
-      unitPriceMicros: tariff.activationFeeMinor * MICROS_PER_MINOR,
-      amountMinor: BigInt(activated) * tariff.activationFeeMinor,
-    });
-  }
-
-  const allowance = divRoundHalfUp(BigInt(tariff.includedMessages) * terminalDays, days);
-  const overage = input.upUnits > allowance ? input.upUnits - allowance : 0n;
-  lines.push({
-    kind: 'ALLOWANCE',
-    description: `Pooled allowance ${allowance} units (${tariff.includedMessages} per terminal-month); ${input.upUnits} units used`,
-    quantity: allowance,
-    unitPriceMicros: 0n,
-    amountMinor: 0n,
-  });
-
-  for (const { tier, quantity } of tierUsage(tariff.tiers, overage)) {
-    const range = tier.toUnit === null ? `above ${tier.fromUnit}` : `${tier.fromUnit + 1n}-${tier.toUnit}`;
-    lines.push({
-      kind: 'OVERAGE',
-      description: `Overage units ${range} over allowance`,
-      quantity,
-      unitPriceMicros: tier.unitPriceMicros,
-      amountMinor: divRoundHalfUp(quantity * tier.unitPriceMicros, MICROS_PER_MINOR),
-    });
-  }
-
-  if (input.downMessages > 0n) {
-    lines.push({
-      kind: 'DOWNLINK',
-      description: `Downlink messages`,
-      quantity: input.downMessages,
-      unitPriceMicros: tariff.downlinkPriceMicros,
-      amountMinor: divRoundHalfUp(input.downMessages * tariff.downlinkPriceMicros, MICROS_PER_MINOR),
-    });
+  const segments: SegmentForRating[] = input.segments ?? [
+    {
+      label: null,
+      tariff,
+      terminals: input.terminals,
+      activations: input.terminals.filter((t) => t.activatedInPeriod).length,
+      upUnits: input.upUnits,
+      downMessages: input.downMessages,
+    },
+  ];
+  let allowanceUnits = 0n;
+  let overageUnits = 0n;
+  for (const seg of segments) {
+    const r = rateSegment(seg, input.period, daysInMonth, segments.length > 1, lines);
+    allowanceUnits += r.allowance;
+    overageUnits += r.overage;
   }
 
   for (const late of [...input.late].sort((a, b) => a.period.localeCompare(b.period))) {
@@ -214,6 +192,16 @@ export function rate(input: RatingInput): RatingResult {
     });
   }
 
+  for (const c of input.oneOffs ?? []) {
+    lines.push({
+      kind: c.unitPriceMinor < 0n ? 'CREDIT' : 'CHARGE',
+      description: c.description,
+      quantity: c.quantity,
+      unitPriceMicros: c.unitPriceMinor * MICROS_PER_MINOR,
+      amountMinor: c.quantity * c.unitPriceMinor,
+    });
+  }
+
   const subtotal = lines.reduce((s, l) => s + l.amountMinor, 0n);
   const tax = divRoundHalfUp(subtotal * BigInt(tariff.taxRateBp), 10_000n);
   lines.push({
@@ -223,7 +211,87 @@ export function rate(input: RatingInput): RatingResult {
     unitPriceMicros: tax * MICROS_PER_MINOR,
     amountMinor: tax,
   });
-  return { lines, subtotalMinor: subtotal, taxMinor: tax, totalMinor: subtotal + tax, allowanceUnits: allowance, overageUnits: overage };
+  return { lines, subtotalMinor: subtotal, taxMinor: tax, totalMinor: subtotal + tax, allowanceUnits, overageUnits };
+}
+
+const daysOf = (t: TerminalForRating): number => (t.ranges ? t.ranges.reduce((n, [a, b]) => n + b - a + 1, 0) : t.lastDay - t.firstDay + 1);
+
+/** One segment's rental, activation, allowance, overage and downlink lines, appended to `lines`. */
+function rateSegment(seg: SegmentForRating, period: string, daysInMonth: number, several: boolean, lines: RatedLine[]) {
+  const { tariff } = seg;
+  const days = BigInt(daysInMonth);
+  const sfx = seg.label ? ` (${seg.label})` : '';
+  const billed = seg.terminals.filter((t) => daysOf(t) > 0);
+  const full = billed.filter((t) => daysOf(t) >= daysInMonth);
+  const partial = billed.filter((t) => daysOf(t) < daysInMonth);
+  if (full.length > 0) {
+    lines.push({
+      kind: 'RENTAL',
+      description: `Monthly rental, ${full.length} terminal${full.length === 1 ? '' : 's'}${sfx}`,
+      quantity: BigInt(full.length),
+      unitPriceMicros: tariff.monthlyRentalMinor * MICROS_PER_MINOR,
+      amountMinor: BigInt(full.length) * tariff.monthlyRentalMinor,
+    });
+  }
+  let terminalDays = BigInt(full.length) * days;
+  for (const t of [...partial].sort((a, b) => a.serial.localeCompare(b.serial))) {
+    const active = BigInt(daysOf(t));
+    terminalDays += active;
+    const ranges = (t.ranges ?? [[t.firstDay, t.lastDay]]).map(([a, b]) => `${period}-${pad(a)} to ${period}-${pad(b)}`).join(', ');
+    lines.push({
+      kind: 'PRORATION',
+      description: `Rental ${t.serial}: ${active} of ${daysInMonth} days (${ranges})${sfx}`,
+      quantity: active,
+      unitPriceMicros: divRoundHalfUp(tariff.monthlyRentalMinor * MICROS_PER_MINOR, days),
+      amountMinor: divRoundHalfUp(tariff.monthlyRentalMinor * active, days),
+    });
+  }
+
+  const activated = seg.activations;
+  if (activated > 0 && tariff.activationFeeMinor > 0n) {
+    lines.push({
+      kind: 'ACTIVATION',
+      description: `Activation fee, ${activated} terminal${activated === 1 ? '' : 's'}${sfx}`,
+      quantity: BigInt(activated),
+      unitPriceMicros: tariff.activationFeeMinor * MICROS_PER_MINOR,
+      amountMinor: BigInt(activated) * tariff.activationFeeMinor,
+    });
+  }
+
+  const allowance = divRoundHalfUp(BigInt(tariff.includedMessages) * terminalDays, days);
+  const overage = seg.upUnits > allowance ? seg.upUnits - allowance : 0n;
+  // A segment with no terminal and no usage says nothing worth a line.
+  if (!several || terminalDays > 0n || seg.upUnits > 0n) {
+    lines.push({
+      kind: 'ALLOWANCE',
+      description: `Pooled allowance ${allowance} units (${tariff.includedMessages} per terminal-month); ${seg.upUnits} units used${sfx}`,
+      quantity: allowance,
+      unitPriceMicros: 0n,
+      amountMinor: 0n,
+    });
+  }
+
+  for (const { tier, quantity } of tierUsage(tariff.tiers, overage)) {
+    const range = tier.toUnit === null ? `above ${tier.fromUnit}` : `${tier.fromUnit + 1n}-${tier.toUnit}`;
+    lines.push({
+      kind: 'OVERAGE',
+      description: `Overage units ${range} over allowance${sfx}`,
+      quantity,
+      unitPriceMicros: tier.unitPriceMicros,
+      amountMinor: divRoundHalfUp(quantity * tier.unitPriceMicros, MICROS_PER_MINOR),
+    });
+  }
+
+  if (seg.downMessages > 0n) {
+    lines.push({
+      kind: 'DOWNLINK',
+      description: `Downlink messages${sfx}`,
+      quantity: seg.downMessages,
+      unitPriceMicros: tariff.downlinkPriceMicros,
+      amountMinor: divRoundHalfUp(seg.downMessages * tariff.downlinkPriceMicros, MICROS_PER_MINOR),
+    });
+  }
+  return { allowance, overage };
 }
 
 function clampSub(a: bigint, b: bigint): bigint {

@@ -3,12 +3,14 @@
 // statement, so every unit is invoiced exactly once even while ingest keeps counting.
 import { Prisma, type Db } from '../src/platform/database.js';
 import type { PeriodBounds } from './period.js';
-import { localDate } from './period.js';
-import { terminalDays, type LateUsage, type RatingInput, type TariffForRating, type TerminalForRating } from './rating.js';
+import { type LateUsage, type OneOffForRating, type RatingInput, type SegmentForRating, type TariffForRating } from './rating.js';
+import { planSpans, type HistoryEntry, type TerminalRecord } from './service-timeline.js';
+import { historyColumns, markedChargesCte, unbilledCharges, type ChargeRow } from './history-sql.js';
 
 export type DbLike = Db | Prisma.TransactionClient;
 
 interface UsageRow {
+  /** "YYYY-MM-DD" for a day of the period being rated, "YYYY-MM" for an earlier (late) period. */
   period: string;
   units: bigint;
   downs: bigint;
@@ -50,7 +52,7 @@ function markedCte(contractIds: string[], b: PeriodBounds) {
         AND u."contractId" NOT IN (SELECT x."contractId" FROM "Invoice" x WHERE x."contractId" = ANY(${contractIds}::uuid[]) AND x."period" = ${b.period})
       RETURNING u."contractId", u."day", u."upUnits" - o."billedUpUnits" AS units, u."downMessages" - o."billedDownMessages" AS downs
     ), per_period AS (
-      SELECT m."contractId", to_char(m."day", 'YYYY-MM') AS period, SUM(m.units)::text AS units, SUM(m.downs)::text AS downs FROM m GROUP BY 1, 2
+      SELECT m."contractId", ${periodKey(b)} AS period, SUM(m.units)::text AS units, SUM(m.downs)::text AS downs FROM m GROUP BY 1, 2
     ), marked AS (
       SELECT p."contractId", json_agg(json_build_object('period', p.period, 'units', p.units, 'downs', p.downs)) AS usage FROM per_period p GROUP BY 1
     )`;
@@ -59,10 +61,16 @@ function markedCte(contractIds: string[], b: PeriodBounds) {
 /** Unbilled usage grouped by period, read only (the invoice preview). */
 export async function unbilledUsage(db: DbLike, contractId: string, b: PeriodBounds): Promise<UsageRow[]> {
   const rows = await db.$queryRaw<{ period: string; units: string; downs: string }[]>`
-    SELECT to_char(u."day", 'YYYY-MM') AS period, SUM(u."upUnits" - u."billedUpUnits")::text AS units,
+    SELECT ${periodKey(b, 'u')} AS period, SUM(u."upUnits" - u."billedUpUnits")::text AS units,
            SUM(u."downMessages" - u."billedDownMessages")::text AS downs
     FROM "UsageCounter" u WHERE ${unbilledWhere([contractId], b)} GROUP BY 1`;
   return rows.map(usageRow);
+}
+
+/** Usage of the period by day (each day is rated under the plan then in force), earlier periods by month. */
+function periodKey(b: PeriodBounds, alias = 'm') {
+  const day = Prisma.raw(`${alias}."day"`);
+  return Prisma.sql`CASE WHEN ${day} >= ${ymd(b.firstDay)}::date THEN to_char(${day}, 'YYYY-MM-DD') ELSE to_char(${day}, 'YYYY-MM') END`;
 }
 
 const usageRow = (r: { period: string; units: string; downs: string }): UsageRow => ({ period: r.period, units: BigInt(r.units), downs: BigInt(r.downs) });
@@ -83,17 +91,21 @@ export interface ContractForRating {
   /** The tariff version the contract is on now; its invoices record it. */
   tariffPlanId: string;
   tariff: TariffForRating;
-  /** Terminals ACTIVE or SUSPENDED on the contract now, with their activation instant. */
-  devices: { serial: string; activatedAt: Date | null }[];
+  /** Every terminal the contract ever had, and its service history (see service-timeline.ts). */
+  devices: TerminalRecord[];
+  history: HistoryEntry[];
   /** With `forPeriod`: the invoice the contract already has for that period. */
   existingInvoice: { id: string; billingRunId: string | null } | null;
   /** With `markFor`: the usage just marked billed, per period. */
   marked: UsageRow[] | null;
+  /** With `markFor`: the one-off charges just marked for the period's invoice. */
+  markedCharges: ChargeRow[] | null;
 }
 
 interface TariffRow {
   tariff: TariffForRating;
   currency: string;
+  label: string;
 }
 
 // A tariff plan version never changes its prices (a revision is a new row), so rating caches
@@ -106,6 +118,7 @@ async function tariffOf(db: DbLike, planId: string): Promise<TariffRow> {
   const t = await db.tariffPlan.findUniqueOrThrow({ where: { id: planId }, include: { tiers: true } });
   const row: TariffRow = {
     currency: t.currency,
+    label: `plan ${t.code} v${t.version}`,
     tariff: {
       monthlyRentalMinor: t.monthlyRentalMinor,
       activationFeeMinor: t.activationFeeMinor,
@@ -129,9 +142,11 @@ interface ContractRow {
   endDate: Date | null;
   tariffPlanId: string;
   paymentTermsDays: number;
-  devices: { serial: string; activatedAt: string | null }[];
+  devices: (Omit<TerminalRecord, 'activatedAt'> & { activatedAt: string | null })[];
+  history: (Omit<HistoryEntry, 'at'> & { at: string })[];
   existingInvoice: { id: string; billingRunId: string | null } | null;
   usage: { period: string; units: string; downs: string }[] | null;
+  charges: (Omit<ChargeRow, 'quantity' | 'unitPriceMinor'> & { quantity: number; unitPriceMinor: string })[] | null;
 }
 
 /**
@@ -148,23 +163,20 @@ export async function loadContracts(
 ): Promise<ContractForRating[]> {
   const m = opts.markFor;
   const rows = await db.$queryRaw<ContractRow[]>`
-    ${m ? Prisma.sql`WITH ${markedCte(contractIds, m)}` : Prisma.empty}
+    ${m ? Prisma.sql`WITH ${markedCte(contractIds, m)}, ${markedChargesCte(contractIds, m)}` : Prisma.empty}
     SELECT ${opts.asyncCommit ? Prisma.sql`set_config('synchronous_commit', 'off', true) AS sc,` : Prisma.empty}
-           ${m ? Prisma.sql`mk.usage,` : Prisma.sql`NULL::json AS usage,`}
+           ${m ? Prisma.sql`mk.usage, mc.charges,` : Prisma.sql`NULL::json AS usage, NULL::json AS charges,`}
            (SELECT json_build_object('id', i."id", 'billingRunId', i."billingRunId") FROM "Invoice" i
              WHERE i."contractId" = c."id" AND i."period" = ${opts.forPeriod ?? ''}) AS "existingInvoice",
            c."id"::text, c."number", c."customerId"::text, c."contractorId"::text, c."startDate", c."endDate",
-           c."tariffPlanId"::text, cu."paymentTermsDays",
-           COALESCE((SELECT json_agg(json_build_object('serial', d."serial", 'activatedAt',
-                       -- Prisma stores UTC in timestamp columns without zone: say so explicitly.
-                       to_char(COALESCE(d."activatedAt", d."provisionedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-                     FROM "Device" d WHERE d."contractId" = c."id" AND d."status" IN ('ACTIVE', 'SUSPENDED')), '[]'::json) AS devices
+           c."tariffPlanId"::text, cu."paymentTermsDays", ${historyColumns(m?.end ?? null)}
     FROM "Contract" c JOIN "Customer" cu ON cu."id" = c."customerId"
-    ${m ? Prisma.sql`LEFT JOIN marked mk ON mk."contractId" = c."id"` : Prisma.empty}
+    ${m ? Prisma.sql`LEFT JOIN marked mk ON mk."contractId" = c."id" LEFT JOIN marked_charges mc ON mc."contractId" = c."id"` : Prisma.empty}
     WHERE c."id" = ANY(${contractIds}::uuid[])`;
   const out: ContractForRating[] = [];
   for (const c of rows) {
     const plan = await tariffOf(db, c.tariffPlanId);
+    const history = c.history.map((e) => ({ ...e, at: new Date(e.at) }));
     out.push({
       id: c.id,
       number: c.number,
@@ -176,9 +188,11 @@ export async function loadContracts(
       paymentTermsDays: c.paymentTermsDays,
       tariffPlanId: c.tariffPlanId,
       tariff: plan.tariff,
-      devices: c.devices.map((d) => ({ serial: d.serial, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
+      devices: c.devices.map((d) => ({ ...d, activatedAt: d.activatedAt ? new Date(d.activatedAt) : null })),
+      history,
       existingInvoice: c.existingInvoice,
       marked: m ? (c.usage ?? []).map(usageRow) : null,
+      markedCharges: m ? (c.charges ?? []).map((x) => ({ ...x, quantity: BigInt(x.quantity), unitPriceMinor: BigInt(x.unitPriceMinor) })) : null,
     });
   }
   return out;
@@ -193,39 +207,57 @@ export async function loadContract(
   return (await loadContracts(db, [contractId], opts))[0] ?? null;
 }
 
-/** Terminals billable in the period: ACTIVE or SUSPENDED now, activated before the period end. */
-export function billableTerminals(c: ContractForRating, b: PeriodBounds, tz: string): TerminalForRating[] {
-  const contract = { startLocal: localDate(c.startDate, tz), endLocal: c.endDate ? localDate(c.endDate, tz) : null };
-  const out: TerminalForRating[] = [];
-  for (const d of c.devices) {
-    const at = d.activatedAt;
-    if (!at || at >= b.end) continue;
-    const t = terminalDays({ serial: d.serial, activatedAt: at, activatedLocal: localDate(at, tz) }, contract, b);
-    if (t) out.push(t);
-  }
-  return out;
-}
-
 /**
- * Everything rating needs for one contract and period. A contract loaded with `markFor` (the
- * issuing path) brings the usage it marked; otherwise (preview) usage is read without marking.
+ * Everything rating needs for one contract and period: the period replayed from the service
+ * history as plan segments, each with its terminals' days and the usage of its days. A contract
+ * loaded with `markFor` (the issuing path) brings the usage and charges it marked; otherwise
+ * (preview) they are read without marking.
  */
 export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBounds, tz: string): Promise<RatingInput> {
-  const terminals = billableTerminals(c, b, tz);
   const mark = c.marked !== null;
   const usage = c.marked ?? (await unbilledUsage(db, c.id, b));
-  const current = usage.find((u) => u.period === b.period);
+  const charges = c.markedCharges ?? (await unbilledCharges(db, c.id, b));
+  const spans = planSpans(c, b, tz);
+  const segments: SegmentForRating[] = [];
+  for (const s of spans) {
+    const plan = await tariffOf(db, s.planId);
+    let upUnits = 0n;
+    let downMessages = 0n;
+    for (const u of usage) {
+      if (u.period.length !== 10 || u.period.slice(0, 7) !== b.period) continue;
+      const day = Number(u.period.slice(8, 10));
+      if (day < s.firstDay || day > s.lastDay) continue;
+      upUnits += u.units;
+      downMessages += u.downs;
+    }
+    const label = spans.length > 1 ? `${plan.label}, ${b.period}-${pad(s.firstDay)} to ${b.period}-${pad(s.lastDay)}` : null;
+    segments.push({ label, tariff: plan.tariff, terminals: s.terminals, activations: s.activations, upUnits, downMessages });
+  }
   const late: LateUsage[] = [];
-  for (const u of usage.filter((x) => x.period < b.period)) late.push(await lateUsage(db, c.id, u, mark));
+  for (const u of usage.filter((x) => x.period.length === 7 && x.period < b.period)) late.push(await lateUsage(db, c.id, u, mark));
+  const lastPlan = spans[spans.length - 1]?.planId ?? c.tariffPlanId;
+  const oneOffs: OneOffForRating[] = charges.map((x) => ({ description: x.description, quantity: x.quantity, unitPriceMinor: x.unitPriceMinor }));
   return {
     period: b.period,
     daysInMonth: b.daysInMonth,
-    tariff: c.tariff,
-    terminals,
-    upUnits: current?.units ?? 0n,
-    downMessages: current?.downs ?? 0n,
+    tariff: (await tariffOf(db, lastPlan)).tariff,
+    terminals: segments.flatMap((s) => s.terminals),
+    upUnits: segments.reduce((n, s) => n + s.upUnits, 0n),
+    downMessages: segments.reduce((n, s) => n + s.downMessages, 0n),
     late,
+    segments,
+    oneOffs,
   };
+}
+
+/** The plan in force at the end of the period: its invoice records it (late usage is priced with it). */
+export function planAtEnd(c: ContractForRating, b: PeriodBounds, tz: string): string {
+  const spans = planSpans({ ...c, devices: [] }, b, tz);
+  return spans[spans.length - 1]?.planId ?? c.tariffPlanId;
+}
+
+function pad(d: number): string {
+  return String(d).padStart(2, '0');
 }
 
 async function lateUsage(db: DbLike, contractId: string, u: UsageRow, marked: boolean): Promise<LateUsage> {
@@ -245,7 +277,8 @@ async function lateUsage(db: DbLike, contractId: string, u: UsageRow, marked: bo
     downlinks: u.downs,
     // After marking, the billed column already includes the late units.
     billedUnits: marked ? billedNow - u.units : billedNow,
-    allowance: invoice?.lines[0]?.quantity ?? 0n,
+    // An invoice with plan segments has an allowance line per segment: their sum.
+    allowance: (invoice?.lines ?? []).reduce((n, l) => n + l.quantity, 0n),
     // Priced as the period was: with the tariff version its invoice was rated under.
     tariff: invoice?.tariffPlanId ? (await tariffOf(db, invoice.tariffPlanId)).tariff : null,
   };

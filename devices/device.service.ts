@@ -1,7 +1,7 @@
 // Terminal inventory and lifecycle: stock, provisioning to a contract, secret rotation and
 // status changes. Every change is audited in its transaction and invalidates the gateway's
 // credential cache so it takes effect on the network within 2 s.
-import type { Db } from '../src/platform/database.js';
+import type { Db, Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
@@ -12,7 +12,43 @@ import type { DeviceFilter, ProvisionInput, StatusChangeInput, StockInput } from
 import { deviceView } from './device.view.js';
 import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 
-export function createDeviceService({ db, audit, credentials }: { db: Db; audit: AuditService; credentials: CredentialStore }) {
+/** A dated change of a terminal's service, for billing's service history. */
+export interface TerminalServiceChange {
+  contractId: string;
+  deviceId: string;
+  kind:
+    | 'TERMINAL_PROVISIONED'
+    | 'TERMINAL_SUSPENDED'
+    | 'TERMINAL_RESUMED'
+    | 'TERMINAL_SWAPPED_IN'
+    | 'TERMINAL_SWAPPED_OUT'
+    | 'TERMINAL_RETIRED'
+    | 'TERMINAL_LOST';
+  at?: Date;
+  reason?: string | null;
+}
+
+/** Billing's service history, written in the transaction that makes the change. */
+export interface TerminalHistory {
+  record(tx: Prisma.TransactionClient, changes: TerminalServiceChange[]): Promise<void>;
+}
+
+const STATUS_KIND: Record<string, TerminalServiceChange['kind'] | undefined> = {
+  SUSPENDED: 'TERMINAL_SUSPENDED',
+  RETIRED: 'TERMINAL_RETIRED',
+  LOST: 'TERMINAL_LOST',
+};
+
+/** The history entry of a status change: leaving service, or coming back to it. */
+export function statusKind(from: string, to: string): TerminalServiceChange['kind'] | null {
+  if (from === to) return null;
+  const out = STATUS_KIND[to];
+  if (out) return out;
+  return (to === 'ACTIVE' || to === 'PROVISIONED') && (from === 'SUSPENDED' || from === 'LOST') ? 'TERMINAL_RESUMED' : null;
+}
+
+export function createDeviceService(deps: { db: Db; audit: AuditService; credentials: CredentialStore; history?: TerminalHistory }) {
+  const { db, audit, credentials, history } = deps;
   async function visible(ctx: Ctx, serial: string) {
     const row = await db.device.findFirst({ where: { AND: [{ serial }, deviceScopeWhere(ctx.actor)] }, include: { deviceModel: true } });
     if (!row) throw notFound('Device');
@@ -101,6 +137,7 @@ export function createDeviceService({ db, audit, credentials }: { db: Db; audit:
           include: { deviceModel: true },
         });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.provisioned', entityType: 'device', entityId: row.id, before: deviceView(before), after: deviceView(row) }, tx);
+        await history?.record(tx, [{ contractId: contract.id, deviceId: row.id, kind: 'TERMINAL_PROVISIONED', at: row.provisionedAt ?? new Date() }]);
       });
       await credentials.invalidate({ serials: [serial] });
       return { serial, secret };
@@ -129,6 +166,8 @@ export function createDeviceService({ db, audit, credentials }: { db: Db; audit:
       const row = await db.$transaction(async (tx) => {
         const updated = await tx.device.update({ where: { id: before.id }, data: { status }, include: { deviceModel: true } });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.status-changed', entityType: 'device', entityId: before.id, before: { status: before.status }, after: { status, reason: input.reason ?? null } }, tx);
+        const kind = statusKind(before.status, status);
+        if (kind && before.contractId) await history?.record(tx, [{ contractId: before.contractId, deviceId: before.id, kind, reason: input.reason ?? null }]);
         return updated;
       });
       await credentials.invalidate({ serials: [serial] });

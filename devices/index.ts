@@ -6,7 +6,7 @@ import type { Logger } from '../src/platform/logger.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { EventService } from '../src/events/index.js';
 import { createCredentialStore } from './credentials.js';
-import { createDeviceService } from './device.service.js';
+import { createDeviceService, type TerminalHistory } from './device.service.js';
 import { createCommandService, type DownlinkMeter } from './commands.service.js';
 import { createMessageService } from './messages.service.js';
 import { createInventoryService } from './inventory.service.js';
@@ -14,7 +14,7 @@ import { createPresenceStore } from './presence-store.js';
 
 export * from './devices.schemas.js';
 export { verdictFor, standingOf, type TerminalCredential, type CredentialVerdict, type CredentialChange, type CredentialStore } from './credentials.js';
-export { type DeviceService } from './device.service.js';
+export { type DeviceService, type TerminalHistory, type TerminalServiceChange } from './device.service.js';
 export { type CommandService, type DownlinkNotice, type DownlinkMeter, downlinkChannel, commandView } from './commands.service.js';
 export { type PresenceStore } from './presence-store.js';
 export {
@@ -47,9 +47,11 @@ export function createDevicesModule(deps: {
   prefix: string;
   timeZone: string;
   meterDownlink: DownlinkMeter;
+  /** Billing's service history: terminal changes are recorded in their own transaction. */
+  history?: TerminalHistory;
 }) {
   const credentials = createCredentialStore({ db: deps.db, redis: deps.redis, prefix: deps.prefix, log: deps.log });
-  const devices = createDeviceService({ db: deps.db, audit: deps.audit, credentials });
+  const devices = createDeviceService({ db: deps.db, audit: deps.audit, credentials, ...(deps.history ? { history: deps.history } : {}) });
   const commands = createCommandService({
     db: deps.db,
     redis: deps.redis,
@@ -60,7 +62,7 @@ export function createDevicesModule(deps: {
     meterDownlink: deps.meterDownlink,
   });
   const messages = createMessageService({ db: deps.db, devices });
-  const inventory = createInventoryService({ db: deps.db, audit: deps.audit, devices, credentials });
+  const inventory = createInventoryService({ db: deps.db, audit: deps.audit, devices, credentials, ...(deps.history ? { history: deps.history } : {}) });
   const presence = createPresenceStore({ db: deps.db, events: deps.events });
   return { credentials, devices, commands, messages, inventory, presence };
 }

@@ -8,7 +8,7 @@ import { isStaff } from '../src/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
 import { hashSecret, newSecret } from '../src/auth/index.js';
 import type { CredentialStore } from './credentials.js';
-import type { DeviceService } from './device.service.js';
+import type { DeviceService, TerminalHistory } from './device.service.js';
 import { deviceView } from './device.view.js';
 import type { Ctx } from '../src/auth/index.js';
 import { provisionRow, stockRow, type SwapInput } from './inventory.schemas.js';
@@ -50,7 +50,8 @@ function parseRow<T extends z.ZodType>(schema: T, raw: Record<string, string>): 
   return r.data;
 }
 
-export function createInventoryService({ db, audit, devices, credentials }: { db: Db; audit: AuditService; devices: DeviceService; credentials: CredentialStore }) {
+export function createInventoryService(deps: { db: Db; audit: AuditService; devices: DeviceService; credentials: CredentialStore; history?: TerminalHistory }) {
+  const { db, audit, devices, credentials, history } = deps;
   return {
     /** Adds each good row to stock; bad rows are reported and do not stop the others. */
     async importStock(ctx: Ctx, csv: string): Promise<{ created: number; failed: number; rows: RowResult[] }> {
@@ -134,6 +135,12 @@ export function createInventoryService({ db, audit, devices, credentials }: { db
         const row = await tx.device.findUniqueOrThrow({ where: { id: replacement.id }, include: { deviceModel: true } });
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.swapped-out', entityType: 'device', entityId: old.id, before: { status: old.status }, after: { status: input.oldStatus, replacedBy: row.serial, reason: input.reason ?? null } }, tx);
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.swapped-in', entityType: 'device', entityId: row.id, before: { status: 'IN_STOCK' }, after: { ...deviceView(row), replaces: old.serial } }, tx);
+        // The service continues on the new unit from the swap: the old one stops, the new one starts.
+        const reason = `${old.serial} ${input.oldStatus.toLowerCase()}, replaced by ${row.serial}${input.reason ? `: ${input.reason}` : ''}`;
+        await history?.record(tx, [
+          { contractId: old.contractId!, deviceId: old.id, kind: 'TERMINAL_SWAPPED_OUT', at: now, reason },
+          { contractId: old.contractId!, deviceId: row.id, kind: 'TERMINAL_SWAPPED_IN', at: now, reason },
+        ]);
         return row;
       });
       await credentials.invalidate({ serials: [serial, input.newSerial] });

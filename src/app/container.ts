@@ -13,7 +13,7 @@ import { createDeviceModelService } from '../../devices/index.js';
 import { createEventService } from '../events/index.js';
 import { createWebhookService } from '../webhooks/index.js';
 import { createDevicesModule, createHealthModule } from '../../devices/index.js';
-import { contractStatusHooks, createBillingModule, meterDownlink } from '../../billing/index.js';
+import { contractStatusHooks, createBillingModule, createOneOffChargeService, createServiceHistory, meterDownlink } from '../../billing/index.js';
 import { createScheduler } from '../platform/scheduler.js';
 import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
@@ -41,6 +41,8 @@ export function createServices(infra: Infra) {
   const timeline = createTimelineService({ db });
   const users = createUserService({ db, audit });
   const tariffPlans = createTariffPlanService({ db, audit });
+  // Billing's service history: contracts and terminals record each dated change in its own transaction.
+  const serviceHistory = createServiceHistory({ timeZone: config.OPERATOR_TIMEZONE });
   // Every status change (a person's, or dunning's through billing) reaches the gateway the same
   // way: an event in the transaction, then a credential invalidation (events and credentials
   // are created below; the hooks only run after start-up).
@@ -49,15 +51,17 @@ export function createServices(infra: Infra) {
     audit,
     tariffPlans,
     timezone: config.OPERATOR_TIMEZONE,
+    history: serviceHistory,
     ...contractStatusHooks({ events: () => events, credentials: () => deviceCredentials }),
   });
   const deviceModels = createDeviceModelService({ db, audit });
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
   // Billing owns usage counters: the devices module counts delivered downlinks through its meter.
-  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink });
+  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink,
+    history: serviceHistory });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
-  const orders = createOrderService({ db, audit, devices });
+  const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
   const ticketWorkflow = createTicketWorkflowService({ db, tickets, knowledge });

@@ -20,6 +20,11 @@ export type ContractInput = z.infer<typeof contractInput>;
 
 export const contractPatch = z.object({
   tariffPlanId: z.string().uuid().optional(),
+  /**
+   * With tariffPlanId: the local day (operator time zone) the new plan applies from, today or
+   * later (e.g. the 1st of next month); default today. Days before stay under the old plan.
+   */
+  effectiveFrom: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'A date YYYY-MM-DD').optional(),
   endDate: dateInput.nullable().optional(),
   status: z.enum(CONTRACT_STATUSES).optional(),
   suspensionReason: z.string().trim().min(1).max(500).nullable().optional(),

@@ -30,6 +30,18 @@ export interface SystemStatusChange {
   detail?: Record<string, string | number | null>;
 }
 
+/** A dated change of what the contract owes, for billing's service history. */
+export interface ContractServiceChange {
+  contractId: string;
+  kind: 'CONTRACT_STARTED' | 'CONTRACT_SUSPENDED' | 'CONTRACT_REACTIVATED' | 'CONTRACT_TERMINATED' | 'PLAN_CHANGED';
+  tariffPlanId?: string | null;
+  previousTariffPlanId?: string | null;
+  at?: Date;
+  /** Local day (operator zone) from which it applies, instead of `at`. */
+  effectiveDay?: string;
+  reason?: string | null;
+}
+
 export interface ContractDeps {
   db: Db;
   audit: AuditService;
@@ -45,6 +57,19 @@ export interface ContractDeps {
   onStatusChanged?: (change: ContractStatusChange, tx: Prisma.TransactionClient) => Promise<void>;
   /** Called after that transaction commits: the place to drop cached terminal credentials. */
   afterStatusChanged?: (change: ContractStatusChange) => Promise<void>;
+  /** Billing's service history, written in the transaction that makes the change. */
+  history?: { record(tx: Prisma.TransactionClient, changes: ContractServiceChange[]): Promise<void> };
+}
+
+const STATUS_CHANGE: Partial<Record<ContractStatus, ContractServiceChange['kind']>> = {
+  SUSPENDED: 'CONTRACT_SUSPENDED',
+  TERMINATED: 'CONTRACT_TERMINATED',
+};
+
+/** The history entry of a status change; none for DRAFT -> ACTIVE (billing starts from startDate). */
+function statusChange(id: string, from: ContractStatus, to: ContractStatus, reason: string | null): ContractServiceChange[] {
+  const kind = to === 'ACTIVE' && from === 'SUSPENDED' ? 'CONTRACT_REACTIVATED' : STATUS_CHANGE[to];
+  return kind ? [{ contractId: id, kind, reason }] : [];
 }
 
 const include = { tariffPlan: { select: { id: true, code: true, version: true, name: true } } } as const;
@@ -52,6 +77,7 @@ const include = { tariffPlan: { select: { id: true, code: true, version: true, n
 export function createContractService(deps: ContractDeps) {
   const { db, audit, tariffPlans } = deps;
   const yearFormat = new Intl.DateTimeFormat('en', { timeZone: deps.timezone, year: 'numeric' });
+  const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: deps.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
 
   async function visible(ctx: Ctx, id: string) {
     const row = await db.contract.findFirst({ where: { AND: [{ id }, contractWhere(ctx.actor)] }, include });
@@ -118,7 +144,7 @@ export function createContractService(deps: ContractDeps) {
       return audited(ctx, 'contract.created', undefined, async (tx) => {
         // Only staff may carry over a number from elsewhere (e.g. a paper contract); others get the sequence.
         const number = (staff ? input.number : undefined) ?? (await nextNumber(tx));
-        return tx.contract.create({
+        const row = await tx.contract.create({
           data: {
             number,
             customerId: customer.id,
@@ -130,6 +156,8 @@ export function createContractService(deps: ContractDeps) {
           },
           include,
         });
+        await deps.history?.record(tx, [{ contractId: row.id, kind: 'CONTRACT_STARTED', tariffPlanId: row.tariffPlanId, at: row.startDate }]);
+        return row;
       });
     },
 
@@ -144,9 +172,25 @@ export function createContractService(deps: ContractDeps) {
         throw conflict(`A ${from} contract cannot become ${to}`);
       }
       const data: Prisma.ContractUncheckedUpdateManyInput = {};
+      const changes: ContractServiceChange[] = [];
+      if (patch.effectiveFrom !== undefined && !patch.tariffPlanId) {
+        throw invalid('effectiveFrom goes with a new tariffPlanId', [{ path: 'effectiveFrom', message: 'Only with tariffPlanId' }]);
+      }
+      // Invoiced days must not change: a plan change applies from today at the earliest.
+      if (patch.effectiveFrom !== undefined && patch.effectiveFrom < dayFormat.format(new Date())) {
+        throw invalid('effectiveFrom must be today or later', [{ path: 'effectiveFrom', message: 'In the past' }]);
+      }
       if (patch.tariffPlanId && patch.tariffPlanId !== before.tariffPlanId) {
         await tariffPlans.assertAssignable(patch.tariffPlanId);
+        // The contract names the plan agreed last; billing rates each day under the plan then in force.
         data.tariffPlanId = patch.tariffPlanId;
+        changes.push({
+          contractId: id,
+          kind: 'PLAN_CHANGED',
+          tariffPlanId: patch.tariffPlanId,
+          previousTariffPlanId: before.tariffPlanId,
+          ...(patch.effectiveFrom ? { effectiveDay: patch.effectiveFrom } : {}),
+        });
       }
       const endDate = patch.endDate === undefined ? before.endDate : patch.endDate;
       if (endDate && endDate < before.startDate) throw invalid('endDate must not be before startDate', [{ path: 'endDate', message: 'Before startDate' }]);
@@ -176,6 +220,7 @@ export function createContractService(deps: ContractDeps) {
         if (count === 0) throw conflict('The contract changed meanwhile; reload and retry');
         const updated = await tx.contract.findUniqueOrThrow({ where: { id }, include });
         if (to !== from) await deps.onStatusChanged?.(change(updated), tx);
+        await deps.history?.record(tx, [...changes, ...(to !== from ? statusChange(id, from, to, updated.suspensionReason) : [])]);
         return updated;
       });
       if (to !== from) await deps.afterStatusChanged?.(change(row));
@@ -215,6 +260,7 @@ export function createContractService(deps: ContractDeps) {
         ...(c.detail ? { detail: c.detail } : {}),
       };
       await deps.onStatusChanged?.(change, tx);
+      await deps.history?.record(tx, statusChange(id, from, to, after.suspensionReason));
       return change;
     });
     if (done) await deps.afterStatusChanged?.(done);

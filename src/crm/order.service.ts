@@ -1,6 +1,6 @@
 import type { Ctx } from '../auth/index.js';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../platform/database.js';
+import type { Db, Prisma } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
@@ -24,7 +24,15 @@ const view = (o: OrderRow & { deviceModel?: { code: string } }) => ({
  * from stock to a contract by provisioning them, and hands their secrets back once. It can
  * run in several steps when stock is short: the order stays CONFIRMED until all are allocated.
  */
-export function createOrderService({ db, audit, devices }: { db: Db; audit: AuditService; devices: DeviceService }) {
+/** Billing's one-off charges: a BUY order's equipment price is owed for each unit allocated. */
+export interface EquipmentBilling {
+  recordEquipment(
+    tx: Prisma.TransactionClient,
+    sale: { contractId: string; orderId: string; orderNumber: string; model: string; quantity: number; unitPriceMinor: bigint },
+  ): Promise<void>;
+}
+
+export function createOrderService({ db, audit, devices, billing }: { db: Db; audit: AuditService; devices: DeviceService; billing?: EquipmentBilling }) {
   async function visible(ctx: Ctx, id: string) {
     const row = await db.order.findFirst({
       where: { AND: [{ id }, { customer: customerWhere(ctx.actor) }] },
@@ -124,6 +132,10 @@ export function createOrderService({ db, audit, devices }: { db: Db; audit: Audi
           data: { allocated: total, contractId, ...(done ? { status: 'FULFILLED', fulfilledAt: new Date() } : {}) },
           include: { deviceModel: { select: { code: true } } },
         });
+        if (order.kind === 'BUY') {
+          const { number: orderNumber, unitPriceMinor, deviceModel } = order;
+          await billing?.recordEquipment(tx, { contractId, orderId: id, orderNumber, model: deviceModel.code, quantity: allocated.length, unitPriceMinor });
+        }
         await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: done ? 'order.fulfilled' : 'order.partially-allocated', entityType: 'order', entityId: id, before: order, after: { ...row, serials: allocated.map((a) => a.serial) } }, tx);
         return row;
       });

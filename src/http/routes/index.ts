@@ -16,6 +16,7 @@ import { webhookRoutes } from './webhooks.routes.js';
 import { billingRunRoutes } from './billing-runs.routes.js';
 import { billingInvoiceRoutes } from './billing-invoices.routes.js';
 import { billingPaymentRoutes } from './billing-payments.routes.js';
+import { billingChargeRoutes } from './billing-charges.routes.js';
 import { ticketRoutes } from './tickets.routes.js';
 import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
 import { overviewRoutes } from './overview.routes.js';
@@ -40,6 +41,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(billingRunRoutes);
   await app.register(billingInvoiceRoutes);
   await app.register(billingPaymentRoutes);
+  await app.register(billingChargeRoutes);
   await app.register(ticketRoutes);
   await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);
