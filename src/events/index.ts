@@ -36,8 +36,9 @@ export function createEventService({ db, queues, log, databaseUrl }: EventServic
     onEvent(name: string, handler: EventHandler): void {
       consumer.onEvent(name, handler);
     },
-    startRelay(opts: { pollMs?: number; batchSize?: number } = {}) {
-      return startOutboxRelay({ databaseUrl, queue: queues.get(QUEUE.events), log: log.child({ component: 'outbox-relay' }), ...opts });
+    startRelay(opts: { pollMs?: number; batchSize?: number; onProgress?: () => void } = {}) {
+      const relayLog = log.child({ component: 'outbox-relay' });
+      return startOutboxRelay({ databaseUrl, queue: queues.get(QUEUE.events), log: relayLog, ...opts });
     },
     startConsumer(concurrency?: number) {
       return consumer.start(concurrency);
