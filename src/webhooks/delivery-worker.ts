@@ -21,6 +21,7 @@ export interface DeliveryWorkerDeps {
   attempts: DeliveryAttempts;
   semaphore: EndpointSemaphore;
   concurrency: number;
+  onProgress?: () => void;
 }
 
 interface LoadedRow extends Omit<SendingEndpoint, 'id'> {
@@ -90,6 +91,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
     concurrency: deps.concurrency,
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'webhook worker error'));
+  worker.on('completed', () => deps.onProgress?.());
   worker.on('failed', (job, err) => log.warn({ err: err.message, deliveryId: job?.data.deliveryId }, 'webhook job failed'));
 
   // Safety net: a delivery whose job was lost (Redis flushed, crash between commit and enqueue)

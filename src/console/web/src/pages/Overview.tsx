@@ -22,6 +22,8 @@ export interface OverviewData {
   faulty: { count: number; items: { serial: string | null; label: string | null; faultCode: number | null; priority: string; ticketId: string; ticketNumber: number; subject: string; since: string }[] };
   openTickets: { total: number; byPriority: Record<string, number> };
   incidents?: { count: number; items: { id: string; kind: string; title: string; startedAt: string; silentTerminals: number }[] };
+  /** Background loops (outbox relay, webhook deliveries, watchdog, ...) with work that stopped advancing; staff only. */
+  stalledLoops?: { loop: string; lastProgressAt: string | null; pendingAgeSec: number | null }[];
 }
 
 const PRIORITIES = ['CRITICAL', 'HIGH', 'NORMAL', 'LOW'];
@@ -116,6 +118,15 @@ export function Overview(props: { session: Session }) {
           const thisMinute = series[series.length - 1]?.count ?? 0;
           return (
             <>
+              {d.stalledLoops && d.stalledLoops.length > 0 && (
+                <div class="stall-banner" role="alert" data-testid="stalled-loops">
+                  <Badge value="stalled" tone="bad" /> Background work is not advancing:{' '}
+                  {d.stalledLoops
+                    .map((l) => `${l.loop}${l.pendingAgeSec !== null ? ` (oldest work waiting ${fmtNum(l.pendingAgeSec)} s)` : ''}`)
+                    .join(', ')}
+                  . Webhooks, tickets or billing may lag; see /readyz and the logs.
+                </div>
+              )}
               <div class="stats">
                 <Stat
                   label="Online"
