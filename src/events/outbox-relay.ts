@@ -228,7 +228,8 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       } catch (err) {
         failures++;
         if (failures === 1 || failures % 20 === 0) log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait and the relay retries');
-        await sleep(Math.min(5_000, 100 * 2 ** failures));
+        // Short enough that the relay resumes within a couple of seconds of Redis or Postgres returning.
+        await sleep(Math.min(2_000, 100 * 2 ** failures));
         continue;
       }
       if (relayed === batchSize || nudged) continue;

@@ -39,7 +39,7 @@ export const LOOP = {
 const MEASURE_TIMEOUT_MS = 1_000;
 // Progress is written to Redis at most this often per loop; readers allow for the lag.
 const PUBLISH_EVERY_MS = 1_000;
-const CHECK_EVERY_MS = 5_000;
+
 
 export function createLoopMonitor(deps: { redis: Redis; prefix: string; log: Logger; metrics?: Metrics; stallAfterMs: number }) {
   const key = `${deps.prefix}:loops:progress`;
@@ -107,6 +107,8 @@ export function createLoopMonitor(deps: { redis: Redis; prefix: string; log: Log
     start(): { stop(): Promise<void> } {
       const stalled = new Set<string>();
       let running: Promise<void> = Promise.resolve();
+      // Often enough to name a stall within the stall time, at most every 5 s.
+      const every = Math.min(5_000, Math.max(500, deps.stallAfterMs / 2));
       const timer = setInterval(() => {
         running = monitor.check().then((states) => {
           for (const s of states) {
@@ -121,7 +123,7 @@ export function createLoopMonitor(deps: { redis: Redis; prefix: string; log: Log
             }
           }
         }, (err: Error) => deps.log.warn({ err: err.message }, 'loop check failed'));
-      }, CHECK_EVERY_MS);
+      }, every);
       timer.unref();
       return {
         async stop() {
