@@ -17,7 +17,7 @@ export function isConnectionError(err: unknown): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
-  if (/DatabaseNotReachable|ConnectionClosed|Can't reach database|Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|the database system is/i.test(msg)) {
+  if (/DatabaseNotReachable|ConnectionClosed|Can't reach database|Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|the database system is|not currently accepting connections/i.test(msg)) {
     return true;
   }
   return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);
