@@ -164,17 +164,18 @@ describe('chaos under QoS 1 load', () => {
     });
   }, 120_000);
 
-  it('survives Redis refusing writes for 6 s, and names the stalled loop meanwhile', async () => {
-    await survive('Redis writes paused 6 s', async () => {
-      const until = Date.now() + 6_000;
-      await redis.command('CLIENT', 'PAUSE', '6000', 'WRITE');
+  it('survives Redis refusing writes for 8 s, and names the stalled loop meanwhile', async () => {
+    await survive('Redis writes paused 8 s', async () => {
+      const until = Date.now() + 8_000;
+      await redis.command('CLIENT', 'PAUSE', '8000', 'WRITE');
+      // Each call waits up to 3 s on the paused Redis (the API's own connection is queued behind its writes).
       const during = await waitFor(async () => {
         const r = await readyz();
         return r.stalled.includes('outbox-relay') ? r : null;
-      }, 'readyz naming the stalled outbox relay', 6_000);
+      }, 'readyz naming the stalled outbox relay', 12_000);
       // The API's own Redis connection waits behind its paused writes: not ready, and the stalled loop named.
       expect(during.status).not.toBe('ready');
-      await sleep(until - Date.now());
+      await sleep(Math.max(0, until - Date.now()));
     });
     expect(platform.lines.some((l) => l.includes('background loop outbox-relay is stalled'))).toBe(true);
     await waitFor(async () => (await readyz()).status === 'ready', 'readyz ready again', 15_000);

@@ -20,7 +20,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
-const CHECK_TIMEOUT_MS = 5_000;
+const CHECK_TIMEOUT_MS = 3_000;
 
 function bounded(p: Promise<unknown>): Promise<string> {
   return Promise.race([
