@@ -18,7 +18,10 @@ export function createBillingFlow(queues: Queues): BillingFlow & { close(): Prom
   let producer: FlowProducer | null = null;
   return {
     async enqueue(runId, period, contractIds) {
-      producer ??= new FlowProducer({ connection: queues.connection, prefix: queues.prefix });
+      if (!producer) {
+        producer = new FlowProducer({ connection: queues.connection, prefix: queues.prefix });
+        producer.on('error', (err) => queues.log?.warn({ err: err.message }, 'billing flow connection error'));
+      }
       await producer.add({
         name: 'billing-run',
         queueName: QUEUE.billing,
@@ -60,6 +63,8 @@ export interface BillingWorkerDeps {
   timeZone: string;
   graceHours: number;
   concurrency: number;
+  /** Called whenever a billing job completes. */
+  onProgress?: () => void;
 }
 
 /** Cron for the monthly run: the grace time after local midnight on the 1st. */
@@ -88,6 +93,7 @@ export function startBillingWorkers(d: BillingWorkerDeps): { stop(): Promise<voi
     void d.billingRuns.contractFailed(runId, contractId, err.message).catch((e: Error) => log.error({ err: e.message }, 'could not record failure'));
   });
   contracts.on('error', (err) => log.warn({ err: err.message }, 'billing contract worker error'));
+  contracts.on('completed', () => d.onProgress?.());
 
   const runs = new Worker(
     QUEUE.billing,
@@ -99,6 +105,7 @@ export function startBillingWorkers(d: BillingWorkerDeps): { stop(): Promise<voi
     { connection, prefix, concurrency: 2 },
   );
   runs.on('error', (err) => log.warn({ err: err.message }, 'billing run worker error'));
+  runs.on('completed', () => d.onProgress?.());
   runs.on('failed', (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const { runId } = runJob.parse(job.data);

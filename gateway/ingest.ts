@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from '../src/platform/logger.js';
+import { isConnectionError, withPgClient } from '../src/platform/pg-checkout.js';
 import { OUTBOX_NOTIFY } from '../src/events/index.js';
 import { LAST_SEQS_SQL, RELEASE_DEDUP_KEY_SQL, SAME_MESSAGE_SQL, packLastSeen, packMessages, type TerminalCredential } from '../devices/index.js';
 import { uplinkUsageStatement } from '../billing/index.js';
@@ -50,11 +51,19 @@ export interface IngestOptions extends IngestSettings {
 
 /** lastSeenAt is kept to this resolution, so a busy terminal does not rewrite its Device row every batch. */
 const LAST_SEEN_RESOLUTION_MS = 1000;
+/**
+ * How long a batch is held while the database is away (restart, failover, connections ended)
+ * before its uplinks fail and their connections drop. Held uplinks are not acknowledged, so a
+ * terminal sends no more than its in-flight window and resends them if it reconnects.
+ */
+const DB_AWAY_HOLD_MS = 120_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createIngest(opts: IngestOptions) {
   const WRITERS = opts.writers;
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: WRITERS + 1 });
-  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest pool error'));
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: WRITERS + 1, connectionTimeoutMillis: 5_000 });
+  // Idle connections ended by the server (restart, failover, pg_terminate_backend) reconnect on next use.
+  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest pool connection lost'));
   const seqs = new Map<string, number>();
   const lastSeenWritten = new Map<string, number>();
   let queue: Pending[] = [];
@@ -62,6 +71,7 @@ export function createIngest(opts: IngestOptions) {
   let lastRelease: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
+  let awaySince: number | null = null;
 
   async function loadSeqs(deviceIds: string[]): Promise<void> {
     const r = await pool.query<{ id: string; max: string | null }>(LAST_SEQS_SQL, [deviceIds]);
@@ -100,21 +110,7 @@ export function createIngest(opts: IngestOptions) {
     let outcome: { stored: Stored[] } | { err: Error };
     const t0 = performance.now();
     try {
-      try {
-        outcome = { stored: await writeBatch(batch) };
-      } catch (err) {
-        // Most likely another gateway wrote seqs for a terminal that moved here: skip past them and retry once.
-        opts.log.warn({ err: (err as Error).message, size: batch.length }, 'ingest batch failed; retrying once');
-        await loadSeqs([...new Set(batch.map((p) => p.cred.deviceId))]);
-        assignSeqs(batch);
-        try {
-          outcome = { stored: await writeBatch(batch) };
-        } catch (again) {
-          // Isolate a poison row: one transaction per uplink, so only the bad one goes unacknowledged.
-          if (batch.length === 1) throw again;
-          outcome = { stored: await writeOneByOne(batch) };
-        }
-      }
+      outcome = { stored: await writeWithRetry(batch) };
     } catch (err) {
       outcome = { err: err as Error };
     }
@@ -151,6 +147,58 @@ export function createIngest(opts: IngestOptions) {
     }
   }
 
+  async function writeWithRetry(batch: Pending[]): Promise<Stored[]> {
+    try {
+      return await writeBatch(batch);
+    } catch (err) {
+      if (isConnectionError(err)) return writeWhenBack(batch, err as Error);
+      // Most likely another gateway wrote seqs for a terminal that moved here: skip past them and retry once.
+      opts.log.warn({ err: (err as Error).message, size: batch.length }, 'ingest batch failed; retrying once');
+      await loadSeqs([...new Set(batch.map((p) => p.cred.deviceId))]);
+      assignSeqs(batch);
+      try {
+        return await writeBatch(batch);
+      } catch (again) {
+        if (isConnectionError(again)) return writeWhenBack(batch, again as Error);
+        // Isolate a poison row: one transaction per uplink, so only the bad one goes unacknowledged.
+        if (batch.length === 1) throw again;
+        return writeOneByOne(batch);
+      }
+    }
+  }
+
+  /**
+   * The database is away: the batch stays unacknowledged and is written again as soon as the
+   * database answers, up to DB_AWAY_HOLD_MS. The lost connection may have taken a COMMIT with it,
+   * so QoS 1 uplinks go through the retransmission check and a stored one counts as a duplicate.
+   */
+  async function writeWhenBack(batch: Pending[], first: Error): Promise<Stored[]> {
+    const since = Date.now();
+    if (awaySince === null) {
+      awaySince = since;
+      opts.log.error({ err: first.message }, 'database unreachable: uplinks are held unacknowledged until it is back');
+    }
+    let delay = 100;
+    for (;;) {
+      if (closed || Date.now() - since > DB_AWAY_HOLD_MS) throw first;
+      await sleep(delay);
+      delay = Math.min(1_000, delay * 2);
+      for (const p of batch) if (p.dedupKey !== null) p.dup = true;
+      try {
+        await loadSeqs([...new Set(batch.map((p) => p.cred.deviceId))]);
+        assignSeqs(batch);
+        const stored = await writeBatch(batch);
+        if (awaySince !== null) {
+          opts.log.warn({ awayMs: Date.now() - awaySince }, 'database reachable again: held uplinks stored');
+          awaySince = null;
+        }
+        return stored;
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+      }
+    }
+  }
+
   async function writeOneByOne(batch: Pending[]): Promise<Stored[]> {
     const stored: Stored[] = [];
     for (const p of batch) {
@@ -181,17 +229,15 @@ export function createIngest(opts: IngestOptions) {
    */
   async function writeBatch(batch: Pending[]): Promise<Stored[]> {
     if (batch.some((p) => p.dup)) return writeCareful(batch);
-    const client = await pool.connect();
-    let inserted: Set<string>;
-    try {
-      inserted = await fastPath(client, batch);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const inserted = await withPgClient(pool, async (client) => {
+      try {
+        return await fastPath(client, batch);
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
+        throw err;
+      }
+    });
     const left = batch.filter((p) => !inserted.has(`${p.cred.deviceId}:${p.seq}`));
     const outcome: Stored[] = batch.map((p) => ({ seq: p.seq, duplicate: false }));
     if (left.length === 0) return outcome;
@@ -209,7 +255,10 @@ export function createIngest(opts: IngestOptions) {
   }
 
   async function writeCareful(batch: Pending[]): Promise<Stored[]> {
-    const client = await pool.connect();
+    return withPgClient(pool, (client) => writeCarefulOn(client, batch));
+  }
+
+  async function writeCarefulOn(client: pg.PoolClient, batch: Pending[]): Promise<Stored[]> {
     try {
       await client.query('BEGIN');
       const inserted = await insertMessages(client, batch);
@@ -239,8 +288,6 @@ export function createIngest(opts: IngestOptions) {
       await client.query('ROLLBACK').catch(() => {});
       for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
       throw err;
-    } finally {
-      client.release();
     }
   }
 

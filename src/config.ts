@@ -56,6 +56,8 @@ const schema = z.object({
   // Per worker process: first attempts in flight, and as many queued attempts (each endpoint also has its own maxConcurrency).
   WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(256),
   DEMO_FLEET_SIZE: z.coerce.number().int().min(0).default(24),
+  // A background loop (outbox relay, webhook deliveries, watchdog, SLA monitor, billing) with work that has not advanced this long is stalled.
+  LOOP_STALL_SEC: z.coerce.number().int().positive().default(60),
   // Health watchdog: how often it looks for expired silence deadlines, and how long past a
   // deadline it waits before deciding, so terminals going silent together are judged together.
   HEALTH_TICK_MS: z.coerce.number().int().positive().default(1_000),

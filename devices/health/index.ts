@@ -74,12 +74,12 @@ export function createHealthModule(deps: HealthDeps) {
     keys: index.keys,
 
     /** Worker role: subscribe to terminal events (before the consumer starts) and run the loop. */
-    start(): { stop(): Promise<void> } {
+    start(onProgress?: () => void): { stop(): Promise<void> } {
       if (!subscribed) {
         deps.events.onEvent('health', onEvent);
         subscribed = true;
       }
-      return watchdog.start();
+      return watchdog.start(onProgress);
     },
   };
 }

@@ -213,8 +213,8 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
 
     settleIncidents,
 
-    /** Runs the loop until stopped; a warm-up first if no watchdog was alive. */
-    start(): { stop(): Promise<void> } {
+    /** Runs the loop until stopped; a warm-up first if no watchdog was alive. `onProgress` after each pass that completed. */
+    start(onProgress: () => void = () => {}): { stop(): Promise<void> } {
       let stopped = false;
       let wake: (() => void) | null = null;
       const aliveTtl = Math.max(5_000, settings.tickMs * 5);
@@ -238,6 +238,7 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
               await settleIncidents();
             }
             claimed = await tick();
+            onProgress();
           } catch (err) {
             log.warn({ err }, 'watchdog pass failed');
           }

@@ -95,3 +95,14 @@ export interface NetworkOverview {
   openTickets: { total: number; byPriority: Record<string, number> };
   incidents: { count: number; items: { id: string; kind: string; title: string; startedAt: Date; silentTerminals: number }[] };
 }
+
+/** GET /overview: the network, and for staff the background loops with work that stopped advancing. */
+export interface OverviewAnswer extends NetworkOverview {
+  stalledLoops: StalledLoop[];
+}
+
+export interface StalledLoop {
+  loop: string;
+  lastProgressAt: Date | null;
+  pendingAgeSec: number | null;
+}

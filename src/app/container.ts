@@ -15,6 +15,8 @@ import { createWebhookService } from '../webhooks/index.js';
 import { createDevicesModule, createHealthModule } from '../../devices/index.js';
 import { contractStatusHooks, createBillingModule, createOneOffChargeService, createServiceHistory, meterDownlink } from '../../billing/index.js';
 import { createScheduler } from '../platform/scheduler.js';
+import { createLoopMonitor, LOOP } from '../platform/loop-monitor.js';
+import { QUEUE } from '../platform/queues.js';
 import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
 
@@ -98,10 +100,23 @@ export function createServices(infra: Infra) {
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
+  // Every process knows every loop, so an API process reports the worker processes' stalls too.
+  const loops = createLoopMonitor({ redis, prefix: config.REDIS_PREFIX, log: log.child({ component: 'loops' }), metrics, stallAfterMs: config.LOOP_STALL_SEC * 1_000 });
+  loops.define({ name: LOOP.outboxRelay, pendingAgeMs: () => events.oldestPendingAgeMs() });
+  loops.define({ name: LOOP.webhookDeliveries, pendingAgeMs: () => webhooks.oldestDueAgeMs() });
+  loops.define({ name: LOOP.watchdog, everyMs: config.HEALTH_TICK_MS });
+  loops.define({ name: LOOP.slaMonitor, everyMs: 60_000 });
+  loops.define({
+    name: LOOP.billing,
+    pendingAgeMs: async () => {
+      const [oldest] = await queues.get(QUEUE.billingContracts).getJobs(['waiting'], 0, 0, true);
+      return oldest ? Date.now() - oldest.timestamp : null;
+    },
+  });
   return {
     config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans,
     deviceModels, events, webhooks, devices, deviceCredentials, downlinks, devicePresence, messages, inventory, scheduler, billing,
-    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis,
+    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis, loops,
   };
 }
 

@@ -58,9 +58,10 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: null, keyPrefix: undefined, enableAutoPipelining: true });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${process.pid}`;
-  const queues = createQueues(infra.redisUrl, config.REDIS_PREFIX);
+  const queues = createQueues(infra.redisUrl, config.REDIS_PREFIX, log);
   const services = createServices({ config, db, redis, queues, log: log.child({ gatewayId }), databaseUrl: infra.databaseUrl });
   const stops: (() => Promise<void>)[] = [async () => queues.close()];
+  stops.push(services.loops.start().stop);
   // Billing's FlowProducer (used by API and workers) holds its own Redis connection.
   stops.push(() => services.billing.close());
 

@@ -4,6 +4,7 @@ import { startLivePublisher } from '../reports/index.js';
 import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { SLA_MONITOR_JOB } from '../service-desk/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
+import { LOOP } from '../platform/loop-monitor.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -15,14 +16,16 @@ interface Stoppable {
  */
 export async function startWorkers(services: Services): Promise<Stoppable> {
   const started: Stoppable[] = [];
+  const { loops } = services;
+  const progress = (loop: string) => () => loops.progress(loop);
   // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
-  started.push(services.health.start());
+  started.push(services.health.start(progress(LOOP.watchdog)));
   // Consumers first, so handlers are listening before the relay starts moving events.
   // The console's live feed (published to Redis for every API process).
   started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));
   started.push(services.events.startConsumer());
-  started.push(await services.webhooks.startWorker());
-  started.push(services.events.startRelay());
+  started.push(await services.webhooks.startWorker(progress(LOOP.webhookDeliveries)));
+  started.push(services.events.startRelay({ onProgress: progress(LOOP.outboxRelay) }));
   const { config } = services;
   started.push(
     startBillingWorkers({
@@ -35,6 +38,7 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
       timeZone: config.OPERATOR_TIMEZONE,
       graceHours: config.BILLING_GRACE_HOURS,
       concurrency: config.BILLING_CONCURRENCY,
+      onProgress: progress(LOOP.billing),
     }),
   );
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
@@ -55,7 +59,15 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
     handler: async (data) => ({ closed: await lostGateways.sweep(typeof data.now === 'number' ? data.now : Date.now()) }),
   });
   // Service desk SLA clocks: mark breaches and notify once a minute.
-  services.scheduler.register({ name: SLA_MONITOR_JOB, everyMs: 60_000, handler: () => services.slaMonitor.sweep() });
+  services.scheduler.register({
+    name: SLA_MONITOR_JOB,
+    everyMs: 60_000,
+    handler: async () => {
+      const marked = await services.slaMonitor.sweep();
+      loops.progress(LOOP.slaMonitor);
+      return marked;
+    },
+  });
   // Last: every domain has registered its repeatable jobs by now.
   started.push(await services.scheduler.start());
   return {

@@ -36,8 +36,15 @@ export function createEventService({ db, queues, log, databaseUrl }: EventServic
     onEvent(name: string, handler: EventHandler): void {
       consumer.onEvent(name, handler);
     },
-    startRelay(opts: { pollMs?: number; batchSize?: number } = {}) {
-      return startOutboxRelay({ databaseUrl, queue: queues.get(QUEUE.events), log: log.child({ component: 'outbox-relay' }), ...opts });
+    startRelay(opts: { pollMs?: number; batchSize?: number; onProgress?: () => void } = {}) {
+      const relayLog = log.child({ component: 'outbox-relay' });
+      return startOutboxRelay({ databaseUrl, queue: queues.get(QUEUE.events), log: relayLog, ...opts });
+    },
+    /** Age of the oldest event not yet relayed, or null when none waits (the relay's backlog). */
+    async oldestPendingAgeMs(): Promise<number | null> {
+      const [row] = await db.$queryRaw<{ ms: number | null }[]>`
+        SELECT (EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min("createdAt")) * 1000)::float8 AS ms FROM "OutboxEvent" WHERE "relayedAt" IS NULL`;
+      return row?.ms ?? null;
     },
     startConsumer(concurrency?: number) {
       return consumer.start(concurrency);

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
+import { withPgClient } from '../platform/pg-checkout.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { eventIdOf, type EventBatch, type EventEnvelope } from './events.types.js';
 
@@ -13,6 +15,8 @@ export interface RelayOptions {
   pollMs?: number;
   /** Relayed rows older than this are deleted; the queue and the consumers hold them from then on. */
   retainHours?: number;
+  /** Called after every pass that completed, with or without rows (see LoopMonitor). */
+  onProgress?: () => void;
 }
 
 interface OutboxRow {
@@ -25,6 +29,13 @@ interface OutboxRow {
 }
 
 const ADD_TIMEOUT_MS = 5_000;
+/**
+ * After Redis comes back empty (restarted without persistence, failed over to a blank replica),
+ * rows relayed this recently are relayed again: their jobs may have been lost before the
+ * consumers ran them. Consumers are idempotent (deliveries are unique per endpoint and event).
+ */
+const REPLAY_WINDOW_MIN = 15;
+const MARKER_CHECK_MS = 2_000;
 /**
  * Events per queue job. One BullMQ job per event cost about as much CPU as the webhook delivery
  * itself; a job per slice of a claimed batch keeps the queue's bookkeeping off the per-event
@@ -40,6 +51,17 @@ const JOB_OPTS = {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** ioredis and BullMQ queue commands while Redis is down or paused; this gives up instead. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Moves committed outbox rows to the events queue in id order, up to EVENTS_PER_JOB events per
  * job. Rows are claimed with FOR UPDATE SKIP LOCKED, so several relays in several processes
@@ -53,7 +75,8 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
   const batchSize = opts.batchSize ?? 500;
   const pollMs = opts.pollMs ?? 1_000;
   const retainMs = (opts.retainHours ?? 72) * 3_600_000;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  // One connection; a checkout that cannot get it in time is an error the loop retries, never a wait forever.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 10_000 });
   // Idle connections closed by the server (restart, database dropped in tests) reconnect on next use.
   pool.on('error', (err: Error & { code?: string }) =>
     err.code === '57P01' ? log.debug({ err: err.message }, 'outbox relay connection closed by server') : log.warn({ err: err.message }, 'outbox relay pool error'));
@@ -70,7 +93,7 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
   let listener: pg.Client | null = null;
   async function listen(attempt = 0): Promise<void> {
     if (stopped) return;
-    const client = new pg.Client({ connectionString: databaseUrl });
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
     client.on('notification', nudge);
     client.on('error', (err) => {
       log.warn({ err: err.message }, 'outbox LISTEN connection lost');
@@ -103,9 +126,43 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
     return redis?.status === 'ready';
   }
 
+  /**
+   * Keeps a marker key in Redis. Finding it gone after it was seen means Redis lost its data, and
+   * with it the event jobs not yet consumed: the recently relayed rows are made claimable again.
+   */
+  const markerKey = `${queue.opts.prefix ?? 'bull'}:outbox:redis-marker`;
+  let markerSeen = false;
+  let lastMarkerCheck = 0;
+  async function checkRedisKeptData(): Promise<void> {
+    if (Date.now() - lastMarkerCheck < MARKER_CHECK_MS) return;
+    // The queue's backend is ioredis; its declared type is the backend-neutral subset.
+    const redis = (await queue.getBackend().client) as unknown as Redis;
+    const created = await within(redis.set(markerKey, new Date().toISOString(), 'NX'), ADD_TIMEOUT_MS, 'Redis');
+    lastMarkerCheck = Date.now();
+    if (created === 'OK' && markerSeen) {
+      const res = await pool.query(
+        `UPDATE "OutboxEvent" SET "relayedAt" = NULL WHERE "relayedAt" > (now() AT TIME ZONE 'UTC') - make_interval(mins => $1)`,
+        [REPLAY_WINDOW_MIN],
+      );
+      log.warn({ replayed: res.rowCount, windowMin: REPLAY_WINDOW_MIN }, 'Redis came back without its data: recently relayed events are relayed again');
+    }
+    markerSeen = true;
+  }
+
   async function relayBatch(): Promise<number> {
     if (!(await queueReady())) throw new Error('events queue (Redis) not connected');
-    const client = await pool.connect();
+    await checkRedisKeptData();
+    try {
+      return await withPgClient(pool, (client) => claimAndQueue(client));
+    } catch (err) {
+      // The rows are claimable again: nudge the other relays rather than leave them to their poll.
+      // Only now, with the connection back in the pool: the pool has just one.
+      await pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`).catch(() => {});
+      throw err;
+    }
+  }
+
+  async function claimAndQueue(client: pg.PoolClient): Promise<number> {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
@@ -133,13 +190,7 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
         jobs.push({ name: 'events', data: { events }, opts: { jobId: `evts-${rows[i]!.id}-${rows[i + events.length - 1]!.id}`, ...JOB_OPTS } });
       }
       // ioredis queues commands while Redis is down; give up instead so the rows stay claimable.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        queue.addBulk(jobs),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('events queue did not answer')), ADD_TIMEOUT_MS);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      await within(queue.addBulk(jobs), ADD_TIMEOUT_MS, 'events queue');
       await client.query(`UPDATE "OutboxEvent" SET "relayedAt" = (now() AT TIME ZONE 'UTC') WHERE id = ANY($1::bigint[])`, [
         rows.map((r) => r.id),
       ]);
@@ -147,11 +198,7 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       return rows.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      // The rows are claimable again: nudge the other relays rather than leave them to their poll.
-      await pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`).catch(() => {});
       throw err;
-    } finally {
-      client.release();
     }
   }
 
@@ -174,13 +221,15 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       let relayed = 0;
       try {
         relayed = await relayBatch();
-        if (failures) log.info('outbox relay recovered');
+        opts.onProgress?.();
+        if (failures) log.info({ failures }, 'outbox relay recovered');
         failures = 0;
         await pruneIfDue();
       } catch (err) {
         failures++;
-        if (failures === 1 || failures % 20 === 0) log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait');
-        await sleep(Math.min(5_000, 100 * 2 ** failures));
+        if (failures === 1 || failures % 20 === 0) log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait and the relay retries');
+        // Short enough that the relay resumes within a couple of seconds of Redis or Postgres returning.
+        await sleep(Math.min(2_000, 100 * 2 ** failures));
         continue;
       }
       if (relayed === batchSize || nudged) continue;

@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, fromDatabaseError, type ErrorCode } from '../platform/errors.js';
+import { isConnectionError } from '../platform/pg-checkout.js';
+
+/** What a client is told to wait while the database is away (restarts and failovers take seconds). */
+const DATABASE_AWAY_RETRY_SEC = 5;
 
 const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
@@ -64,13 +68,19 @@ export function problemHandler(err: FastifyError | AppError | Error, req: Fastif
       path: [where, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
     }));
+  } else if (isConnectionError(err)) {
+    status = 503;
+    code = 'unavailable';
+    detail = 'The database is unreachable for the moment; retry after the time in Retry-After.';
+    void reply.header('retry-after', String(DATABASE_AWAY_RETRY_SEC));
   } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
     status = err.statusCode;
     code = (err as FastifyError).code?.toLowerCase() ?? 'bad_request';
     detail = err.message;
   }
 
-  if (status >= 500) req.log.error({ err }, 'request failed');
+  if (status === 503 && !(err instanceof AppError)) req.log.warn({ err: err.message }, 'request refused: database unreachable');
+  else if (status >= 500) req.log.error({ err }, 'request failed');
   const problem: Problem = {
     type: `https://docs.nexsphere.example/problems/${code.replace(/_/g, '-')}`,
     title: TITLE[status] ?? 'Error',

@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Logger } from './logger.js';
 
 /** Every BullMQ queue name in one place. */
 export const QUEUE = {
@@ -27,16 +28,19 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
 }
 
 /** Lazily created producers, shared by everything in one process. */
-export function createQueues(redisUrl: string, prefix: string) {
+export function createQueues(redisUrl: string, prefix: string, log?: Logger) {
   const connection = bullConnection(redisUrl);
   const open = new Map<string, Queue>();
   return {
     connection,
     prefix,
+    log,
     get(name: QueueName): Queue {
       let q = open.get(name);
       if (!q) {
         q = new Queue(name, { connection, prefix });
+        // Connection errors (Redis restarting) are logged here; the producers' calls fail or wait on their own.
+        q.on('error', (err) => log?.warn({ err: err.message, queue: name }, 'queue connection error'));
         open.set(name, q);
       }
       return q;

@@ -1,4 +1,5 @@
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { QUEUE, type Queues } from './queues.js';
 import type { Logger } from './logger.js';
 
@@ -34,10 +35,18 @@ export function createScheduler({ queues, log }: { queues: Queues; log: Logger }
 
     async start(): Promise<{ stop(): Promise<void> }> {
       const queue = queues.get(QUEUE.scheduler);
-      for (const job of jobs.values()) {
-        const repeat = job.pattern ? { pattern: job.pattern, ...(job.tz ? { tz: job.tz } : {}) } : { every: job.everyMs ?? 60_000 };
-        await queue.upsertJobScheduler(job.name, repeat, { name: job.name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
-      }
+      const upsertAll = async () => {
+        for (const job of jobs.values()) {
+          const repeat = job.pattern ? { pattern: job.pattern, ...(job.tz ? { tz: job.tz } : {}) } : { every: job.everyMs ?? 60_000 };
+          await queue.upsertJobScheduler(job.name, repeat, { name: job.name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+        }
+      };
+      await upsertAll();
+      // A Redis that restarted without its data has forgotten the schedules: declare them again on
+      // every reconnect (upserting an existing schedule changes nothing).
+      const client = (await queue.getBackend().client) as unknown as Redis;
+      const redeclare = () => void upsertAll().catch((err: Error) => log.warn({ err: err.message }, 'could not declare the scheduled jobs again'));
+      client.on('ready', redeclare);
       const worker = new Worker(
         QUEUE.scheduler,
         async (j) => {
@@ -52,7 +61,12 @@ export function createScheduler({ queues, log }: { queues: Queues; log: Logger }
       );
       worker.on('failed', (j, err) => log.warn({ job: j?.name, err: err.message }, 'scheduled job failed'));
       worker.on('error', (err) => log.warn({ err: err.message }, 'scheduler worker error'));
-      return { stop: () => worker.close() };
+      return {
+        stop: async () => {
+          client.off('ready', redeclare);
+          await worker.close();
+        },
+      };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type pg from 'pg';
+import type { Redis } from 'ioredis';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { QUEUE, type Queues } from '../platform/queues.js';
@@ -21,6 +22,7 @@ export interface DeliveryWorkerDeps {
   attempts: DeliveryAttempts;
   semaphore: EndpointSemaphore;
   concurrency: number;
+  onProgress?: () => void;
 }
 
 interface LoadedRow extends Omit<SendingEndpoint, 'id'> {
@@ -90,13 +92,14 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
     concurrency: deps.concurrency,
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'webhook worker error'));
+  worker.on('completed', () => deps.onProgress?.());
   worker.on('failed', (job, err) => log.warn({ err: err.message, deliveryId: job?.data.deliveryId }, 'webhook job failed'));
 
   // Safety net: a delivery whose job was lost (Redis flushed, crash between commit and enqueue)
   // is queued again once it is overdue.
-  async function sweep(): Promise<void> {
+  async function sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
     const overdue = await db.webhookDelivery.findMany({
-      where: { status: 'PENDING', nextAttemptAt: { lt: new Date(Date.now() - SWEEP_GRACE_MS) } },
+      where: { status: 'PENDING', nextAttemptAt: { lt: new Date(Date.now() - graceMs) } },
       select: { id: true, attemptCount: true },
       take: 1_000,
     });
@@ -108,10 +111,27 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
   }
   const sweeper = setInterval(() => void sweep().catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep failed')), SWEEP_EVERY_MS);
   sweeper.unref();
+  // After Redis reconnects it may have come back without its data (no persistence, a blank
+  // replica): queue every due delivery again at once instead of after the grace. Jobs that
+  // survived are not duplicated (same job id); an attempt in flight here may be sent twice,
+  // under the same webhook-id, which receivers deduplicate.
+  let redisClient: Redis | null = null;
+  let afterReconnect: NodeJS.Timeout | undefined;
+  const onReady = () => {
+    clearTimeout(afterReconnect);
+    afterReconnect = setTimeout(() => void sweep(0).catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep after reconnect failed')), 1_000);
+    afterReconnect.unref();
+  };
+  void (queues.get(QUEUE.webhooks).getBackend().client as Promise<unknown> as Promise<Redis>).then((c) => {
+    redisClient = c;
+    c.on('ready', onReady);
+  });
 
   return {
     async stop() {
       clearInterval(sweeper);
+      clearTimeout(afterReconnect);
+      redisClient?.off('ready', onReady);
       await worker.close();
     },
   };

@@ -15,7 +15,7 @@ const SLOT_WAIT_MS = 1_000;
  * this process has `limit` requests in flight, or it is stopping), and every retry. A crash
  * mid-attempt leaves the delivery PENDING and due, and the worker's sweeper queues it again.
  */
-export function createFirstAttempts(deps: { attempts: DeliveryAttempts; semaphore: EndpointSemaphore; deliveries: DeliveryQueue; log: Logger; limit: number }) {
+export function createFirstAttempts(deps: { attempts: DeliveryAttempts; semaphore: EndpointSemaphore; deliveries: DeliveryQueue; log: Logger; limit: number; onProgress?: () => void }) {
   const { attempts, semaphore, deliveries, log } = deps;
   const running = new Set<Promise<void>>();
   let stopped = false;
@@ -29,6 +29,7 @@ export function createFirstAttempts(deps: { attempts: DeliveryAttempts; semaphor
         return;
       }
       await attempts.attempt(t, lease);
+      deps.onProgress?.();
     } catch (err) {
       log.warn({ err: (err as Error).message, deliveryId: t.job.deliveryId }, 'first webhook attempt failed; the sweeper queues it again');
     }

@@ -68,8 +68,17 @@ export function createWebhookService(deps: WebhookDeps) {
   return {
     endpoints,
     deliveries,
-    /** Worker role: first attempts straight from the fan-out, and the delivery queue's worker. */
-    async startWorker() {
+    /** How long the most overdue pending delivery has been due, or null when none is (the workers' backlog). */
+    async oldestDueAgeMs(): Promise<number | null> {
+      const { rows } = await sql.query<{ ms: number | null }>(
+        `SELECT (EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min("nextAttemptAt")) * 1000)::float8 AS ms
+           FROM (SELECT "nextAttemptAt" FROM "WebhookDelivery" WHERE status = 'PENDING' AND "nextAttemptAt" < (now() AT TIME ZONE 'UTC')
+                  ORDER BY "createdAt" LIMIT 1000) due`,
+      );
+      return rows[0]?.ms ?? null;
+    },
+    /** Worker role: first attempts straight from the fan-out, and the delivery queue's worker; `onProgress` after each attempt. */
+    async startWorker(onProgress: () => void = () => {}) {
       const changes = await endpointChanges.subscribe(fanOut.invalidate);
       // Its own connection with auto-pipelining: concurrent slot requests share one write.
       const semRedis = new Redis({ ...(queues.connection as RedisOptions), enableAutoPipelining: true });
@@ -77,9 +86,9 @@ export function createWebhookService(deps: WebhookDeps) {
       const semaphore = createEndpointSemaphore(semRedis, queues.prefix, config.WEBHOOK_TIMEOUT_MS + 5_000);
       const sender = createWebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate });
       const attempts = createDeliveryAttempts({ sql, endpoints, health, deliveries: deliveryQueue, sender, semaphore, retryScale: config.WEBHOOK_RETRY_SCALE });
-      const first = createFirstAttempts({ attempts, semaphore, deliveries: deliveryQueue, log, limit: config.WEBHOOK_WORKER_CONCURRENCY });
+      const first = createFirstAttempts({ attempts, semaphore, deliveries: deliveryQueue, log, limit: config.WEBHOOK_WORKER_CONCURRENCY, onProgress });
       fanOut.useFirstAttempts(first);
-      const worker = startDeliveryWorker({ db, sql, queues, log, deliveries: deliveryQueue, attempts, semaphore, concurrency: config.WEBHOOK_WORKER_CONCURRENCY });
+      const worker = startDeliveryWorker({ db, sql, queues, log, deliveries: deliveryQueue, attempts, semaphore, concurrency: config.WEBHOOK_WORKER_CONCURRENCY, onProgress });
       return {
         async stop() {
           fanOut.useFirstAttempts(null);

@@ -1,17 +1,30 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, redis } = app.services;
+  const { db, redis, loops } = app.services;
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
-    const checks = await Promise.all([
-      db.$queryRaw`SELECT 1`.then(() => 'ok', (e: Error) => e.message),
-      redis.ping().then(() => 'ok', (e: Error) => e.message),
+    // Each check answers within a bound: a store that does not answer is as bad as one that refuses.
+    const [postgres, redisState, states] = await Promise.all([
+      bounded(db.$queryRaw`SELECT 1`),
+      bounded(redis.ping()),
+      loops.check(),
     ]);
-    const [postgres, redisState] = checks;
     const ready = postgres === 'ok' && redisState === 'ok';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', postgres, redis: redisState });
+    const stalled = states.filter((s) => s.stalled).map((s) => s.loop);
+    // A stalled loop leaves the API able to answer: ready, but degraded, naming the loops.
+    const status = !ready ? 'not ready' : stalled.length ? 'degraded' : 'ready';
+    return reply.status(ready ? 200 : 503).send({ status, postgres, redis: redisState, stalled, loops: states });
   });
 };
+
+const CHECK_TIMEOUT_MS = 3_000;
+
+function bounded(p: Promise<unknown>): Promise<string> {
+  return Promise.race([
+    p.then(() => 'ok', (e: Error) => e.message),
+    new Promise<string>((r) => setTimeout(() => r(`no answer within ${CHECK_TIMEOUT_MS} ms`), CHECK_TIMEOUT_MS).unref()),
+  ]);
+}

@@ -7,10 +7,10 @@ import { CATEGORY_COLOR, CATEGORY_LABEL, faultName, fmtAgo, fmtNum, fmtTime } fr
 import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
 import { MpmChart, type MinutePoint } from '../components/MpmChart';
 import { NetworkMap, type MapPoint } from '../components/NetworkMap';
-import type { Json, NetworkOverview } from '../../../../api-types';
+import type { Json, OverviewAnswer } from '../../../../api-types';
 
 /** What /overview answers, as the server declares it. */
-export type OverviewData = Json<NetworkOverview>;
+export type OverviewData = Json<OverviewAnswer>;
 
 const PRIORITIES = ['CRITICAL', 'HIGH', 'NORMAL', 'LOW'];
 
@@ -104,6 +104,15 @@ export function Overview(props: { session: Session }) {
           const thisMinute = series[series.length - 1]?.count ?? 0;
           return (
             <>
+              {d.stalledLoops && d.stalledLoops.length > 0 && (
+                <div class="stall-banner" role="alert" data-testid="stalled-loops">
+                  <Badge value="stalled" tone="bad" /> Background work is not advancing:{' '}
+                  {d.stalledLoops
+                    .map((l) => `${l.loop}${l.pendingAgeSec !== null ? ` (oldest work waiting ${fmtNum(l.pendingAgeSec)} s)` : ''}`)
+                    .join(', ')}
+                  . Webhooks, tickets or billing may lag; see /readyz and the logs.
+                </div>
+              )}
               <div class="stats">
                 <Stat
                   label="Online"
