@@ -110,7 +110,7 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
       await Promise.all(
         [...groups.values()].map(async (g) => {
           const results = await draftBatch(g.runId, g.period, g.at.map((i) => jobs[i]!.contractId));
-          g.at.forEach((i, k) => (out[i] = results[k]!));
+          for (const [k, i] of g.at.entries()) out[i] = results[k]!;
         }),
       );
       return out;

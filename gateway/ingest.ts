@@ -124,16 +124,19 @@ export function createIngest(opts: IngestOptions) {
         opts.log.debug({ size: batch.length, ms: Math.round(performance.now() - t0), queued: queue.length }, 'ingest batch committed');
         const committed: (Uplink & { seq: number })[] = [];
         const counts = new Map<string, number>();
-        batch.forEach((p, i) => {
+        for (const [i, p] of batch.entries()) {
           const st = outcome.stored[i]!;
-          if (st.failed) return p.reject(new Error('uplink could not be stored'));
+          if (st.failed) {
+            p.reject(new Error('uplink could not be stored'));
+            continue;
+          }
           if (!st.duplicate) {
             committed.push(p);
             const key = `${p.kind}|${p.decodeError ? 'false' : 'true'}`;
             counts.set(key, (counts.get(key) ?? 0) + 1);
           }
           p.resolve(st);
-        });
+        }
         for (const [key, n] of counts) {
           const [kind, decoded] = key.split('|') as [string, string];
           opts.metrics.uplinks.labels(kind, decoded).inc(n);

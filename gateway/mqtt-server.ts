@@ -146,7 +146,10 @@ export class MqttConnection {
         this.early.push(p);
         return;
       }
-      if (p.cmd !== 'connect' || this.clientId) return this.destroy('first packet was not CONNECT');
+      if (p.cmd !== 'connect' || this.clientId) {
+        this.destroy('first packet was not CONNECT');
+        return;
+      }
       this.early = [];
       void this.onConnect(p);
       return;
@@ -158,8 +161,14 @@ export class MqttConnection {
           if (p.topic) this.aliases.set(alias, p.topic);
           else p.topic = this.aliases.get(alias) ?? '';
         }
-        if (!p.topic) return this.destroy('publish without topic', V5.protocolError);
-        if (p.qos === 2) return this.destroy('QoS 2 is not supported', V5.qosNotSupported);
+        if (!p.topic) {
+          this.destroy('publish without topic', V5.protocolError);
+          return;
+        }
+        if (p.qos === 2) {
+          this.destroy('QoS 2 is not supported', V5.qosNotSupported);
+          return;
+        }
         this.hooks.publish(this, p);
         return;
       }
@@ -184,9 +193,11 @@ export class MqttConnection {
         this.destroy('disconnect');
         return;
       case 'connect':
-        return this.destroy('second CONNECT', V5.protocolError);
+        this.destroy('second CONNECT', V5.protocolError);
+        return;
       default:
-        return this.destroy(`unexpected ${p.cmd}`, V5.protocolError);
+        this.destroy(`unexpected ${p.cmd}`, V5.protocolError);
+        return;
     }
   }
 
@@ -196,7 +207,8 @@ export class MqttConnection {
     if (this.version === 3) {
       // MQTT 3.1 is not part of the protocol: "unacceptable protocol version".
       this.socket.write(mqtt.generate({ cmd: 'connack', returnCode: 1, sessionPresent: false }, { protocolVersion: 4 }));
-      return this.destroy('MQTT 3.1 refused');
+      this.destroy('MQTT 3.1 refused');
+      return;
     }
     this.socket.pause();
     let result: Awaited<ReturnType<ServerHooks['connect']>>;
@@ -210,7 +222,8 @@ export class MqttConnection {
       const code = this.version === 5 ? { reasonCode: CONNACK_V5[result.reason] } : { returnCode: CONNACK_V4[result.reason] };
       this.socket.write(mqtt.generate({ cmd: 'connack', sessionPresent: false, ...code }, { protocolVersion: this.version }));
       this.socket.resume();
-      return this.destroy(`refused: ${result.reason}`);
+      this.destroy(`refused: ${result.reason}`);
+      return;
     }
     this.connected = true;
     this.keepaliveMs = p.keepalive ? p.keepalive * 1500 : 0;

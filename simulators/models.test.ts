@@ -79,7 +79,10 @@ describe('vehicle', () => {
     const v = new VehicleModel({ rng: createRng('v2') });
     let t = T0.getTime();
     const step = (sec: number) => {
-      for (let i = 0; i < sec; i += 10) v.advance(new Date((t += 10_000)), 10);
+      for (let i = 0; i < sec; i += 10) {
+        t += 10_000;
+        v.advance(new Date(t), 10);
+      }
     };
     // Drive until moving.
     for (let i = 0; i < 400 && v.telemetry().speedKmh === 0; i++) step(10);
@@ -143,7 +146,10 @@ describe('streetlight', () => {
     const s = new StreetlightModel({ rng: createRng('s2') });
     let now = at('2026-11-25T13:00:00Z'); // 21:00 Shanghai
     const go = (min: number) => {
-      for (let i = 0; i < min; i++) s.advance((now = new Date(now.getTime() + 60_000)), 60);
+      for (let i = 0; i < min; i++) {
+        now = new Date(now.getTime() + 60_000);
+        s.advance(now, 60);
+      }
       return s.telemetry();
     };
     expect(go(5)).toMatchObject({ lampOn: true });

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { demoPorts } from './platform/ports.js';
 import { withDemoCertificate } from './platform/tls-certificate.js';
-import { ROLES, startSystem, type ProcessRole } from './app/system.js';
+import { ROLES, startSystem, type ProcessRole, type System } from './app/system.js';
 import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
 import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
 import { startDemoFleet } from '../simulators/index.js';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const demo = args.includes('--demo');
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.LOG_LEVEL, { role });
-  let system;
+  let system: System;
   try {
     if (demo) config = await demoPorts(config, log);
     if (demo && (role === 'all' || role === 'gateway')) config = await withDemoCertificate(config, log);

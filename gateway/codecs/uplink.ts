@@ -249,6 +249,7 @@ export function encodeUplink(frame: DecodedFrame, deviceTime: Date): Buffer {
     }
     case 'fault': {
       const detail = Buffer.from(frame.detail, 'latin1');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is ASCII itself, control characters included
       if (detail.length > FAULT_DETAIL_MAX || /[^\x00-\x7f]/.test(frame.detail)) {
         throw new RangeError(`fault detail must be 0 to ${FAULT_DETAIL_MAX} ASCII characters`);
       }

@@ -88,7 +88,10 @@ async function loadGlue(): Promise<EngineGlue> {
   const imports: Record<string, unknown> = { ...glue };
   for (const name of Object.keys(imports).filter((n) => n.startsWith('__wbg_setTimeout_'))) {
     imports[name] = (fn: () => void, ms: number) => {
-      const t = setTimeout(() => (timers.delete(t), fn()), ms >>> 0);
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms >>> 0);
       timers.add(t);
       return t;
     };
@@ -120,7 +123,11 @@ async function withEngine<T>(
   } finally {
     if (generation === gen) engine?.free(); // after a panic the instance is dead; free() would throw
     await close();
-    if (--running === 0) for (const t of timers) clearTimeout(t), timers.delete(t);
+    running--;
+    if (running === 0) {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    }
   }
 }
 

@@ -7,7 +7,8 @@ import type { RouteOptions } from 'fastify';
  */
 export function documentRoute(route: RouteOptions): void {
   if (!route.url.startsWith('/api/')) return;
-  const schema = (route.schema ??= {}) as { hide?: boolean; tags?: string[]; summary?: string };
+  route.schema ??= {};
+  const schema = route.schema as { hide?: boolean; tags?: string[]; summary?: string };
   if (schema.hide) return;
   const parts = route.url.replace(/^\/api\/v\d+\//, '').split('/').filter(Boolean);
   schema.tags ??= [parts[0] ?? 'api'];

@@ -24,8 +24,12 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: { m
     inFlight++;
     run(batch.map((b) => b.item))
       .then(
-        (out) => batch.forEach((b, i) => b.resolve(out[i] as O)),
-        (err: unknown) => batch.forEach((b) => b.reject(err)),
+        (out) => {
+          for (const [i, b] of batch.entries()) b.resolve(out[i] as O);
+        },
+        (err: unknown) => {
+          for (const b of batch) b.reject(err);
+        },
       )
       .finally(() => {
         inFlight--;

@@ -41,7 +41,8 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
     for (const cat of ['VEHICLE', 'ELEVATOR', 'STREETLIGHT']) byCategory[cat] = { total: 0, inService: 0, online: 0, byStatus: {} };
     for (const g of groups) {
       const cat = categoryOf.get(g.deviceModelId) ?? 'OTHER';
-      const c = (byCategory[cat] ??= { total: 0, inService: 0, online: 0, byStatus: {} });
+      byCategory[cat] ??= { total: 0, inService: 0, online: 0, byStatus: {} };
+      const c = byCategory[cat];
       const n = g._count._all;
       c.total += n;
       if ((IN_SERVICE as readonly string[]).includes(g.status)) c.inService += n;
