@@ -13,6 +13,8 @@ export interface Tenant {
   /** uuids of the tenant's records, users and keys included. */
   ids: string[];
   serials: string[];
+  /** A unit in the operator's stock: no tenant's yet, any contractor may provision or swap it in. */
+  stockSerial: string;
   /** Names, numbers, e-mail addresses and references that only this tenant's records carry. */
   texts: string[];
   /** Users (not the fuzz's own principals) that staff requests may change. */
@@ -84,7 +86,8 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
     contractorId: contractor.id,
     endUserId: endUser.id,
     ids: [contractor.id, endUser.id, contact.id, contract.id, device.id, ticket.id, invoice.id, payment.id, order.id, endpoint.id, key.id, ...users.map((u) => u.id)],
-    serials: [serial, stock],
+    serials: [serial],
+    stockSerial: stock,
     texts: [
       contractor.name, endUser.name, contact.name, contract.number, invoice.number!, payment.reference, order.number, `TAX${tag}`,
       `${tag} truck`, ticket.subject, `${tag.toLowerCase()}.example`,
