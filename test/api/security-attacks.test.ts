@@ -126,7 +126,8 @@ describe('bulk provisioning with an Idempotency-Key', () => {
     const serials = [newSerial('NXV'), newSerial('NXV')];
     for (const serial of serials) await sys.services.devices.addToStock(ctx, { serial, model: 'NXV-100' });
     const ops = await loginAs(sys.services, sys.app!, 'OPS');
-    const request = { token: ops.token, headers: { 'idempotency-key': `bulk-${serials[0]}` }, body: { csv: ['serial,contract', ...serials.map((s) => `${s},${contract.number}`)].join('\n') } };
+    const csv = ['serial,contract', ...serials.map((s) => `${s},${contract.number}`)].join('\n');
+    const request = { token: ops.token, headers: { 'idempotency-key': `bulk-${serials[0]}` }, body: { csv } };
     const first = await http(url, 'POST', '/api/v1/devices/provision-bulk', request);
     expect(first.status).toBe(200);
     const secrets = (first.json.rows as { secret: string }[]).map((r) => r.secret);

@@ -40,7 +40,11 @@ beforeAll(async () => {
   const [a, b, c] = [await seedTenant(sys.services, 'Alpha'), await seedTenant(sys.services, 'Beta'), await seedTenant(sys.services, 'Gamma')];
   const user = async (role: Role, customerId: string | null) => {
     const u = await sys.services.auth.createUser(null, {
-      email: `fuzz-${role.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@test.nexsphere`, name: `Fuzz ${role}`, role, password: FUZZ_PASSWORD, customerId,
+      email: `fuzz-${role.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@test.nexsphere`,
+      name: `Fuzz ${role}`,
+      role,
+      password: FUZZ_PASSWORD,
+      customerId,
     });
     return { name: role, userId: u.id, token: await mintSession(sys.services, u.id), tenant: customerId !== null };
   };
@@ -117,7 +121,9 @@ function verdict(p: Principal, op: Operation, req: FuzzRequest, ans: FuzzAnswer)
   if (ans.status >= 400) {
     if (!ans.contentType.startsWith('application/problem+json')) return `${ans.status} as ${ans.contentType}`;
     const problem = JSON.parse(ans.text) as { type?: unknown; title?: unknown; status?: unknown };
-    if (typeof problem.type !== 'string' || typeof problem.title !== 'string' || problem.status !== ans.status) return `bad problem document ${ans.text.slice(0, 300)}`;
+    if (typeof problem.type !== 'string' || typeof problem.title !== 'string' || problem.status !== ans.status) {
+      return `bad problem document ${ans.text.slice(0, 300)}`;
+    }
   }
   if (p.userId === null && !PUBLIC.has(`${op.method} ${op.path}`) && ans.status < 400) return `answered ${ans.status} without a valid token`;
   if (p.tenant) {

@@ -115,7 +115,9 @@ function bodyFor(op: Operation, pools: Pools): fc.Arbitrary<{ body?: string; con
   const json = mutatedBody(op.body, pools).map((v) => ({ body: JSON.stringify(v) ?? 'null', contentType: 'application/json' }));
   const raw = fc.record({
     body: fc.constantFrom(...RAW_BODIES),
-    contentType: fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'),
+    contentType: fc.constantFrom(
+      'application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data',
+    ),
   });
   if (!op.body && op.method === 'GET') return fc.oneof({ weight: 9, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: raw });
   return fc.oneof({ weight: 8, arbitrary: json }, { weight: 2, arbitrary: raw }, { weight: 1, arbitrary: fc.constant({}) });

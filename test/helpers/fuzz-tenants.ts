@@ -42,7 +42,9 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
   });
   const contact = await db.contact.create({ data: { customerId: endUser.id, name: `${tag} Dispatcher`, email: `dispatch@${tag.toLowerCase()}.example` } });
   const contract = await db.contract.create({
-    data: { number: `C-${tag.toUpperCase()}`, customerId: endUser.id, contractorId: contractor.id, tariffPlanId: plan.id, startDate: new Date('2026-01-01T00:00:00Z') },
+    data: {
+      number: `C-${tag.toUpperCase()}`, customerId: endUser.id, contractorId: contractor.id, tariffPlanId: plan.id, startDate: new Date('2026-01-01T00:00:00Z'),
+    },
   });
   const serial = newSerial('NXV');
   await s.devices.addToStock({ actor }, { serial, model: model.code });
@@ -59,11 +61,16 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
       subtotalMinor: 1000n, totalMinor: 1000n, issuedAt: new Date('2026-11-01T00:00:00Z'), dueAt: new Date('2026-11-30T00:00:00Z'),
     },
   });
-  const payment = await db.payment.create({ data: { reference: `PAY-${tag.toUpperCase()}`, customerId: endUser.id, invoiceId: invoice.id, amountMinor: 500n } });
+  const payment = await db.payment.create({
+    data: { reference: `PAY-${tag.toUpperCase()}`, customerId: endUser.id, invoiceId: invoice.id, amountMinor: 500n },
+  });
   const order = await db.order.create({
     data: { number: `O-${tag.toUpperCase()}`, customerId: endUser.id, contractId: contract.id, kind: 'RENT', deviceModelId: model.id, quantity: 2 },
   });
-  const endpoint = await s.webhooks.endpoints.create({ actor }, { customerId: endUser.id, url: `http://127.0.0.1:9/${tag}`, eventTypes: [], enabled: true, maxConcurrency: 4 });
+  const endpoint = await s.webhooks.endpoints.create(
+    { actor },
+    { customerId: endUser.id, url: `http://127.0.0.1:9/${tag}`, eventTypes: [], enabled: true, maxConcurrency: 4 },
+  );
   const users = await Promise.all(
     (['CONTRACTOR', 'CUSTOMER'] as Role[]).map((role) =>
       s.auth.createUser(null, {
@@ -85,7 +92,10 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
     label: tag,
     contractorId: contractor.id,
     endUserId: endUser.id,
-    ids: [contractor.id, endUser.id, contact.id, contract.id, device.id, ticket.id, invoice.id, payment.id, order.id, endpoint.id, key.id, ...users.map((u) => u.id)],
+    ids: [
+      contractor.id, endUser.id, contact.id, contract.id, device.id, ticket.id, invoice.id, payment.id, order.id, endpoint.id, key.id,
+      ...users.map((u) => u.id),
+    ],
     serials: [serial],
     stockSerial: stock,
     texts: [
