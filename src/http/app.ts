@@ -53,6 +53,9 @@ export async function buildApp(services: HttpServices, log: Logger): Promise<App
     // The console's live feed (EventSource) passes its token in the query; see access-token.ts.
     rewriteUrl: (req) => moveAccessTokenToHeader(req),
     routerOptions: { ignoreTrailingSlash: true },
+    // Malformed percent-encoding and over-long path parameters are refused by the router itself:
+    // they get the same problem document as every other client error, not fastify's own JSON.
+    frameworkErrors: problemHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

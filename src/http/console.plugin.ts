@@ -8,8 +8,20 @@ import type { FastifyInstance } from 'fastify';
 
 export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../console/dist');
 
-/** Paths owned by the API and tooling (metrics moved to its own listener): never the console's index.html. */
-const NOT_CONSOLE = /^\/(api|docs|openapi\.json|healthz|readyz|metrics)(\/|$|\?)/;
+/**
+ * Paths owned by the API and tooling (metrics moved to its own listener): never the console's
+ * index.html, whatever their spelling (`//api//v1/...`, `/API/...`, `/%61pi/...`); they get 404.
+ */
+const NOT_CONSOLE = /^\/(api|docs|openapi\.json|healthz|readyz|metrics)(\/|$|\?)/i;
+
+/** The decoded path with repeated slashes collapsed, or null for malformed percent-encoding. */
+function consolePath(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
+  } catch {
+    return null;
+  }
+}
 
 export async function consolePlugin(app: FastifyInstance, opts: { root?: string } = {}): Promise<void> {
   const root = opts.root ?? CONSOLE_DIST;
@@ -18,8 +30,8 @@ export async function consolePlugin(app: FastifyInstance, opts: { root?: string 
 
   // Public: the console's files carry no data; the app signs in and calls the API with a token.
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const path = decodeURIComponent(req.url.split('?')[0] ?? '/');
-    if (NOT_CONSOLE.test(path)) return reply.callNotFound();
+    const path = consolePath(req.url);
+    if (path === null || NOT_CONSOLE.test(path)) return reply.callNotFound();
     if (!existsSync(join(root, 'index.html'))) {
       return reply
         .status(503)
