@@ -7,7 +7,7 @@ const TZ = 'Asia/Shanghai';
 // The oracle tariff (also used by test/billing-oracle.test.ts): 29.90 rental, 50.00 activation,
 // 1000 included units per terminal-month, 0.0333 per downlink, 6% tax,
 // overage 0.012 for the first 2000 units above the allowance, 0.0085 beyond.
-export const oracleTariff: TariffForRating = {
+const oracleTariff: TariffForRating = {
   monthlyRentalMinor: 2990n,
   activationFeeMinor: 5000n,
   includedMessages: 1000,

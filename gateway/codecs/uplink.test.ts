@@ -231,7 +231,10 @@ describe('decodeUplink: errors', () => {
 
   it('never throws on random garbage', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     const kinds = ['telemetry', 'heartbeat', 'event', 'fault', 'ack'] as const;
     const cats = ['VEHICLE', 'ELEVATOR', 'STREETLIGHT'] as const;
     for (let i = 0; i < 5000; i++) {

@@ -39,7 +39,7 @@ function findProblem(root: unknown, where: string): { path: string; message: str
     if (!isPlain(value)) continue;
     if (path.length > MAX_JSON_DEPTH) return { path: where, message: `Nested more than ${MAX_JSON_DEPTH} levels deep` };
     for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return { path: [...path, key.replace(/\u0000/g, '\\u0000')].join('.'), message: 'Must not contain a NUL character' };
+      if (key.includes('\u0000')) return { path: [...path, key.replaceAll('\u0000', '\\u0000')].join('.'), message: 'Must not contain a NUL character' };
       stack.push({ value: child, path: [...path, key] });
     }
   }

@@ -4,6 +4,7 @@ import { loginAs } from '../helpers/api.js';
 import { purgeIdempotencyRecords } from '../../src/platform/idempotency-store.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
 type Json = Record<string, any>;
 type Headers = Record<string, string>;
 let sys: TestSystem;

@@ -7,6 +7,7 @@ import type { System } from '../../src/app/system.js';
 import { adminCtx, createContract, ensureModel, newSerial } from '../helpers/terminals.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
 type Json = Record<string, any>;
 type Headers = Record<string, string>;
 interface Res {

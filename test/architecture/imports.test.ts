@@ -9,7 +9,7 @@ import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 const ROOTS = ['src', 'gateway', 'devices', 'billing', 'prisma', 'simulators', 'test'];
 
 /** The folder a module belongs to, at the grain of ARCHITECTURE.md's module table. */
-export function folderOf(path: string): string {
+function folderOf(path: string): string {
   const nested = /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path);
   if (nested?.[1]) return nested[1];
   if (/^src\/[^/]+\.ts$/.test(path)) return path;
@@ -17,7 +17,7 @@ export function folderOf(path: string): string {
 }
 
 /** Strongly connected components of size > 1 (Tarjan). */
-export function folderCycles(edges: Map<string, Set<string>>): string[][] {
+function folderCycles(edges: Map<string, Set<string>>): string[][] {
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();

@@ -50,7 +50,7 @@ const OWNERS: Record<string, string> = {
 const folderOf = (path: string) => /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path)?.[1] ?? path.split('/')[0] ?? path;
 
 /** Every (table, folder, file) write found in product code. */
-export function writesIn(files: { path: string; text: string }[], models: string[]) {
+function writesIn(files: { path: string; text: string }[], models: string[]) {
   const byClient = new Map(models.map((m) => [m[0]?.toLowerCase() + m.slice(1), m]));
   const found: { table: string; folder: string; file: string }[] = [];
   for (const { path, text } of files) {

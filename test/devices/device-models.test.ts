@@ -3,6 +3,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
 type Json = Record<string, any>;
 type Headers = { authorization: string };
 let sys: TestSystem;

@@ -137,6 +137,7 @@ describe('CONNECT refusals that reveal nothing', () => {
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(String(l.clientId).length).toBeLessThanOrEqual(35);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that no control character reaches the log
       expect(String(l.clientId)).not.toMatch(/[\u0000-\u001f]/);
     }
     expect(logLines.join('\n')).not.toContain('9'.repeat(40));

@@ -155,7 +155,7 @@ export function requestFor(op: Operation, bodyPools: Pools, queryPools: Pools, c
     })
     .map(({ path, segments, query, body, key }) => {
       let target = path;
-      names.forEach((p, i) => (target = target.replace(`{${p.name}}`, segments[i]!)));
+      for (const [i, p] of names.entries()) target = target.replace(`{${p.name}}`, segments[i]!);
       const headers: Record<string, string> = {};
       if (body.contentType) headers['content-type'] = body.contentType;
       if (key !== null) headers['idempotency-key'] = key;

@@ -5,7 +5,8 @@ export interface HttpAnswer {
   status: number;
   contentType: string;
   // Parsed JSON body, or undefined when the body is not JSON; tests read fields off it.
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields
+  json: any;
   text: string;
 }
 

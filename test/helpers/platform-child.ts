@@ -32,8 +32,7 @@ export async function spawnPlatform(env: Record<string, string>): Promise<Platfo
     const timer = setTimeout(() => reject(new Error('platform child did not start')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.startsWith('PLATFORM ')) {

@@ -51,7 +51,10 @@ export async function rawConnect(
         const i = received.findIndex((p) => p.cmd === cmd);
         if (i >= 0) return resolve(received.splice(i, 1)[0]!);
         const t = setTimeout(() => reject(new Error(`no ${cmd} in time`)), timeoutMs);
-        waiters.push({ cmd, resolve: (p) => (clearTimeout(t), resolve(p)) });
+        waiters.push({ cmd, resolve: (p) => {
+          clearTimeout(t);
+          resolve(p);
+        } });
       }),
     closed,
     close: () => socket.destroy(),

@@ -94,7 +94,7 @@ export function Overview(props: { session: Session }) {
       <div class="page-head">
         <h1>{portal ? 'Your network' : 'Network overview'}</h1>
         {state.data && <span class="muted small">updated {fmtTime(state.data.generatedAt)}</span>}
-        <button class="ghost small push-right" onClick={() => setWall(!wall)} data-testid="wall-toggle">
+        <button type="button" class="ghost small push-right" onClick={() => setWall(!wall)} data-testid="wall-toggle">
           {wall ? 'Leave wall screen' : 'Wall screen'}
         </button>
       </div>
