@@ -61,7 +61,7 @@ function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
     <form class="filters" onSubmit={submit} data-testid="payment-form">
       <input name="reference" placeholder="Bank reference" value={reference} onInput={(e) => setReference(e.currentTarget.value)} required />
       <label class="inline">¥ <input name="amount" type="number" step="0.01" min="0.01" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required /></label>
-      <button type="button" class="primary small">Record payment</button>
+      <button type="submit" class="primary small">Record payment</button>
       {error && <span class="bad-text small">{error}</span>}
     </form>
   );
@@ -220,7 +220,7 @@ function BillingRuns(props: { onFinished: () => void }) {
     <Card title="Billing runs" testid="billing-runs">
       <form class="filters" onSubmit={start}>
         <label class="inline">Period <input type="month" value={period} onInput={(e) => setPeriod(e.currentTarget.value)} required /></label>
-        <button type="button" class="primary">Start billing run</button>
+        <button type="submit" class="primary">Start billing run</button>
       </form>
       {error ? <ErrorBox error={error} what="billing runs" /> : null}
       {active && (

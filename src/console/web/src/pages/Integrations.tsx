@@ -112,7 +112,7 @@ function Webhooks() {
       <form class="filters" onSubmit={create}>
         <input type="url" placeholder="https://your-system.example/nexsphere" value={url} onInput={(e) => setUrl(e.currentTarget.value)} required style={{ flex: 2 }} />
         <input placeholder="event types, e.g. device.*, ticket.*" value={types} onInput={(e) => setTypes(e.currentTarget.value)} style={{ flex: 1 }} />
-        <button type="button" class="primary">Add endpoint</button>
+        <button type="submit" class="primary">Add endpoint</button>
       </form>
       {error && <div class="bad-text">{error}</div>}
       {secret && <Secret label="Signing secret" value={secret} />}
@@ -163,7 +163,7 @@ function ApiKeys() {
     <Card title="API keys" testid="api-keys">
       <form class="filters" onSubmit={create}>
         <input placeholder="Key name, e.g. fleet dashboard" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button type="button" class="primary">Create key</button>
+        <button type="submit" class="primary">Create key</button>
       </form>
       <div class="filters small" data-testid="api-key-scopes">
         {KEY_FAMILIES.map((f) => (

@@ -121,7 +121,7 @@ export function Provision(_props: { session: Session }) {
                   required
                 />
                 <div class="filters">
-                  <button type="button" class="primary" disabled={busy || !contractId}>{busy ? `Provisioning… ${results.length}` : 'Provision'}</button>
+                  <button type="submit" class="primary" disabled={busy || !contractId}>{busy ? `Provisioning… ${results.length}` : 'Provision'}</button>
                   <span class="muted small">One line per terminal; only the serial is required. Paste a CSV for bulk import.</span>
                 </div>
                 {errors.map((x) => <div class="bad-text small">{x}</div>)}

@@ -39,7 +39,7 @@ export function Leads(_props: { session: Session }) {
         }}>
           <input placeholder="Company" value={company} onInput={(e) => setCompany(e.currentTarget.value)} required />
           <input type="number" min={0} step="0.01" placeholder="Estimated value (¥)" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-          <button type="button" class="primary">Add lead</button>
+          <button type="submit" class="primary">Add lead</button>
         </form>
         {error && <div class="bad-text">{error}</div>}
       </Card>

@@ -84,7 +84,7 @@ function NewTicket(props: { onCreated: (t: Ticket) => void }) {
           <select name="priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)} aria-label="Priority">
             {['LOW', 'NORMAL', 'HIGH', 'CRITICAL'].map((p) => <option value={p}>{p.toLowerCase()}</option>)}
           </select>
-          <button type="button" class="primary" disabled={busy || !subject.trim()}>Open ticket</button>
+          <button type="submit" class="primary" disabled={busy || !subject.trim()}>Open ticket</button>
         </div>
         {error && <div class="bad-text">{error}</div>}
       </form>
@@ -220,7 +220,7 @@ export function TicketDetail(props: { id: string; session: Session }) {
                 </ul>
                 <form class="comment" onSubmit={addComment}>
                   <textarea rows={3} placeholder="Add a comment…" value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-                  <button type="button" class="primary" disabled={busy || !comment.trim()}>Comment</button>
+                  <button type="submit" class="primary" disabled={busy || !comment.trim()}>Comment</button>
                   {error && <span class="bad-text">{error}</span>}
                 </form>
               </Card>
