@@ -16,6 +16,8 @@ export const STANDARD_DEVICE_MODELS = [
     category: 'VEHICLE' as const,
     codec: 'nx-vehicle-v1',
     expectedIntervalSec: 60,
+    // With the ignition off the tracker reports every 15 min (protocol.md 4.2).
+    parkedIntervalSec: 900,
     silenceFactor: 3,
     maxPayloadBytes: 256,
     rateLimitBurst: 30,

@@ -69,6 +69,7 @@ export function createServices(infra: Infra) {
     tickets,
     events,
     log,
+    recordParked: (deviceId, since) => devices.recordParked(deviceId, since),
     settings: {
       tickMs: config.HEALTH_TICK_MS,
       graceMs: config.HEALTH_SILENCE_GRACE_MS,
