@@ -10,6 +10,8 @@ export const faultDefinition = z.object({
   // 1 = minor, 2 = major, 3 = critical (0 in a fault frame means "cleared", never a definition).
   severity: z.number().int().min(1).max(3),
   group: z.enum(FAULT_GROUPS),
+  // Safety-critical (people may be at risk, e.g. an entrapment): CRITICAL, 24x7 SLA, the on-call engineer paged.
+  safety: z.boolean().optional(),
 });
 export type FaultDefinitionInput = z.infer<typeof faultDefinition>;
 

@@ -38,6 +38,7 @@ const faultPayload = z.object({
   faultCode: z.coerce.number().int().min(0).max(0xffff),
   severity: z.coerce.number().int().min(0).max(3),
   detail: z.string().nullable().optional(),
+  receivedAt: when.optional(),
 });
 
 export function createHealthModule(deps: HealthDeps) {

@@ -8,6 +8,7 @@ export interface FaultEntry {
   description: string;
   severity: number;
   group: 'SERVICE_DESK' | 'REPAIR' | 'SYSTEM' | 'FINANCE';
+  safety: boolean;
 }
 
 export interface TerminalInfo {
@@ -36,7 +37,7 @@ export function parseFaultTable(raw: unknown): FaultEntry[] {
     const f = e as Partial<FaultEntry> | null;
     if (!f || typeof f.code !== 'number' || typeof f.description !== 'string') return [];
     const group = typeof f.group === 'string' && GROUPS.has(f.group) ? f.group : 'SERVICE_DESK';
-    return [{ code: f.code, description: f.description, severity: typeof f.severity === 'number' ? f.severity : 1, group }];
+    return [{ code: f.code, description: f.description, severity: typeof f.severity === 'number' ? f.severity : 1, group, safety: f.safety === true }];
   });
 }
 
