@@ -17,6 +17,7 @@ import { contractStatusHooks, createBillingModule, meterDownlink } from '../../b
 import { createScheduler } from '../platform/scheduler.js';
 import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
+import { createNotifications } from '../notifications/index.js';
 
 export interface Infra {
   config: Config;
@@ -78,6 +79,8 @@ export function createServices(infra: Infra) {
       stormWindowSec: config.STORM_WINDOW_SEC,
     },
   });
+  // Pages the on-call engineer for safety-critical tickets and SLA breaches.
+  const notifications = createNotifications({ db, queues, audit, events, tickets, log, config });
   // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
   const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
   const billing = createBillingModule({
@@ -98,7 +101,7 @@ export function createServices(infra: Infra) {
   return {
     config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans,
     deviceModels, events, webhooks, devices, deviceCredentials, downlinks, devicePresence, messages, inventory, scheduler, billing,
-    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis,
+    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis, notifications,
   };
 }
 

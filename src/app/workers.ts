@@ -17,6 +17,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   const started: Stoppable[] = [];
   // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
   started.push(services.health.start());
+  // The pager: listens for safety-critical tickets and SLA breaches, sends pages as jobs.
+  started.push(services.notifications.start());
   // Consumers first, so handlers are listening before the relay starts moving events.
   // The console's live feed (published to Redis for every API process).
   started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));

@@ -411,6 +411,14 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     },
 
     /** An internal note by the platform (watchdog, incidents). */
+    /** A page of the on-call engineer and its delivery, on the ticket's internal timeline. */
+    async addPageEvent(id: string, body: string, data: unknown) {
+      await db.$transaction(async (t) => {
+        const cur = await t.ticket.findUnique({ where: { id } });
+        if (cur) await addEvent(t, cur, 'PAGE', body, 'INTERNAL', null, data);
+      }, TX);
+    },
+
     async addSystemNote(id: string, body: string, data?: unknown, tx?: Tx) {
       const run = async (t: Tx) => {
         const cur = await t.ticket.findUnique({ where: { id } });

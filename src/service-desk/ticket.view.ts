@@ -151,6 +151,7 @@ export function ticketEventPayload(t: TicketRow, changes: Record<string, unknown
     serial: t.device?.serial ?? null,
     incidentId: t.incidentId,
     faultCode: t.faultCode,
+    safety: t.safety,
     changes,
   };
 }

@@ -43,6 +43,8 @@ const OWNERS: Record<string, string> = {
   CreditNote: 'billing',
   DunningNotice: 'billing',
   CommissionStatement: 'billing',
+  OnCallShift: 'src/notifications',
+  Page: 'src/notifications',
 };
 
 const folderOf = (path: string) => /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path)?.[1] ?? path.split('/')[0] ?? path;
