@@ -10,6 +10,8 @@ export const faultDefinition = z.object({
   // 1 = minor, 2 = major, 3 = critical (0 in a fault frame means "cleared", never a definition).
   severity: z.number().int().min(1).max(3),
   group: z.enum(FAULT_GROUPS),
+  // Safety-critical (people may be at risk, e.g. an entrapment): CRITICAL, 24x7 SLA, the on-call engineer paged.
+  safety: z.boolean().optional(),
 });
 export type FaultDefinitionInput = z.infer<typeof faultDefinition>;
 
@@ -33,6 +35,8 @@ const fields = {
   codec: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,63}$/, 'Lower-case codec name, e.g. nx-vehicle-v1'),
   expectedIntervalSec: z.number().int().min(10).max(7 * 86400),
   silenceFactor: z.number().int().min(1).max(100).default(3),
+  // Reporting interval with a vehicle's ignition off (protocol.md 4.2); null: no parked mode.
+  parkedIntervalSec: z.number().int().min(10).max(7 * 86400).nullable().default(null),
   maxPayloadBytes: z.number().int().min(1).max(4096).default(256),
   rateLimitBurst: z.number().int().min(1).max(10_000).default(20),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
@@ -53,6 +57,7 @@ export const deviceModelPatch = z.object({
   codec: fields.codec.optional(),
   expectedIntervalSec: fields.expectedIntervalSec.optional(),
   silenceFactor: z.number().int().min(1).max(100).optional(),
+  parkedIntervalSec: z.number().int().min(10).max(7 * 86400).nullable().optional(),
   maxPayloadBytes: z.number().int().min(1).max(4096).optional(),
   rateLimitBurst: z.number().int().min(1).max(10_000).optional(),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).optional(),

@@ -8,7 +8,8 @@ import { isStaff } from '../src/auth/index.js';
 import { hashSecret, newSecret } from '../src/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
 import type { CredentialStore } from './credentials.js';
-import type { DeviceFilter, ProvisionInput, StatusChangeInput, StockInput } from './devices.schemas.js';
+import type { DeviceFilter, DeviceSettingsPatch, ProvisionInput, StatusChangeInput, StockInput } from './devices.schemas.js';
+import { expectedIntervalOf } from './health/index.js';
 import { deviceView } from './device.view.js';
 import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 
@@ -68,8 +69,36 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
   return {
     visible,
 
+    /** The terminal with the reporting interval it is expected to keep, and why. */
     async get(ctx: Ctx, serial: string) {
-      return deviceView(await visible(ctx, serial));
+      const row = await visible(ctx, serial);
+      return { ...deviceView(row), expectedInterval: await expectedIntervalOf(db, row.id) };
+    },
+
+    /** Settings by staff or the terminal's contractor (the route checks the role, scope gives 404). */
+    async updateSettings(ctx: Ctx, serial: string, input: DeviceSettingsPatch) {
+      const before = await visible(ctx, serial);
+      if (input.expectedIntervalSec !== undefined) {
+        await db.$transaction(async (tx) => {
+          await tx.device.update({ where: { id: before.id }, data: { intervalOverrideSec: input.expectedIntervalSec } });
+          await audit.record({
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.settings-changed',
+            entityType: 'device',
+            entityId: before.id,
+            before: { expectedIntervalSec: before.intervalOverrideSec },
+            after: { expectedIntervalSec: input.expectedIntervalSec },
+          }, tx);
+        });
+      }
+      return { ...deviceView(before), expectedInterval: await expectedIntervalOf(db, before.id) };
+    },
+
+    /** The watchdog saw a vehicle's ignition go off (parked since then) or on (null). */
+    async recordParked(deviceId: string, parkedSince: Date | null): Promise<void> {
+      // Only a change is written, so a repeated report keeps the first parked instant.
+      await db.device.updateMany({ where: { id: deviceId, parkedSince: parkedSince ? null : { not: null } }, data: { parkedSince } });
     },
 
     async list(ctx: Ctx, filter: DeviceFilter, q: { limit: number; cursor?: string | undefined }) {

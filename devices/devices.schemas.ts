@@ -48,3 +48,12 @@ export type CommandInput = z.infer<typeof commandInput>;
 export const commandFilter = z.object({
   status: z.enum(['QUEUED', 'SENT', 'DELIVERED', 'ACKNOWLEDGED', 'REJECTED', 'FAILED', 'EXPIRED']).optional(),
 });
+
+/** Terminal settings staff or its contractor may change; null clears an override. */
+export const deviceSettingsPatch = z
+  .object({
+    // The interval the terminal was set to by hand (e.g. at installation), when it never acknowledged a SET_INTERVAL.
+    expectedIntervalSec: z.number().int().min(1).max(7 * 86400).nullable().optional(),
+  })
+  .strict();
+export type DeviceSettingsPatch = z.infer<typeof deviceSettingsPatch>;

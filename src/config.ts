@@ -84,6 +84,15 @@ const schema = z.object({
     .regex(/^\s*(\d{4}-\d{2}-\d{2}(\s*,\s*\d{4}-\d{2}-\d{2})*)?\s*$/, 'comma-separated YYYY-MM-DD dates')
     .default('')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  // Paging the on-call engineer (src/notifications): e-mail over SMTP, SMS through an HTTP gateway.
+  SMTP_URL: z.string().url().optional(),
+  PAGE_FROM: z.string().email().default('pager@nexsphere.local'),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  // Fractions allowed (tests use seconds); an unacknowledged page escalates after this long.
+  PAGE_ACK_MINUTES: z.coerce.number().positive().max(1440).default(5),
+  // Where the link in a page points (the API's public base, e.g. https://ops.example.com).
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
 });
 
 export type Config = Readonly<

@@ -71,6 +71,11 @@ export function createDeadlineIndex({ redis, prefix }: { redis: Redis; prefix: s
       return since === null ? null : Number(since);
     },
 
+    /** Sets a tracked terminal's deadline, earlier too (its interval became shorter). */
+    async reset(serial: string, deadlineMs: number): Promise<void> {
+      await redis.zadd(keys.deadlines, 'XX', Math.round(deadlineMs), serial);
+    },
+
     async claimExpired(maxScore: number, limit: number, now: number): Promise<Claimed[]> {
       const flat = (await run(CLAIM, [Math.floor(maxScore), limit, now])) as string[];
       const out: Claimed[] = [];

@@ -10,6 +10,8 @@ export interface FaultReport {
   /** 0 = cleared, 1 = minor, 2 = major, 3 = critical (protocol.md 3.1). */
   severity: number;
   detail?: string | null;
+  /** When the gateway received the frame; the ticket's SLA clocks start there. */
+  receivedAt?: Date;
 }
 
 export type FaultOutcome = 'opened' | 'open-already' | 'resolved' | 'commented' | 'none' | 'ignored';
@@ -30,18 +32,22 @@ export function createFaultTickets({ cache, tickets }: { cache: TerminalCache; t
       }
       const known = info.faultTable.find((f) => f.code === report.faultCode);
       // The terminal may report worse than the table's default; the worse of the two decides.
-      const severity = Math.min(3, Math.max(report.severity, known?.severity ?? 0));
+      // A safety-critical fault is critical whatever the frame says.
+      const safety = known?.safety ?? false;
+      const severity = safety ? 3 : Math.min(3, Math.max(report.severity, known?.severity ?? 0));
       const name = known?.description ?? `Unknown fault ${hex}`;
       const detail = report.detail?.trim();
       const { created } = await tickets.createAuto({
         kind: 'DEVICE_FAULT',
         subject: `${name} (${hex}) on terminal ${info.serial}${info.label ? ` (${info.label})` : ''}`,
-        description: `Terminal ${info.serial} (${info.modelCode}) reported fault ${hex}: ${name}, severity ${severity}.${detail ? ` Detail: ${detail}` : ''}`,
+        description: `Terminal ${info.serial} (${info.modelCode}) reported fault ${hex}: ${name}, severity ${severity}${safety ? ', safety-critical' : ''}.${detail ? ` Detail: ${detail}` : ''}`,
         priority: PRIORITY[severity] ?? 'NORMAL',
         group: known?.group ?? 'SERVICE_DESK',
         customerId: info.customerId,
         deviceId: info.deviceId,
         faultCode: report.faultCode,
+        safety,
+        ...(report.receivedAt ? { openedAt: report.receivedAt } : {}),
         dedupKey: key,
       });
       return created ? 'opened' : 'open-already';

@@ -4,6 +4,7 @@
 // entries are kept, so after a plain worker restart this changes nothing.
 import type { Db } from '../../src/platform/database.js';
 import type { DeadlineIndex } from './deadline-index.js';
+import { expectedInterval, intervalFactsOf, lastAcknowledgedInterval } from './expected-interval.js';
 
 const PAGE = 5_000;
 
@@ -21,7 +22,15 @@ export async function reseedIndex({ db, index }: { db: Db; index: DeadlineIndex 
   for (;;) {
     const rows = await db.device.findMany({
       where: { status: 'ACTIVE', lastSeenAt: { not: null }, ...(after ? { id: { gt: after } } : {}) },
-      select: { id: true, serial: true, lastSeenAt: true, deviceModel: { select: { expectedIntervalSec: true, silenceFactor: true } } },
+      select: {
+        id: true,
+        serial: true,
+        lastSeenAt: true,
+        intervalOverrideSec: true,
+        parkedSince: true,
+        deviceModel: { select: { expectedIntervalSec: true, parkedIntervalSec: true, silenceFactor: true } },
+        commands: lastAcknowledgedInterval,
+      },
       orderBy: { id: 'asc' },
       take: PAGE,
     });
@@ -31,8 +40,8 @@ export async function reseedIndex({ db, index }: { db: Db; index: DeadlineIndex 
     const items = rows
       .filter((r) => !silent.has(r.serial))
       .map((r) => {
-        const m = r.deviceModel;
-        return { serial: r.serial, deadline: Math.max(r.lastSeenAt!.getTime() + m.expectedIntervalSec * m.silenceFactor * 1_000, now + m.expectedIntervalSec * 1_000) };
+        const sec = expectedInterval(intervalFactsOf(r)).seconds;
+        return { serial: r.serial, deadline: Math.max(r.lastSeenAt!.getTime() + sec * r.deviceModel.silenceFactor * 1_000, now + sec * 1_000) };
       });
     await index.seed(items);
     seeded += items.length;

@@ -1,12 +1,14 @@
 // What the watchdog needs to know about a terminal (owner, model interval, fault table), kept
 // in memory for a short while so the uplink path does not query Postgres per message.
 import type { Db } from '../../src/platform/database.js';
+import { expectedInterval, intervalFactsOf, lastAcknowledgedInterval, type ExpectedInterval, type IntervalFacts } from './expected-interval.js';
 
 export interface FaultEntry {
   code: number;
   description: string;
   severity: number;
   group: 'SERVICE_DESK' | 'REPAIR' | 'SYSTEM' | 'FINANCE';
+  safety: boolean;
 }
 
 export interface TerminalInfo {
@@ -16,7 +18,10 @@ export interface TerminalInfo {
   customerId: string | null;
   contractorId: string | null;
   modelCode: string;
+  /** The interval in force (expected-interval.ts); recomputed when a fact below changes. */
   expectedIntervalSec: number;
+  intervalSource: ExpectedInterval['source'];
+  interval: IntervalFacts;
   silenceFactor: number;
   faultTable: FaultEntry[];
   /** Only ACTIVE terminals on a live contract are expected to report (suspended ones are refused). */
@@ -32,7 +37,7 @@ export function parseFaultTable(raw: unknown): FaultEntry[] {
     const f = e as Partial<FaultEntry> | null;
     if (!f || typeof f.code !== 'number' || typeof f.description !== 'string') return [];
     const group = typeof f.group === 'string' && GROUPS.has(f.group) ? f.group : 'SERVICE_DESK';
-    return [{ code: f.code, description: f.description, severity: typeof f.severity === 'number' ? f.severity : 1, group }];
+    return [{ code: f.code, description: f.description, severity: typeof f.severity === 'number' ? f.severity : 1, group, safety: f.safety === true }];
   });
 }
 
@@ -58,12 +63,17 @@ export function createTerminalCache({ db, ttlMs = 60_000, maxEntries = 200_000 }
         contractorId: true,
         status: true,
         contract: { select: { status: true } },
-        deviceModel: { select: { code: true, expectedIntervalSec: true, silenceFactor: true, faultTable: true } },
+        intervalOverrideSec: true,
+        parkedSince: true,
+        deviceModel: { select: { code: true, expectedIntervalSec: true, parkedIntervalSec: true, silenceFactor: true, faultTable: true } },
+        commands: lastAcknowledgedInterval,
       },
     });
     const found = new Map(rows.map((r) => [r.serial, r]));
     for (const serial of serials) {
       const r = found.get(serial);
+      const facts = r ? intervalFactsOf(r) : null;
+      const interval = facts ? expectedInterval(facts) : null;
       put(
         serial,
         r
@@ -74,7 +84,9 @@ export function createTerminalCache({ db, ttlMs = 60_000, maxEntries = 200_000 }
               customerId: r.customerId,
               contractorId: r.contractorId,
               modelCode: r.deviceModel.code,
-              expectedIntervalSec: r.deviceModel.expectedIntervalSec,
+              expectedIntervalSec: interval!.seconds,
+              intervalSource: interval!.source,
+              interval: facts!,
               silenceFactor: r.deviceModel.silenceFactor,
               faultTable: parseFaultTable(r.deviceModel.faultTable),
               watched: r.status === 'ACTIVE' && (r.contract === null || r.contract.status === 'ACTIVE'),
@@ -121,6 +133,17 @@ export function createTerminalCache({ db, ttlMs = 60_000, maxEntries = 200_000 }
       return (await getMany([serial])).get(serial) ?? null;
     },
     getMany,
+    /**
+     * Changes one interval fact of a cached terminal (an acknowledged SET_INTERVAL, the ignition
+     * turned off or on) and returns the terminal with its new interval.
+     */
+    revise(info: TerminalInfo, change: Partial<IntervalFacts>): TerminalInfo {
+      const facts = { ...info.interval, ...change };
+      const next = expectedInterval(facts);
+      const revised = { ...info, interval: facts, expectedIntervalSec: next.seconds, intervalSource: next.source };
+      put(info.serial, revised);
+      return revised;
+    },
     /** Drops one terminal (or everything), e.g. after a swap or a model change. */
     invalidate(serial?: string) {
       if (serial) entries.delete(serial);

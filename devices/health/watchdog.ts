@@ -11,6 +11,18 @@ import type { DeadlineIndex, Claimed } from './deadline-index.js';
 import type { IncidentTracker, SilentTerminal } from './incidents.js';
 import type { TerminalCache, TerminalInfo } from './terminal-cache.js';
 import { reseedIndex } from './reseed.js';
+import { setIntervalSeconds } from './expected-interval.js';
+
+/** What of an uplink's decoded frame the watchdog reads (the rest is ignored). */
+export interface UplinkFrame {
+  type?: unknown;
+  ignition?: unknown;
+  commandId?: unknown;
+  result?: unknown;
+}
+
+/** Persists a vehicle's parked state (the devices module owns the Device row). */
+export type ParkedRecorder = (deviceId: string, parkedSince: Date | null) => Promise<void>;
 
 export interface WatchdogSettings {
   tickMs: number;
@@ -32,12 +44,19 @@ export interface WatchdogDeps {
   events: Pick<EventService, 'emit' | 'emitNow'>;
   log: Logger;
   settings: WatchdogSettings;
+  recordParked: ParkedRecorder;
 }
 
 export type UplinkOutcome = 'tracked' | 'recovered' | 'ignored';
 
 const windowMsOf = (i: TerminalInfo) => i.expectedIntervalSec * i.silenceFactor * 1_000;
 const noSignalKey = (serial: string) => `NO_SIGNAL:${serial}`;
+const SOURCE_WORDS: Record<TerminalInfo['intervalSource'], string> = {
+  acknowledged: 'as it acknowledged with SET_INTERVAL',
+  override: 'as set for this terminal',
+  parked: 'while parked with the ignition off',
+  model: 'as its model does',
+};
 const SETTLE_EVERY_MS = 60_000;
 
 /** Runs `fn` over `items` with at most `n` in flight. */
@@ -48,7 +67,7 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): P
   }));
 }
 
-export function createWatchdog({ db, index, cache, incidents, tickets, events, log, settings }: WatchdogDeps) {
+export function createWatchdog({ db, index, cache, incidents, tickets, events, log, settings, recordParked }: WatchdogDeps) {
   const batchSize = settings.batchSize ?? 1_000;
   const windowMs = settings.stormWindowSec * 1_000;
 
@@ -60,7 +79,7 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
       subject: `No signal from terminal ${info.serial}${info.label ? ` (${info.label})` : ''}`,
       description:
         `Terminal ${info.serial} (${info.modelCode}) has sent nothing since ${silentSince.toISOString()}; ` +
-        `it reports every ${info.expectedIntervalSec} s and counts as silent after ${info.expectedIntervalSec * info.silenceFactor} s.`,
+        `it reports every ${info.expectedIntervalSec} s (${SOURCE_WORDS[info.intervalSource]}) and counts as silent after ${info.expectedIntervalSec * info.silenceFactor} s.`,
       priority: 'NORMAL',
       group: 'SERVICE_DESK',
       customerId: info.customerId,
@@ -191,6 +210,27 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
     if (r.silent || r.seeded) log.info(r, 'watchdog cold start: index restored from the database');
   }
 
+  /**
+   * The interval facts an uplink carries: an ack of SET_INTERVAL (the terminal now reports at
+   * that interval) and a vehicle's ignition flag (parked interval while off, protocol.md 4.3).
+   */
+  async function revise(info: TerminalInfo, frame: UplinkFrame | null | undefined, receivedAt: Date): Promise<TerminalInfo> {
+    if (!frame) return info;
+    if (frame.type === 'ack' && frame.result === 'done' && typeof frame.commandId === 'number') {
+      // Read here rather than waiting for the gateway's own bookkeeping of the ack, which commits apart.
+      const c = await db.downlinkCommand.findFirst({ where: { id: frame.commandId, deviceId: info.deviceId }, select: { opcode: true, args: true } });
+      const seconds = c ? setIntervalSeconds(c) : null;
+      if (seconds !== null && seconds !== info.interval.acknowledgedSec) return cache.revise(info, { acknowledgedSec: seconds });
+    } else if (frame.type === 'vehicle-telemetry' && typeof frame.ignition === 'boolean' && info.interval.parkedModelSec !== null) {
+      const parked = !frame.ignition;
+      if (parked !== info.interval.parked) {
+        await recordParked(info.deviceId, parked ? receivedAt : null);
+        return cache.revise(info, { parked });
+      }
+    }
+    return info;
+  }
+
   return {
     tick,
     warmUp,
@@ -200,12 +240,16 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
      * An uplink (any kind) received at `receivedAt`. Returns 'recovered' when the terminal had
      * been silent, 'ignored' for unknown terminals.
      */
-    async observeUplink(serial: string, receivedAt: Date): Promise<UplinkOutcome> {
-      const info = await cache.get(serial);
-      if (!info) return 'ignored';
+    async observeUplink(serial: string, receivedAt: Date, frame?: UplinkFrame | null): Promise<UplinkOutcome> {
+      const known = await cache.get(serial);
+      if (!known) return 'ignored';
+      const info = await revise(known, frame, receivedAt);
+      const deadline = receivedAt.getTime() + windowMsOf(info);
       // A late event (the queue lagging behind) still proves the terminal reported; if its
       // deadline has passed too, the next pass simply finds the terminal silent again.
-      const silentSince = await index.observe(serial, receivedAt.getTime() + windowMsOf(info));
+      const silentSince = await index.observe(serial, deadline);
+      // Deadlines only move forward, except when the interval itself became shorter (ignition on, a faster SET_INTERVAL).
+      if (info.expectedIntervalSec < known.expectedIntervalSec) await index.reset(serial, deadline);
       if (silentSince === null) return 'tracked';
       await recover(info, silentSince, receivedAt);
       return 'recovered';

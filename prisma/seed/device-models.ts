@@ -5,6 +5,8 @@ export type FaultDefinition = {
   description: string;
   severity: 1 | 2 | 3;
   group: 'SERVICE_DESK' | 'REPAIR' | 'SYSTEM';
+  /** Safety-critical: people may be at risk; 24x7 SLA whatever the tier, and the on-call engineer is paged. */
+  safety?: boolean;
 };
 
 const internal: FaultDefinition = { code: 0x0f01, description: 'Terminal internal error', severity: 1, group: 'SYSTEM' };
@@ -16,6 +18,8 @@ export const STANDARD_DEVICE_MODELS = [
     category: 'VEHICLE' as const,
     codec: 'nx-vehicle-v1',
     expectedIntervalSec: 60,
+    // With the ignition off the tracker reports every 15 min (protocol.md 4.2).
+    parkedIntervalSec: 900,
     silenceFactor: 3,
     maxPayloadBytes: 256,
     rateLimitBurst: 30,
@@ -39,8 +43,8 @@ export const STANDARD_DEVICE_MODELS = [
     rateLimitPerMinute: 60,
     faultTable: [
       { code: 0x0101, description: 'Door jammed', severity: 2, group: 'REPAIR' },
-      { code: 0x0102, description: 'Car stopped between floors (possible entrapment)', severity: 3, group: 'REPAIR' },
-      { code: 0x0103, description: 'Overspeed governor tripped', severity: 3, group: 'REPAIR' },
+      { code: 0x0102, description: 'Car stopped between floors (possible entrapment)', severity: 3, group: 'REPAIR', safety: true },
+      { code: 0x0103, description: 'Overspeed governor tripped', severity: 3, group: 'REPAIR', safety: true },
       { code: 0x0104, description: 'Power supply lost, on battery', severity: 2, group: 'REPAIR' },
       internal,
     ] satisfies FaultDefinition[],

@@ -19,6 +19,7 @@ import { createLoopMonitor, LOOP } from '../platform/loop-monitor.js';
 import { QUEUE } from '../platform/queues.js';
 import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
+import { createNotifications } from '../notifications/index.js';
 
 export interface Infra {
   config: Config;
@@ -75,6 +76,7 @@ export function createServices(infra: Infra) {
     tickets,
     events,
     log,
+    recordParked: (deviceId, since) => devices.recordParked(deviceId, since),
     settings: {
       tickMs: config.HEALTH_TICK_MS,
       graceMs: config.HEALTH_SILENCE_GRACE_MS,
@@ -83,6 +85,8 @@ export function createServices(infra: Infra) {
       stormWindowSec: config.STORM_WINDOW_SEC,
     },
   });
+  // Pages the on-call engineer for safety-critical tickets and SLA breaches.
+  const notifications = createNotifications({ db, queues, audit, events, tickets, log, config });
   // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
   const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
   const billing = createBillingModule({
@@ -116,7 +120,7 @@ export function createServices(infra: Infra) {
   return {
     config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans,
     deviceModels, events, webhooks, devices, deviceCredentials, downlinks, devicePresence, messages, inventory, scheduler, billing,
-    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis, loops,
+    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis, loops, notifications,
   };
 }
 

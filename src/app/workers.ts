@@ -20,6 +20,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   const progress = (loop: string) => () => loops.progress(loop);
   // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
   started.push(services.health.start(progress(LOOP.watchdog)));
+  // The pager: listens for safety-critical tickets and SLA breaches, sends pages as jobs.
+  started.push(services.notifications.start());
   // Consumers first, so handlers are listening before the relay starts moving events.
   // The console's live feed (published to Redis for every API process).
   started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));

@@ -13,6 +13,8 @@ export const QUEUE = {
   billingContracts: 'billing-contracts',
   /** Repeatable housekeeping: dunning, command expiry, SLA checks. */
   scheduler: 'scheduler',
+  /** Pages of the on-call engineer: one send job per page, one delayed escalation check. */
+  pages: 'pages',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 

@@ -67,4 +67,14 @@ describe('SLA policy', () => {
     const cal = calendarFor(shanghai, critical);
     expect(addBusinessMinutes(at('2026-11-28T23:00:00+08:00'), 30, cal).toISOString()).toBe(at('2026-11-28T23:30:00+08:00').toISOString());
   });
+
+  it('runs a safety-critical fault round the clock whatever the tier: a SILVER entrapment on Saturday 04:37 is due 04:52', () => {
+    const safety = slaPolicyFor({ tier: 'SILVER', priority: 'CRITICAL', source: 'AUTO', kind: 'DEVICE_FAULT', safety: true });
+    expect(safety).toMatchObject({ tier: 'SILVER', firstResponseMinutes: 15, allHours: true });
+    const saturday = at('2026-11-28T04:37:00+08:00');
+    expect(addBusinessMinutes(saturday, safety.firstResponseMinutes, calendarFor(shanghai, safety)).toISOString()).toBe(at('2026-11-28T04:52:00+08:00').toISOString());
+    // The same ticket without the safety class would have waited for Monday.
+    const silver = slaPolicyFor({ tier: 'SILVER', priority: 'CRITICAL', source: 'AUTO', kind: 'DEVICE_FAULT' });
+    expect(addBusinessMinutes(saturday, silver.firstResponseMinutes, calendarFor(shanghai, silver)).toISOString()).toBe(at('2026-11-30T13:00:00+08:00').toISOString());
+  });
 });

@@ -36,6 +36,7 @@ export interface SlaPolicy {
  * | GOLD      | 120 (2 h)      | 1080 (2 days)     | business hours                 |
  * | PLATINUM  | 60  (1 h)      | 540  (1 day)      | business hours                 |
  * | PLATINUM + CRITICAL priority | 30 | 240       | 24x7 (an outage does not wait) |
+ * | any tier, safety-critical fault | 15 | 240      | 24x7 (people may be at risk)   |
  *
  * Tickets without a customer use STANDARD, except automatic network incidents (kind INCIDENT),
  * which hit many customers at once and so get the strictest policy (PLATINUM, 24x7).
@@ -47,10 +48,13 @@ const TARGETS: Record<CustomerTier, { firstResponseMinutes: number; resolutionMi
   PLATINUM: { firstResponseMinutes: 60, resolutionMinutes: 540 },
 };
 const CRITICAL_24X7 = { firstResponseMinutes: 30, resolutionMinutes: 240 };
+const SAFETY_24X7 = { firstResponseMinutes: 15, resolutionMinutes: 240 };
 
-export function slaPolicyFor(t: { tier: CustomerTier | string | null | undefined; priority: string; source: string; kind: string }): SlaPolicy {
+export function slaPolicyFor(t: { tier: CustomerTier | string | null | undefined; priority: string; source: string; kind: string; safety?: boolean }): SlaPolicy {
   if (t.source === 'AUTO' && t.kind === 'INCIDENT') return { tier: 'PLATINUM', ...CRITICAL_24X7, allHours: true };
   const tier = (t.tier && t.tier in TARGETS ? t.tier : 'STANDARD') as CustomerTier;
+  // People may be at risk (an entrapment): nobody waits for Monday, whatever the contract says.
+  if (t.safety) return { tier, ...SAFETY_24X7, allHours: true };
   if (tier === 'PLATINUM' && t.priority === 'CRITICAL') return { tier, ...CRITICAL_24X7, allHours: true };
   return { tier, ...TARGETS[tier], allHours: false };
 }

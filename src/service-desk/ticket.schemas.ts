@@ -74,6 +74,10 @@ export interface AutoTicketInput {
   deviceId?: string | null;
   incidentId?: string | null;
   faultCode?: number | null;
+  /** Safety-critical (fault table): 24x7 SLA whatever the tier. */
+  safety?: boolean;
+  /** When the problem arose, if earlier than now (a fault frame's receipt); the SLA clocks start there. */
+  openedAt?: Date;
   /** One open ticket per key: a second create with the same key returns the open ticket. */
   dedupKey?: string | null;
 }

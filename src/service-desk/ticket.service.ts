@@ -89,8 +89,8 @@ function statusData(to: TicketStatus | 'MERGED', note: string | undefined, now: 
 
 export function createTicketService({ db, audit, events, now: clock = () => new Date(), calendar = businessCalendar('Asia/Shanghai') }: TicketServiceDeps) {
   const view = (t: TicketRow) => ticketView(t, slaView(t, clock(), calendar));
-  const calendarOf = (t: Pick<TicketRow, 'priority' | 'source' | 'kind'> & { tier?: string | null | undefined }) =>
-    calendarFor(calendar, slaPolicyFor({ tier: t.tier, priority: t.priority, source: t.source, kind: t.kind }));
+  const calendarOf = (t: Pick<TicketRow, 'priority' | 'source' | 'kind' | 'safety'> & { tier?: string | null | undefined }) =>
+    calendarFor(calendar, slaPolicyFor({ tier: t.tier, priority: t.priority, source: t.source, kind: t.kind, safety: t.safety }));
 
   /** Leaving WAITING_CUSTOMER: the paused business time moves the open due dates out by as much. */
   function resumeData(before: TicketRow, now: Date): Prisma.TicketUncheckedUpdateInput {
@@ -118,9 +118,11 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
 
   /** Creates the ticket, its CREATED history row and the ticket.created event in `tx`. */
   async function insertIn(tx: Tx, input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
-    const now = clock();
+    // A fault counts from when the terminal raised it, not from when its event was handled.
+    const now = input.openedAt && input.openedAt < clock() ? input.openedAt : clock();
     const customer = input.customerId ? await tx.customer.findUnique({ where: { id: input.customerId }, select: { tier: true } }) : null;
-    const policy = slaPolicyFor({ tier: customer?.tier, priority: input.priority ?? 'NORMAL', source: input.source, kind: input.kind });
+    const safety = input.safety ?? false;
+    const policy = slaPolicyFor({ tier: customer?.tier, priority: input.priority ?? 'NORMAL', source: input.source, kind: input.kind, safety });
     const cal = calendarFor(calendar, policy);
     const row = await tx.ticket.create({
       data: {
@@ -137,6 +139,7 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
         deviceId: input.deviceId ?? null,
         incidentId: input.incidentId ?? null,
         faultCode: input.faultCode ?? null,
+        safety,
         dedupKey: input.dedupKey ?? null,
         createdById: actor?.userId ?? null,
       },
@@ -408,6 +411,14 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     },
 
     /** An internal note by the platform (watchdog, incidents). */
+    /** A page of the on-call engineer and its delivery, on the ticket's internal timeline. */
+    async addPageEvent(id: string, body: string, data: unknown) {
+      await db.$transaction(async (t) => {
+        const cur = await t.ticket.findUnique({ where: { id } });
+        if (cur) await addEvent(t, cur, 'PAGE', body, 'INTERNAL', null, data);
+      }, TX);
+    },
+
     async addSystemNote(id: string, body: string, data?: unknown, tx?: Tx) {
       const run = async (t: Tx) => {
         const cur = await t.ticket.findUnique({ where: { id } });

@@ -42,6 +42,7 @@ export interface TicketRow {
   deviceId: string | null;
   incidentId: string | null;
   faultCode: number | null;
+  safety: boolean;
   assigneeId: string | null;
   createdById: string | null;
   mergedIntoId: string | null;
@@ -69,7 +70,7 @@ export interface TicketRow {
  * up to the pause while waiting on the customer) and breach flags. Finished clocks show null.
  */
 export function slaView(t: TicketRow, now: Date, base: BusinessCalendar) {
-  const policy = slaPolicyFor({ tier: t.customer?.tier, priority: t.priority, source: t.source, kind: t.kind });
+  const policy = slaPolicyFor({ tier: t.customer?.tier, priority: t.priority, source: t.source, kind: t.kind, safety: t.safety });
   const cal = calendarFor(base, policy);
   const asOf = t.slaPausedAt ?? now;
   const done = ['RESOLVED', 'CLOSED', 'MERGED'].includes(t.status);
@@ -106,6 +107,7 @@ export function ticketView(t: TicketRow, sla?: ReturnType<typeof slaView>) {
     serial: t.device?.serial ?? null,
     incidentId: t.incidentId,
     faultCode: t.faultCode,
+    safety: t.safety,
     assigneeId: t.assigneeId,
     createdById: t.createdById,
     mergedIntoId: t.mergedIntoId,
@@ -149,6 +151,7 @@ export function ticketEventPayload(t: TicketRow, changes: Record<string, unknown
     serial: t.device?.serial ?? null,
     incidentId: t.incidentId,
     faultCode: t.faultCode,
+    safety: t.safety,
     changes,
   };
 }

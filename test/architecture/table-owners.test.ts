@@ -45,6 +45,8 @@ const OWNERS: Record<string, string> = {
   CommissionStatement: 'billing',
   ServiceEvent: 'billing',
   OneOffCharge: 'billing',
+  OnCallShift: 'src/notifications',
+  Page: 'src/notifications',
 };
 
 const folderOf = (path: string) => /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path)?.[1] ?? path.split('/')[0] ?? path;

@@ -88,7 +88,7 @@ describe('health watchdog', () => {
     const s = sys.services;
     const devices = await makeDevices(s, modelId, owner, 10);
     const others = [1, 2, 3].map(() =>
-      createHealthModule({ db: s.db, redis: s.redis, prefix: s.config.REDIS_PREFIX, tickets: s.tickets, events: s.events, log: s.log, settings: { tickMs: 50, graceMs: 300, stormShare: 0.2, stormMinTerminals: 20, stormWindowSec: 120 } }),
+      createHealthModule({ db: s.db, redis: s.redis, prefix: s.config.REDIS_PREFIX, tickets: s.tickets, events: s.events, log: s.log, recordParked: s.devices.recordParked, settings: { tickMs: 50, graceMs: 300, stormShare: 0.2, stormMinTerminals: 20, stormWindowSec: 120 } }),
     );
     const at = new Date();
     await Promise.all(devices.map((d) => s.health.observeUplink(d.serial, at)));

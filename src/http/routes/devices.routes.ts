@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../auth/index.js';
-import { commandFilter, commandInput, deviceFilter, provisionInput, serialSchema, statusChangeInput, stockInput } from '../../../devices/index.js';
+import { commandFilter, commandInput, deviceFilter, deviceSettingsPatch, provisionInput, serialSchema, statusChangeInput, stockInput } from '../../../devices/index.js';
 import { pageQuery } from '../../platform/pagination.js';
 import { idempotencyHeaders } from '../idempotency.plugin.js';
 import { ctx } from './route-helpers.js';
@@ -11,10 +11,11 @@ const commandParams = serialParams.extend({ id: z.coerce.number().int().positive
 const tags = ['devices'];
 
 export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { devices, downlinks, messages } = app.services;
+  const { devices, downlinks, messages, health } = app.services;
   const stockKeepers = app.allow('OPS', 'SALES', 'REPAIR');
   const provisioners = app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR');
   const operators = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE');
+  const tuners = app.allow('OPS', 'SERVICE', 'CONTRACTOR');
   const commanders = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'CONTRACTOR', 'CUSTOMER');
 
   app.get('/devices', { schema: { tags, querystring: pageQuery.extend(deviceFilter.shape) } }, async (req) => {
@@ -24,6 +25,12 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/devices', { onRequest: stockKeepers, config: { idempotent: true }, schema: { tags, summary: 'Add a terminal to stock', headers: idempotencyHeaders, body: stockInput } }, async (req, reply) =>
     reply.status(201).send(await devices.addToStock(ctx(req), req.body)));
   app.get('/devices/:serial', { schema: { tags, params: serialParams } }, async (req) => devices.get(ctx(req), req.params.serial));
+  app.patch('/devices/:serial', { onRequest: tuners, schema: { tags, summary: 'Change terminal settings, e.g. the expected reporting interval', params: serialParams, body: deviceSettingsPatch } }, async (req) => {
+    const out = await devices.updateSettings(ctx(req), req.params.serial, req.body);
+    // This process's watchdog (role all) takes the new interval at once; others within their cache TTL.
+    health.invalidate(req.params.serial);
+    return out;
+  });
   app.post('/devices/:serial/provision', { onRequest: provisioners, config: { idempotent: true }, schema: { tags, summary: 'Provision a terminal from stock to a contract; the secret is shown once', headers: idempotencyHeaders, params: serialParams, body: provisionInput } }, async (req, reply) =>
     reply.status(201).send(await devices.provision(ctx(req), req.params.serial, req.body)));
   app.post('/devices/:serial/rotate-secret', { onRequest: provisioners, schema: { tags, summary: 'Issue a new terminal secret (shown once); the old one stops working', params: serialParams } }, async (req) =>

@@ -21,6 +21,7 @@ import { ticketRoutes } from './tickets.routes.js';
 import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { liveRoutes } from './live.routes.js';
+import { onCallRoutes } from './on-call.routes.js';
 
 /** Every resource under /api/v1, one encapsulated plugin each. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -37,6 +38,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(userRoutes);
   await app.register(auditLogRoutes);
   await app.register(deviceRoutes);
+  await app.register(onCallRoutes);
   await app.register(webhookRoutes);
   await app.register(billingRunRoutes);
   await app.register(billingInvoiceRoutes);

@@ -9,6 +9,22 @@ import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../componen
 import type { Terminal } from './Terminals';
 import { HealthChart, type HealthPoint } from '../components/HealthChart';
 
+/** The detail answer adds the reporting interval the watchdog expects, and where it comes from. */
+type TerminalWithInterval = Terminal & { expectedInterval?: { seconds: number; source: 'acknowledged' | 'override' | 'parked' | 'model' } };
+
+const INTERVAL_SOURCE: Record<string, string> = {
+  acknowledged: 'acknowledged by the terminal',
+  override: 'set for this terminal',
+  parked: 'parked, ignition off',
+  model: 'model default',
+};
+
+function fmtInterval(e: TerminalWithInterval['expectedInterval']): string {
+  if (!e) return '—';
+  const every = e.seconds % 60 === 0 ? `${e.seconds / 60} min` : `${e.seconds} s`;
+  return `every ${every} (${INTERVAL_SOURCE[e.source] ?? e.source})`;
+}
+
 interface Message {
   id: string;
   seq: number;
@@ -103,7 +119,7 @@ function CommandPanel(props: { terminal: Terminal; onSent: () => void }) {
 
 export function TerminalDetail(props: { serial: string; session: Session }) {
   const { serial } = props;
-  const terminal = useAsync(() => api<Terminal>(`/devices/${serial}`), [serial], 15_000);
+  const terminal = useAsync(() => api<TerminalWithInterval>(`/devices/${serial}`), [serial], 15_000);
   const messages = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?limit=30`), [serial]);
   const heartbeats = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?kind=heartbeat&limit=200`), [serial], 60_000);
   const [commands, setCommands] = useState<Command[] | null>(null);
@@ -157,6 +173,7 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
                 <dl class="facts">
                   <dt>Model</dt><dd>{t.model} · {t.modelName} ({CATEGORY_LABEL[t.category] ?? t.category})</dd>
                   <dt>Last seen</dt><dd>{fmtDateTime(t.lastSeenAt)} <span class="muted">({fmtAgo(t.lastSeenAt)})</span></dd>
+                  <dt>Reports</dt><dd>{fmtInterval(t.expectedInterval)}</dd>
                   <dt>Connected</dt><dd>{fmtDateTime(t.lastConnectAt)}</dd>
                   <dt>Disconnected</dt><dd>{fmtDateTime(t.lastDisconnectAt)}</dd>
                   <dt>Address</dt><dd>{t.address ?? '—'}</dd>
