@@ -2,7 +2,8 @@
 // domain, domains meet only through each other's index.ts, and only the roof (src/app,
 // src/main.ts) knows the HTTP adapter. `npm run lint:imports` checks them; a folder-level
 // cycle check over the same graph runs in test/architecture/imports.test.ts.
-const DOMAIN = '(?:src/(?:auth|audit|crm|events|service-desk|webhooks|reports|notifications)|devices/health|devices|billing|gateway/codecs|gateway)';
+const DOMAIN =
+  '(?:src/(?:auth|audit|crm|events|service-desk|webhooks|reports|notifications)|devices/health|devices|billing|gateway/codecs|gateway)';
 
 module.exports = {
   forbidden: [
@@ -61,6 +62,10 @@ module.exports = {
     exclude: { path: '(^|/)node_modules/|^prisma/generated/|^src/console/web/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.mjs'],
+    },
   },
 };

@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts', 'gateway/**/*.test.ts', 'devices/**/*.test.ts', 'billing/**/*.test.ts', 'simulators/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'src/**/*.test.ts',
+      'gateway/**/*.test.ts',
+      'devices/**/*.test.ts',
+      'billing/**/*.test.ts',
+      'simulators/**/*.test.ts',
+    ],
     // Each file has its own database, so files may run in parallel; 2 cores keep it modest.
     fileParallelism: true,
     maxWorkers: 2,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { monthlyPattern } from './billing-run.jobs.js';
-import { agingBucket } from './payment.service.js';
 import { daysOverdue } from './dunning.service.js';
+import { agingBucket } from './payment.service.js';
 
 describe('schedules and buckets', () => {
   it('starts the monthly run the grace time after local midnight on the 1st', () => {
@@ -11,7 +11,18 @@ describe('schedules and buckets', () => {
   });
 
   it('buckets days past due as current, 1-30, 31-60, 61-90, 90+', () => {
-    expect([-3, 0, 1, 30, 31, 60, 61, 90, 91, 400].map(agingBucket)).toEqual(['current', 'current', '1-30', '1-30', '31-60', '31-60', '61-90', '61-90', '90+', '90+']);
+    expect([-3, 0, 1, 30, 31, 60, 61, 90, 91, 400].map(agingBucket)).toEqual([
+      'current',
+      'current',
+      '1-30',
+      '1-30',
+      '31-60',
+      '31-60',
+      '61-90',
+      '61-90',
+      '90+',
+      '90+',
+    ]);
   });
 
   it('counts whole days overdue', () => {

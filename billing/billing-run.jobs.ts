@@ -2,12 +2,12 @@
 // contract on QUEUE.billingContracts), its workers, and the monthly and daily schedules.
 import { FlowProducer, Job, Worker } from 'bullmq';
 import { z } from 'zod';
-import { QUEUE, type Queues } from '../src/platform/queues.js';
 import type { Logger } from '../src/platform/logger.js';
+import { QUEUE, type Queues } from '../src/platform/queues.js';
 import type { Scheduler } from '../src/platform/scheduler.js';
 import type { BillingFlow, BillingRunService } from './billing-run.service.js';
-import type { DunningService } from './dunning.service.js';
 import type { CommissionService } from './commission.service.js';
+import type { DunningService } from './dunning.service.js';
 import { periodOf, shiftPeriod } from './period.js';
 
 const runJob = z.object({ runId: z.string().uuid(), period: z.string() });
@@ -26,7 +26,13 @@ export function createBillingFlow(queues: Queues): BillingFlow & { close(): Prom
         name: 'billing-run',
         queueName: QUEUE.billing,
         data: { runId, period },
-        opts: { jobId: parentJobId(runId), attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } },
+        opts: {
+          jobId: parentJobId(runId),
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 5_000 },
+          removeOnComplete: { age: 7 * 86_400 },
+          removeOnFail: { age: 30 * 86_400 },
+        },
         children: contractIds.map((contractId) => ({
           name: 'bill-contract',
           queueName: QUEUE.billingContracts,
@@ -90,7 +96,9 @@ export function startBillingWorkers(d: BillingWorkerDeps): { stop(): Promise<voi
   contracts.on('failed', (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const { runId, contractId } = contractJob.parse(job.data);
-    void d.billingRuns.contractFailed(runId, contractId, err.message).catch((e: Error) => log.error({ err: e.message }, 'could not record failure'));
+    void d.billingRuns
+      .contractFailed(runId, contractId, err.message)
+      .catch((e: Error) => log.error({ err: e.message }, 'could not record failure'));
   });
   contracts.on('error', (err) => log.warn({ err: err.message }, 'billing contract worker error'));
   contracts.on('completed', () => d.onProgress?.());

@@ -1,18 +1,17 @@
-import type { SystemCtx as Ctx } from '../src/auth/index.js';
 // Billing runs: one row per attempt to bill a period, fanned out as one job per contract.
 // Starting a run for a period that already has a run in progress returns that run, and a new
 // run over a billed period issues nothing new (the invoice unique index), so it is safe to
 // press the button twice or retry.
 import type { Redis } from 'ioredis';
-import type { Db } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
-import type { Principal } from '../src/auth/index.js';
-import type { Logger } from '../src/platform/logger.js';
-import { invalid, notFound } from '../src/platform/errors.js';
+import type { SystemCtx as Ctx } from '../src/auth/index.js';
 import { createBatcher } from '../src/platform/batcher.js';
-import { isPeriod, periodBounds } from './period.js';
+import type { Db } from '../src/platform/database.js';
+import { invalid, notFound } from '../src/platform/errors.js';
+import type { Logger } from '../src/platform/logger.js';
 import { billingRunView } from './billing-run.view.js';
 import type { InvoiceIssuer, IssueOutcome } from './invoice-issuer.js';
+import { isPeriod, periodBounds } from './period.js';
 
 interface ContractJob {
   runId: string;
@@ -33,7 +32,16 @@ export interface BillingFlow {
   reportProgress(runId: string, processed: number, total: number): Promise<void>;
 }
 
-export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: string; audit: AuditService; issuer: InvoiceIssuer; flow: BillingFlow; timeZone: string; log: Logger }) {
+export function createBillingRunService(deps: {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  audit: AuditService;
+  issuer: InvoiceIssuer;
+  flow: BillingFlow;
+  timeZone: string;
+  log: Logger;
+}) {
   const { db, redis, audit, issuer, flow, timeZone } = deps;
   // Live counters of a running run live in Redis: an UPDATE of the run row per contract would
   // serialise every contract job on that row's lock; the row is refreshed every 500 contracts.
@@ -109,7 +117,11 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
       const out: PromiseSettledResult<IssueOutcome>[] = new Array(jobs.length);
       await Promise.all(
         [...groups.values()].map(async (g) => {
-          const results = await draftBatch(g.runId, g.period, g.at.map((i) => jobs[i]!.contractId));
+          const results = await draftBatch(
+            g.runId,
+            g.period,
+            g.at.map((i) => jobs[i]!.contractId),
+          );
           for (const [k, i] of g.at.entries()) out[i] = results[k]!;
         }),
       );
@@ -132,15 +144,39 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
     async start(ctx: Ctx, period: string, now = new Date()) {
       if (!isPeriod(period)) throw invalid('period must be YYYY-MM', [{ path: 'period', message: 'Expected YYYY-MM' }]);
       const b = periodBounds(period, timeZone);
-      if (b.end > now) throw invalid(`Period ${period} has not ended yet; use the invoice preview for the current period`, [{ path: 'period', message: 'Not closed' }]);
+      if (b.end > now)
+        throw invalid(`Period ${period} has not ended yet; use the invoice preview for the current period`, [
+          { path: 'period', message: 'Not closed' },
+        ]);
       const contractIds = await contractsFor(period);
       const started = await db.$transaction(async (tx) => {
         // Two starts of one period at once (double click, two schedulers) make one run.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`billing-run:${period}`}))`;
-        const active = await tx.billingRun.findFirst({ where: { period, status: { in: ['PENDING', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } });
+        const active = await tx.billingRun.findFirst({
+          where: { period, status: { in: ['PENDING', 'RUNNING'] } },
+          orderBy: { createdAt: 'desc' },
+        });
         if (active) return { row: active, created: false };
-        const row = await tx.billingRun.create({ data: { period, status: 'RUNNING', startedAt: new Date(), totalContracts: contractIds.length, createdById: ctx.actor?.userId ?? null } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'billing_run.started', entityType: 'billing_run', entityId: row.id, after: row }, tx);
+        const row = await tx.billingRun.create({
+          data: {
+            period,
+            status: 'RUNNING',
+            startedAt: new Date(),
+            totalContracts: contractIds.length,
+            createdById: ctx.actor?.userId ?? null,
+          },
+        });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'billing_run.started',
+            entityType: 'billing_run',
+            entityId: row.id,
+            after: row,
+          },
+          tx,
+        );
         return { row, created: true };
       });
       if (!started.created) return { run: billingRunView(started.row), created: false };
@@ -149,7 +185,10 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
       try {
         await flow.enqueue(run.id, period, contractIds);
       } catch (err) {
-        await db.billingRun.update({ where: { id: run.id }, data: { status: 'FAILED', error: `enqueue failed: ${(err as Error).message}`, finishedAt: new Date() } });
+        await db.billingRun.update({
+          where: { id: run.id },
+          data: { status: 'FAILED', error: `enqueue failed: ${(err as Error).message}`, finishedAt: new Date() },
+        });
         throw err;
       }
       return { run: billingRunView((await db.billingRun.findUnique({ where: { id: run.id } }))!), created: true };
@@ -169,7 +208,11 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
     },
 
     async list(filter: { period?: string; limit: number }) {
-      const rows = await db.billingRun.findMany({ where: { period: filter.period }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit });
+      const rows = await db.billingRun.findMany({
+        where: { period: filter.period },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: filter.limit,
+      });
       return rows.map(billingRunView);
     },
 
@@ -188,7 +231,10 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
     /** Finishing failed for good (e.g. the database was away): the run ends FAILED; drafts stay for a rerun. */
     async runFailed(runId: string, error: string) {
       log.error({ runId, error }, 'billing run failed');
-      await db.billingRun.update({ where: { id: runId }, data: { status: 'FAILED', error: `finishing failed: ${error}`, finishedAt: new Date() } });
+      await db.billingRun.update({
+        where: { id: runId },
+        data: { status: 'FAILED', error: `finishing failed: ${error}`, finishedAt: new Date() },
+      });
     },
 
     /** The flow's parent: runs once every contract job has finished or failed for good. */
@@ -214,7 +260,14 @@ export function createBillingRunService(deps: { db: Db; redis: Redis; prefix: st
       });
       await redis.del(counterKey(runId));
       log.info(
-        { runId, period: run.period, invoices: created, issued, failed: c.failed, ms: done.finishedAt!.getTime() - (run.startedAt ?? run.createdAt).getTime() },
+        {
+          runId,
+          period: run.period,
+          invoices: created,
+          issued,
+          failed: c.failed,
+          ms: done.finishedAt!.getTime() - (run.startedAt ?? run.createdAt).getTime(),
+        },
         'billing run finished',
       );
       return done;

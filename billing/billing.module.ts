@@ -1,17 +1,17 @@
 // Wires billing's services once; adapters (routes, workers) use what this returns.
 import type { Redis } from 'ioredis';
-import type { Db } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
+import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Queues } from '../src/platform/queues.js';
 import { createBillingFlow } from './billing-run.jobs.js';
 import { createBillingRunService } from './billing-run.service.js';
 import { createCommissionService } from './commission.service.js';
-import { createDunningService, type ContractStatusOwner } from './dunning.service.js';
-import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
+import { type ContractStatusOwner, createDunningService } from './dunning.service.js';
 import { createInvoiceService } from './invoice.service.js';
-import { createPaymentService } from './payment.service.js';
+import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
 import { createOneOffChargeService } from './one-off-charge.service.js';
+import { createPaymentService } from './payment.service.js';
 
 export interface BillingModuleDeps {
   db: Db;
@@ -31,8 +31,22 @@ export interface BillingModuleDeps {
 
 export function createBillingModule(d: BillingModuleDeps) {
   const flow = createBillingFlow(d.queues);
-  const issuer = createInvoiceIssuer({ db: d.db, events: d.events, timeZone: d.timeZone, log: d.log.child({ component: 'invoice-issuer' }) });
-  const billingRuns = createBillingRunService({ db: d.db, redis: d.redis, prefix: d.prefix, audit: d.audit, issuer, flow, timeZone: d.timeZone, log: d.log });
+  const issuer = createInvoiceIssuer({
+    db: d.db,
+    events: d.events,
+    timeZone: d.timeZone,
+    log: d.log.child({ component: 'invoice-issuer' }),
+  });
+  const billingRuns = createBillingRunService({
+    db: d.db,
+    redis: d.redis,
+    prefix: d.prefix,
+    audit: d.audit,
+    issuer,
+    flow,
+    timeZone: d.timeZone,
+    log: d.log,
+  });
   const dunning = createDunningService({
     db: d.db,
     events: d.events,

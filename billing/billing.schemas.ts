@@ -11,7 +11,10 @@ export const invoiceFilter = z.object({
   customerId: z.string().uuid().optional(),
   contractId: z.string().uuid().optional(),
   period: periodInput.optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -36,7 +39,14 @@ export const paymentFilter = z.object({
 export const creditNoteInput = z.object({ amountMinor: minor, reason: z.string().trim().min(1).max(500) });
 export type CreditNoteInput = z.infer<typeof creditNoteInput>;
 
-export const agingQuery = z.object({ asOf: dateInput.optional(), currency: z.string().trim().regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY').optional() });
+export const agingQuery = z.object({
+  asOf: dateInput.optional(),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY')
+    .optional(),
+});
 
 export const commissionQuery = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });
 export const commissionStatementInput = z.object({ period: periodInput, contractorId: z.string().uuid().optional() });
@@ -47,7 +57,12 @@ export const oneOffChargeInput = z.object({
   description: z.string().trim().min(1).max(200),
   quantity: z.number().int().min(1).max(100_000).default(1),
   /** Per unit, in minor units; negative for a credit, never zero. */
-  unitPriceMinor: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine((n) => n !== 0, 'Must not be zero'),
+  unitPriceMinor: z
+    .number()
+    .int()
+    .min(-Number.MAX_SAFE_INTEGER)
+    .max(Number.MAX_SAFE_INTEGER)
+    .refine((n) => n !== 0, 'Must not be zero'),
   reason: z.string().trim().min(1).max(500),
 });
 export type OneOffChargeInput = z.infer<typeof oneOffChargeInput>;

@@ -1,11 +1,10 @@
+import type { AuditService } from '../src/audit/index.js';
 import type { SystemCtx as Ctx } from '../src/auth/index.js';
+import { isStaff } from '../src/auth/index.js';
 // Contractor commissions: the contractor's rate (Customer.commissionRateBp) on amounts collected
 // in the month (payments received, operator time zone) on the contracts it manages: the
 // contract's contractor, or else the end user's contractor. A statement freezes one month.
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/index.js';
-import type { Principal } from '../src/auth/index.js';
-import { isStaff } from '../src/auth/index.js';
 import { invalid, notFound } from '../src/platform/errors.js';
 import { commissionView } from './commission.view.js';
 import { periodBounds } from './period.js';
@@ -45,7 +44,14 @@ export function createCommissionService({ db, audit, timeZone }: { db: Db; audit
     return contractors.map((c) => {
       const collectedMinor = sums.get(c.id) ?? 0n;
       const rateBp = c.commissionRateBp ?? 0;
-      return { contractorId: c.id, name: c.name, period, collectedMinor, rateBp, amountMinor: divRoundHalfUp(collectedMinor * BigInt(rateBp), 10_000n) };
+      return {
+        contractorId: c.id,
+        name: c.name,
+        period,
+        collectedMinor,
+        rateBp,
+        amountMinor: divRoundHalfUp(collectedMinor * BigInt(rateBp), 10_000n),
+      };
     });
   }
 
@@ -53,7 +59,9 @@ export function createCommissionService({ db, audit, timeZone }: { db: Db; audit
     /** Per contractor: the statement if generated (frozen), else the amounts computed now. */
     async list(ctx: Ctx, period: string, contractorId?: string) {
       const lines = await compute(ctx, period, contractorId);
-      const statements = await db.commissionStatement.findMany({ where: { period, contractorId: { in: lines.map((l) => l.contractorId) } } });
+      const statements = await db.commissionStatement.findMany({
+        where: { period, contractorId: { in: lines.map((l) => l.contractorId) } },
+      });
       const byContractor = new Map(statements.map((s) => [s.contractorId, s]));
       return {
         period,
@@ -66,16 +74,29 @@ export function createCommissionService({ db, audit, timeZone }: { db: Db; audit
 
     /** Freezes the month's statements (one per contractor and period; regenerating returns them). */
     async generate(ctx: Ctx, period: string, contractorId?: string, now = new Date()) {
-      if (periodBounds(period, timeZone).end > now) throw invalid(`Period ${period} has not ended yet`, [{ path: 'period', message: 'Not closed' }]);
+      if (periodBounds(period, timeZone).end > now)
+        throw invalid(`Period ${period} has not ended yet`, [{ path: 'period', message: 'Not closed' }]);
       const lines = await compute(ctx, period, contractorId);
       await db.$transaction(async (tx) => {
         for (const l of lines) {
-          const existing = await tx.commissionStatement.findUnique({ where: { contractorId_period: { contractorId: l.contractorId, period } } });
+          const existing = await tx.commissionStatement.findUnique({
+            where: { contractorId_period: { contractorId: l.contractorId, period } },
+          });
           if (existing) continue;
           const row = await tx.commissionStatement.create({
             data: { contractorId: l.contractorId, period, collectedMinor: l.collectedMinor, rateBp: l.rateBp, amountMinor: l.amountMinor },
           });
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'commission_statement.created', entityType: 'commission_statement', entityId: row.id, after: row }, tx);
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'commission_statement.created',
+              entityType: 'commission_statement',
+              entityId: row.id,
+              after: row,
+            },
+            tx,
+          );
         }
       });
       return this.list(ctx, period, contractorId);

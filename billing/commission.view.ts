@@ -2,7 +2,10 @@
 import type { CommissionStatement } from '../prisma/generated/client.js';
 import { n } from './money.js';
 
-type CommissionFacts = Pick<CommissionStatement, 'contractorId' | 'period' | 'collectedMinor' | 'rateBp' | 'amountMinor'> & { id?: string; createdAt?: Date };
+type CommissionFacts = Pick<CommissionStatement, 'contractorId' | 'period' | 'collectedMinor' | 'rateBp' | 'amountMinor'> & {
+  id?: string;
+  createdAt?: Date;
+};
 
 export function commissionView(c: CommissionFacts) {
   return {

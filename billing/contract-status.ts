@@ -14,7 +14,13 @@ export function contractStatusHooks(deps: { events: () => EventEmitter; credenti
   return {
     async onStatusChanged(change: ContractStatusChange, tx: Prisma.TransactionClient): Promise<void> {
       const type =
-        change.to === 'SUSPENDED' ? 'contract.suspended' : change.to === 'TERMINATED' ? 'contract.terminated' : change.to === 'ACTIVE' && change.from === 'SUSPENDED' ? 'contract.reactivated' : null;
+        change.to === 'SUSPENDED'
+          ? 'contract.suspended'
+          : change.to === 'TERMINATED'
+            ? 'contract.terminated'
+            : change.to === 'ACTIVE' && change.from === 'SUSPENDED'
+              ? 'contract.reactivated'
+              : null;
       if (!type) return;
       await deps.events().emit(tx, [
         {

@@ -1,11 +1,12 @@
 // Dunning: reminders at configured days overdue, suspension of the contract at N days overdue,
 // reactivation as soon as the overdue balance is cleared. Every step writes a DunningNotice
 // (unique per invoice and level), so running the daily job twice sends nothing twice.
-import type { Db } from '../src/platform/database.js';
+
 import type { ContractService } from '../src/crm/index.js';
+import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
-import { balanceOf, n } from './money.js';
 import type { EventEmitter } from './invoice-issuer.js';
+import { balanceOf, n } from './money.js';
 
 const DAY_MS = 86_400_000;
 export const DUNNING_REASON = 'DUNNING';
@@ -60,14 +61,25 @@ export function createDunningService(d: DunningDeps) {
           const level = due[due.length - 1]!;
           const created = await db.$transaction(async (tx) => {
             // Levels skipped while the job was not running are recorded, but one reminder goes out.
-            const res = await tx.dunningNotice.createMany({ data: due.map((lvl) => ({ invoiceId: inv.id, level: lvl, action: 'REMINDER' })), skipDuplicates: true });
+            const res = await tx.dunningNotice.createMany({
+              data: due.map((lvl) => ({ invoiceId: inv.id, level: lvl, action: 'REMINDER' })),
+              skipDuplicates: true,
+            });
             if (res.count === 0) return false;
             await events.emit(tx, [
               {
                 type: 'invoice.overdue',
                 customerId: inv.customerId,
                 deviceId: null,
-                payload: { invoiceId: inv.id, number: inv.number, contractId: inv.contractId, daysOverdue: overdue, level, balanceMinor: n(balance), dueAt: inv.dueAt },
+                payload: {
+                  invoiceId: inv.id,
+                  number: inv.number,
+                  contractId: inv.contractId,
+                  daysOverdue: overdue,
+                  level,
+                  balanceMinor: n(balance),
+                  dueAt: inv.dueAt,
+                },
               },
             ]);
             return true;
@@ -75,7 +87,10 @@ export function createDunningService(d: DunningDeps) {
           if (created) remindersSent++;
         }
         if (overdue >= d.suspendDays && !sent.has(d.suspendDays)) {
-          const res = await db.dunningNotice.createMany({ data: [{ invoiceId: inv.id, level: d.suspendDays, action: 'SUSPENSION' }], skipDuplicates: true });
+          const res = await db.dunningNotice.createMany({
+            data: [{ invoiceId: inv.id, level: d.suspendDays, action: 'SUSPENSION' }],
+            skipDuplicates: true,
+          });
           if (res.count > 0 && (await suspend(inv.contractId, inv, overdue))) suspended++;
         }
       }
@@ -89,9 +104,11 @@ export function createDunningService(d: DunningDeps) {
      */
     async reactivateIfCleared(contractId: string, now: Date = new Date()): Promise<boolean> {
       const contract = await db.contract.findUnique({ where: { id: contractId } });
-      if (!contract || contract.status !== 'SUSPENDED' || !contract.suspensionReason?.startsWith(DUNNING_REASON)) return false;
+      if (contract?.status !== 'SUSPENDED' || !contract.suspensionReason?.startsWith(DUNNING_REASON)) return false;
       // Past due by the clock, or already in dunning (covers catch-up runs with an explicit asOf).
-      const open = await db.invoice.findMany({ where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] } });
+      const open = await db.invoice.findMany({
+        where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] },
+      });
       if (open.some((i) => balanceOf(i) > 0n)) return false;
       const changed = await contracts.reactivateBySystem(contractId, { reasonPrefix: DUNNING_REASON });
       if (changed) log.info({ contractId }, 'contract reactivated after payment');

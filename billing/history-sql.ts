@@ -1,6 +1,6 @@
 // SQL of the service history and one-off charges that rides in the statement loading a batch of
 // contracts (usage.ts), so a batch still costs one round trip however many contracts it has.
-import { Prisma, type Db } from '../src/platform/database.js';
+import { type Db, Prisma } from '../src/platform/database.js';
 import type { PeriodBounds } from './period.js';
 
 type DbLike = Db | Prisma.TransactionClient;

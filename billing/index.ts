@@ -1,16 +1,23 @@
-export { createTariffPlanService, type TariffPlanService } from './tariff-plan.service.js';
-export { tariffPlanView, type TariffPlanView } from './tariff-plan.view.js';
-export * from './tariff-plan.schemas.js';
 // Usage billing (issue 7): rating, runs, invoices, payments, dunning, commissions.
-export { createBillingModule, type BillingModule } from './billing.module.js';
-export { startBillingWorkers } from './billing-run.jobs.js';
+export { type BillingModule, createBillingModule } from './billing.module.js';
 export * from './billing.schemas.js';
-export { rate, unitsFor, divRoundHalfUp, type RatingInput, type RatingResult, type RatedLine } from './rating.js';
-export { periodBounds, periodOf, shiftPeriod } from './period.js';
-export { billingRunView, type BillingRunView } from './billing-run.view.js';
-export { invoiceView, type InvoiceView } from './invoice.view.js';
-export { paymentView } from './payment.view.js';
+export { startBillingWorkers } from './billing-run.jobs.js';
+export { type BillingRunView, billingRunView } from './billing-run.view.js';
 export { contractStatusHooks } from './contract-status.js';
-export { uplinkUsageUpsert, uplinkUsageStatement, meterDownlink, type MeterDownlink, type UplinkUsage, type DownlinkUsage } from './usage-meter.js';
-export { createServiceHistory, type ServiceHistory, type ServiceEventInput, type ServiceEventKind } from './service-history.js';
-export { createOneOffChargeService, type OneOffChargeService, type EquipmentSale } from './one-off-charge.service.js';
+export { type InvoiceView, invoiceView } from './invoice.view.js';
+export { createOneOffChargeService, type EquipmentSale, type OneOffChargeService } from './one-off-charge.service.js';
+export { paymentView } from './payment.view.js';
+export { periodBounds, periodOf, shiftPeriod } from './period.js';
+export { divRoundHalfUp, type RatedLine, type RatingInput, type RatingResult, rate, unitsFor } from './rating.js';
+export { createServiceHistory, type ServiceEventInput, type ServiceEventKind, type ServiceHistory } from './service-history.js';
+export * from './tariff-plan.schemas.js';
+export { createTariffPlanService, type TariffPlanService } from './tariff-plan.service.js';
+export { type TariffPlanView, tariffPlanView } from './tariff-plan.view.js';
+export {
+  type DownlinkUsage,
+  type MeterDownlink,
+  meterDownlink,
+  type UplinkUsage,
+  uplinkUsageStatement,
+  uplinkUsageUpsert,
+} from './usage-meter.js';

@@ -1,4 +1,3 @@
-import { isUniqueViolation } from '../src/platform/errors.js';
 // Issuing in two steps:
 // 1. draft: one contract + period -> one DRAFT invoice (rated lines, no number) in one
 //    transaction that also locks and marks the usage it rated. Contracts draft in parallel with
@@ -11,13 +10,13 @@ import { isUniqueViolation } from '../src/platform/errors.js';
 // Numbering per invoice inside each draft transaction would serialise every contract of a run
 // on that row lock for the length of a commit (an fsync), capping a run near 100 contracts/s.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../src/platform/database.js';
-import { Prisma } from '../src/platform/database.js';
 import type { DomainEvent, OutboxWriter } from '../src/events/index.js';
-import { periodBounds, zonedParts, type PeriodBounds } from './period.js';
-import { rate, type RatedLine } from './rating.js';
+import type { Db, Prisma } from '../src/platform/database.js';
+import { isUniqueViolation } from '../src/platform/errors.js';
 import type { Logger } from '../src/platform/logger.js';
-import { loadContract, loadContracts, planAtEnd, ratingInput, type ContractForRating, type DbLike } from './usage.js';
+import { type PeriodBounds, periodBounds, zonedParts } from './period.js';
+import { type RatedLine, rate } from './rating.js';
+import { type ContractForRating, type DbLike, loadContract, loadContracts, planAtEnd, ratingInput } from './usage.js';
 
 export interface EventEmitter {
   emit(tx: OutboxWriter, events: DomainEvent[]): Promise<void>;
@@ -85,11 +84,28 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
 async function insertDrafts(tx: DbLike, period: string, billingRunId: string | null, drafts: Draft[]): Promise<void> {
   if (drafts.length === 0) return;
   const invoices = JSON.stringify(
-    drafts.map((d) => ({ id: d.id, contractId: d.contractId, customerId: d.customerId, tariffPlanId: d.tariffPlanId, currency: d.currency, subtotal: String(d.subtotalMinor), tax: String(d.taxMinor), total: String(d.totalMinor) })),
+    drafts.map((d) => ({
+      id: d.id,
+      contractId: d.contractId,
+      customerId: d.customerId,
+      tariffPlanId: d.tariffPlanId,
+      currency: d.currency,
+      subtotal: String(d.subtotalMinor),
+      tax: String(d.taxMinor),
+      total: String(d.totalMinor),
+    })),
   );
   const lines = JSON.stringify(
     drafts.flatMap((d) =>
-      d.lines.map((l, i) => ({ invoiceId: d.id, position: i + 1, kind: l.kind, description: l.description, quantity: String(l.quantity), unit: String(l.unitPriceMicros), amount: String(l.amountMinor) })),
+      d.lines.map((l, i) => ({
+        invoiceId: d.id,
+        position: i + 1,
+        kind: l.kind,
+        description: l.description,
+        quantity: String(l.quantity),
+        unit: String(l.unitPriceMicros),
+        amount: String(l.amountMinor),
+      })),
     ),
   );
   // Lines join the RETURNING of the invoice insert, so they are written after their invoice.
@@ -156,7 +172,14 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
         type: 'invoice.issued',
         customerId: r.customerId,
         deviceId: null,
-        payload: { invoiceId: r.id, number: r.number, contractId: r.contractId, period: r.period, totalMinor: r.totalMinor, currency: r.currency },
+        payload: {
+          invoiceId: r.id,
+          number: r.number,
+          contractId: r.contractId,
+          period: r.period,
+          totalMinor: r.totalMinor,
+          currency: r.currency,
+        },
       })),
     );
     return rows;
@@ -166,7 +189,13 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
    * Drafts the contract's invoice for the period; `finalize` (the default outside a run) also
    * numbers and issues it in the same transaction.
    */
-  async function issue(contractId: string, period: string, billingRunId: string | null, now = new Date(), opts: { finalize?: boolean } = {}): Promise<IssueOutcome> {
+  async function issue(
+    contractId: string,
+    period: string,
+    billingRunId: string | null,
+    now = new Date(),
+    opts: { finalize?: boolean } = {},
+  ): Promise<IssueOutcome> {
     const finalize = opts.finalize ?? billingRunId === null;
     const bounds = periodBounds(period, timeZone);
     try {
@@ -196,7 +225,10 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
       if (err instanceof AlreadyInvoiced) return { kind: 'exists', invoiceId: err.invoiceId, billingRunId: err.billingRunId };
       // Another run drafted it concurrently: the unique index refused ours, nothing was kept.
       if (isUniqueViolation(err)) {
-        const row = await db.invoice.findUnique({ where: { contractId_period: { contractId, period } }, select: { id: true, billingRunId: true } });
+        const row = await db.invoice.findUnique({
+          where: { contractId_period: { contractId, period } },
+          select: { id: true, billingRunId: true },
+        });
         if (row) return { kind: 'exists', invoiceId: row.id, billingRunId: row.billingRunId };
       }
       throw err;
@@ -243,7 +275,10 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
         );
         return outcomes.map((value) => ({ status: 'fulfilled', value }));
       } catch (err) {
-        log?.warn({ period, billingRunId, contracts: contractIds.length, err: (err as Error).message }, 'batch drafting failed; drafting its contracts one by one');
+        log?.warn(
+          { period, billingRunId, contracts: contractIds.length, err: (err as Error).message },
+          'batch drafting failed; drafting its contracts one by one',
+        );
         return Promise.allSettled(contractIds.map((id) => issue(id, period, billingRunId)));
       }
     },

@@ -12,7 +12,13 @@ const money = (v: bigint) => {
 };
 const price = (micros: bigint) => (Number(micros) / 1_000_000).toFixed(6).replace(/0{1,4}$/, '');
 
-export function renderInvoicePdf(input: { invoice: Invoice; lines: InvoiceLine[]; customer: Customer; contractNumber: string; timeZone: string }): Promise<Buffer> {
+export function renderInvoicePdf(input: {
+  invoice: Invoice;
+  lines: InvoiceLine[];
+  customer: Customer;
+  contractNumber: string;
+  timeZone: string;
+}): Promise<Buffer> {
   const { invoice, customer, timeZone } = input;
   const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Invoice ${invoice.number ?? ''}`, Author: 'Nexsphere' } });
   const chunks: Buffer[] = [];
@@ -26,10 +32,16 @@ export function renderInvoicePdf(input: { invoice: Invoice; lines: InvoiceLine[]
   doc.fontSize(14).text(`Invoice ${invoice.number ?? '(draft)'}`);
   doc.moveDown(0.5).fontSize(10);
   doc.text(`Period: ${invoice.period}    Contract: ${input.contractNumber}`);
-  if (invoice.issuedAt) doc.text(`Issued: ${localDate(invoice.issuedAt, timeZone)}    Due: ${invoice.dueAt ? localDate(invoice.dueAt, timeZone) : '-'}`);
+  if (invoice.issuedAt)
+    doc.text(`Issued: ${localDate(invoice.issuedAt, timeZone)}    Due: ${invoice.dueAt ? localDate(invoice.dueAt, timeZone) : '-'}`);
   doc.moveDown(0.5);
   doc.text(`Bill to: ${customer.name}`);
-  for (const l of [customer.addressLine, [customer.postalCode, customer.city].filter(Boolean).join(' '), customer.country, customer.taxId && `Tax id: ${customer.taxId}`]) {
+  for (const l of [
+    customer.addressLine,
+    [customer.postalCode, customer.city].filter(Boolean).join(' '),
+    customer.country,
+    customer.taxId && `Tax id: ${customer.taxId}`,
+  ]) {
     if (l) doc.text(l);
   }
   doc.moveDown();

@@ -1,16 +1,14 @@
-import type { Ctx } from '../src/auth/index.js';
+import type { Ctx, Principal } from '../src/auth/index.js';
+import { contractWhere, isStaff, ownedByCustomerWhere } from '../src/auth/index.js';
 // Reading invoices (scoped), exporting them (CSV, PDF) and previewing the current period.
 import type { Db } from '../src/platform/database.js';
-import type { Principal } from '../src/auth/index.js';
-import { isStaff } from '../src/auth/index.js';
-import { contractWhere, ownedByCustomerWhere } from '../src/auth/index.js';
 import { notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import { invoicePreviewView, invoicesCsv, invoiceView } from './invoice.view.js';
+import { renderInvoicePdf } from './invoice-pdf.js';
 import { periodBounds, periodOf } from './period.js';
 import { rate } from './rating.js';
 import { loadContract, ratingInput } from './usage.js';
-import { renderInvoicePdf } from './invoice-pdf.js';
 
 export interface InvoiceFilter {
   status?: 'DRAFT' | 'ISSUED' | 'PAID' | 'VOID';
@@ -82,7 +80,10 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
 
     /** What the contract would be invoiced for the current period with usage to date; stores nothing. */
     async preview(ctx: Ctx, contractId: string, now = new Date()) {
-      const visibleContract = await db.contract.findFirst({ where: { AND: [{ id: contractId }, contractWhere(ctx.actor)] }, select: { id: true } });
+      const visibleContract = await db.contract.findFirst({
+        where: { AND: [{ id: contractId }, contractWhere(ctx.actor)] },
+        select: { id: true },
+      });
       if (!visibleContract) throw notFound('Contract');
       const contract = (await loadContract(db, contractId))!;
       const period = periodOf(now, timeZone);

@@ -1,11 +1,15 @@
 // API shapes of invoices: their lines, the current period's preview and the CSV export. Bigint
 // money becomes a JSON number; dates stay Dates (serialised as ISO strings).
-import { toCsv } from '../src/platform/csv.js';
+
 import type { Invoice, InvoiceLine } from '../prisma/generated/client.js';
+import { toCsv } from '../src/platform/csv.js';
 import { balanceOf, n } from './money.js';
 import type { RatedLine, RatingResult } from './rating.js';
 
-export function lineView(l: Pick<InvoiceLine, 'kind' | 'description' | 'quantity' | 'unitPriceMicros' | 'amountMinor'> | RatedLine, position?: number) {
+export function lineView(
+  l: Pick<InvoiceLine, 'kind' | 'description' | 'quantity' | 'unitPriceMicros' | 'amountMinor'> | RatedLine,
+  position?: number,
+) {
   return {
     ...(position !== undefined ? { position } : {}),
     kind: l.kind,
@@ -65,8 +69,39 @@ export function invoicesCsv(rows: (Invoice & { customer: { name: string }; contr
   return toCsv(
     rows.map((r) => {
       const d = invoiceView(r);
-      return [d.number, d.period, r.customer.name, r.contract.number, d.status, d.currency, money(r.subtotalMinor), money(r.taxMinor), money(r.totalMinor), money(r.paidMinor), money(r.creditedMinor), d.issuedAt?.toISOString() ?? '', d.dueAt?.toISOString() ?? ''];
+      return [
+        d.number,
+        d.period,
+        r.customer.name,
+        r.contract.number,
+        d.status,
+        d.currency,
+        money(r.subtotalMinor),
+        money(r.taxMinor),
+        money(r.totalMinor),
+        money(r.paidMinor),
+        money(r.creditedMinor),
+        d.issuedAt?.toISOString() ?? '',
+        d.dueAt?.toISOString() ?? '',
+      ];
     }),
-    { header: true, columns: ['number', 'period', 'customer', 'contract', 'status', 'currency', 'subtotal', 'tax', 'total', 'paid', 'credited', 'issuedAt', 'dueAt'] },
+    {
+      header: true,
+      columns: [
+        'number',
+        'period',
+        'customer',
+        'contract',
+        'status',
+        'currency',
+        'subtotal',
+        'tax',
+        'total',
+        'paid',
+        'credited',
+        'issuedAt',
+        'dueAt',
+      ],
+    },
   );
 }

@@ -1,9 +1,10 @@
 // One-off charges and credits: equipment sold in a BUY order (recorded by the order's
 // fulfilment, in its transaction), and fees or credits entered by finance with a reason.
 // Each goes on the contract's next invoice as its own line (invoice drafting marks it).
+
+import type { AuditService } from '../src/audit/index.js';
 import type { Ctx } from '../src/auth/index.js';
 import { contractWhere } from '../src/auth/index.js';
-import type { AuditService } from '../src/audit/index.js';
 import type { Db, Prisma } from '../src/platform/database.js';
 import { notFound } from '../src/platform/errors.js';
 import type { OneOffChargeInput } from './billing.schemas.js';
@@ -73,7 +74,10 @@ export function createOneOffChargeService({ db, audit }: { db: Db; audit: AuditS
         });
         const view = oneOffChargeView(row);
         const action = input.unitPriceMinor < 0 ? 'contract.credit-added' : 'contract.charge-added';
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action, entityType: 'contract', entityId: contractId, after: view }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action, entityType: 'contract', entityId: contractId, after: view },
+          tx,
+        );
         return view;
       });
     },

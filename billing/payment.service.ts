@@ -1,19 +1,16 @@
-import { isUniqueViolation } from '../src/platform/errors.js';
-import type { Ctx } from '../src/auth/index.js';
-// Payments (idempotent by bank reference), credit notes, and the receivables aging report.
-import type { Db } from '../src/platform/database.js';
-import { Prisma } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
-import type { Logger } from '../src/platform/logger.js';
-import type { Principal } from '../src/auth/index.js';
+import type { Ctx } from '../src/auth/index.js';
 import { ownedByCustomerWhere } from '../src/auth/index.js';
-import { conflict, invalid, notFound } from '../src/platform/errors.js';
-import { balanceOf, n } from './money.js';
-import { creditNoteView, paymentView } from './payment.view.js';
-import type { EventEmitter } from './invoice-issuer.js';
+// Payments (idempotent by bank reference), credit notes, and the receivables aging report.
+import type { Db, Prisma } from '../src/platform/database.js';
+import { conflict, invalid, isUniqueViolation, notFound } from '../src/platform/errors.js';
+import type { Logger } from '../src/platform/logger.js';
+import type { CreditNoteInput, PaymentInput } from './billing.schemas.js';
 import type { DunningService } from './dunning.service.js';
 import { daysOverdue } from './dunning.service.js';
-import type { CreditNoteInput, PaymentInput } from './billing.schemas.js';
+import type { EventEmitter } from './invoice-issuer.js';
+import { balanceOf, n } from './money.js';
+import { creditNoteView, paymentView } from './payment.view.js';
 
 const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
 type Bucket = (typeof BUCKETS)[number];
@@ -38,7 +35,9 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
    * credit or replay of this payment tries again.
    */
   async function reactivate(contractId: string) {
-    await dunning.reactivateIfCleared(contractId).catch((err: Error) => log.error({ err: err.message, contractId }, 'reactivation check failed'));
+    await dunning
+      .reactivateIfCleared(contractId)
+      .catch((err: Error) => log.error({ err: err.message, contractId }, 'reactivation check failed'));
   }
 
   /** Locks the invoice row for the rest of the transaction, so concurrent payments add up. */
@@ -76,9 +75,11 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
           const raced = await tx.payment.findUnique({ where: { reference: input.reference } });
           if (raced) return { row: raced, created: false };
           if (inv.status !== 'ISSUED') throw conflict(`Invoice ${inv.number} is ${inv.status.toLowerCase()}; it takes no payments`);
-          if (input.currency && input.currency !== inv.currency) throw invalid('Currency differs from the invoice', [{ path: 'currency', message: `Expected ${inv.currency}` }]);
+          if (input.currency && input.currency !== inv.currency)
+            throw invalid('Currency differs from the invoice', [{ path: 'currency', message: `Expected ${inv.currency}` }]);
           const balance = balanceOf(inv);
-          if (amount > balance) throw invalid(`Amount exceeds the invoice balance of ${balance}`, [{ path: 'amountMinor', message: `At most ${balance}` }]);
+          if (amount > balance)
+            throw invalid(`Amount exceeds the invoice balance of ${balance}`, [{ path: 'amountMinor', message: `At most ${balance}` }]);
           const row = await tx.payment.create({
             data: {
               reference: input.reference,
@@ -96,15 +97,33 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
             where: { id: inv.id },
             data: { paidMinor: { increment: amount }, ...(paidOff ? { status: 'PAID', paidAt: row.receivedAt } : {}) },
           });
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'payment.recorded', entityType: 'payment', entityId: row.id, after: row }, tx);
+          await audit.record(
+            { actor: ctx.actor, requestId: ctx.requestId, action: 'payment.recorded', entityType: 'payment', entityId: row.id, after: row },
+            tx,
+          );
           await events.emit(tx, [
-            { type: 'payment.received', customerId: inv.customerId, deviceId: null, payload: { paymentId: row.id, invoiceId: inv.id, number: inv.number, amountMinor: n(amount), reference: row.reference } },
-            ...(paidOff ? [{ type: 'invoice.paid', customerId: inv.customerId, deviceId: null, payload: { invoiceId: inv.id, number: inv.number, totalMinor: n(after.totalMinor) } }] : []),
+            {
+              type: 'payment.received',
+              customerId: inv.customerId,
+              deviceId: null,
+              payload: { paymentId: row.id, invoiceId: inv.id, number: inv.number, amountMinor: n(amount), reference: row.reference },
+            },
+            ...(paidOff
+              ? [
+                  {
+                    type: 'invoice.paid',
+                    customerId: inv.customerId,
+                    deviceId: null,
+                    payload: { invoiceId: inv.id, number: inv.number, totalMinor: n(after.totalMinor) },
+                  },
+                ]
+              : []),
           ]);
           return { row, created: true };
         });
         if (!payment.created) {
-          if (!sameAs(payment.row, input)) throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
+          if (!sameAs(payment.row, input))
+            throw conflict(`Payment reference ${input.reference} was already recorded with different details`);
           await reactivate(contractId!);
           return { payment: paymentView(payment.row), created: false };
         }
@@ -131,27 +150,57 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
     },
 
     async creditNote(ctx: Ctx, invoiceId: string, input: CreditNoteInput) {
-      const visible = await db.invoice.findFirst({ where: { AND: [{ id: invoiceId }, ownedByCustomerWhere(ctx.actor)] }, select: { id: true } });
+      const visible = await db.invoice.findFirst({
+        where: { AND: [{ id: invoiceId }, ownedByCustomerWhere(ctx.actor)] },
+        select: { id: true },
+      });
       if (!visible) throw notFound('Invoice');
       const amount = BigInt(input.amountMinor);
       const note = await db.$transaction(async (tx) => {
         const inv = await lockInvoice(tx, invoiceId);
         if (inv.status !== 'ISSUED') throw conflict(`Invoice ${inv.number} is ${inv.status.toLowerCase()}; it cannot be credited`);
         const balance = balanceOf(inv);
-        if (amount > balance) throw invalid(`Amount exceeds the invoice balance of ${balance}`, [{ path: 'amountMinor', message: `At most ${balance}` }]);
+        if (amount > balance)
+          throw invalid(`Amount exceeds the invoice balance of ${balance}`, [{ path: 'amountMinor', message: `At most ${balance}` }]);
         const count = await tx.creditNote.count({ where: { invoiceId } });
         const row = await tx.creditNote.create({
-          data: { number: `CN-${inv.number}-${count + 1}`, invoiceId, amountMinor: amount, reason: input.reason, createdById: ctx.actor.userId },
+          data: {
+            number: `CN-${inv.number}-${count + 1}`,
+            invoiceId,
+            amountMinor: amount,
+            reason: input.reason,
+            createdById: ctx.actor.userId,
+          },
         });
         const credited = inv.creditedMinor + amount;
         const settled = balance === amount;
         await tx.invoice.update({
           where: { id: invoiceId },
           // Fully credited with nothing paid voids the invoice; otherwise a zero balance is settled.
-          data: { creditedMinor: credited, ...(settled ? (credited === inv.totalMinor ? { status: 'VOID' } : { status: 'PAID', paidAt: new Date() }) : {}) },
+          data: {
+            creditedMinor: credited,
+            ...(settled ? (credited === inv.totalMinor ? { status: 'VOID' } : { status: 'PAID', paidAt: new Date() }) : {}),
+          },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'credit_note.created', entityType: 'invoice', entityId: invoiceId, after: row }, tx);
-        await events.emit(tx, [{ type: 'invoice.credited', customerId: inv.customerId, deviceId: null, payload: { invoiceId, number: inv.number, creditNote: row.number, amountMinor: n(amount) } }]);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'credit_note.created',
+            entityType: 'invoice',
+            entityId: invoiceId,
+            after: row,
+          },
+          tx,
+        );
+        await events.emit(tx, [
+          {
+            type: 'invoice.credited',
+            customerId: inv.customerId,
+            deviceId: null,
+            payload: { invoiceId, number: inv.number, creditNote: row.number, amountMinor: n(amount) },
+          },
+        ]);
         return { row, contractId: inv.contractId };
       });
       await reactivate(note.contractId);
@@ -166,7 +215,16 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
     async aging(ctx: Ctx, asOf: Date = new Date(), currency?: string) {
       const all = await db.invoice.findMany({
         where: { AND: [ownedByCustomerWhere(ctx.actor), { status: 'ISSUED' }] },
-        select: { id: true, customerId: true, totalMinor: true, paidMinor: true, creditedMinor: true, dueAt: true, currency: true, customer: { select: { name: true } } },
+        select: {
+          id: true,
+          customerId: true,
+          totalMinor: true,
+          paidMinor: true,
+          creditedMinor: true,
+          dueAt: true,
+          currency: true,
+          customer: { select: { name: true } },
+        },
       });
       const open = all.filter((r) => balanceOf(r) > 0n);
       const counts = new Map<string, number>();
@@ -195,7 +253,13 @@ export function createPaymentService(deps: { db: Db; audit: AuditService; events
         buckets: out(total),
         totalMinor: sum(total),
         customers: [...perCustomer.entries()]
-          .map(([customerId, c]) => ({ customerId, name: c.name, invoices: c.invoices, buckets: out(c.buckets), totalMinor: sum(c.buckets) }))
+          .map(([customerId, c]) => ({
+            customerId,
+            name: c.name,
+            invoices: c.invoices,
+            buckets: out(c.buckets),
+            totalMinor: sum(c.buckets),
+          }))
           .sort((a, b) => b.totalMinor - a.totalMinor),
       };
     },

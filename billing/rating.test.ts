@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { divRoundHalfUp, rate, terminalDays, unitsFor, type TariffForRating } from './rating.js';
 import { localDate, periodBounds, periodOf, shiftPeriod } from './period.js';
+import { divRoundHalfUp, rate, type TariffForRating, terminalDays, unitsFor } from './rating.js';
 
 const TZ = 'Asia/Shanghai';
 
@@ -110,7 +110,17 @@ describe('rating the oracle contract for 2026-09', () => {
       terminals: [{ serial: 'A', firstDay: 1, lastDay: 31, activatedInPeriod: false }],
       upUnits: 900n,
       downMessages: 0n,
-      late: [{ period: '2026-09', invoiceNumber: 'NX-2026-000001', units: 1000n, downlinks: 2n, billedUnits: 3000n, allowance: 3633n, tariff: septemberTariff }],
+      late: [
+        {
+          period: '2026-09',
+          invoiceNumber: 'NX-2026-000001',
+          units: 1000n,
+          downlinks: 2n,
+          billedUnits: 3000n,
+          allowance: 3633n,
+          tariff: septemberTariff,
+        },
+      ],
     });
 
   it('charges no overage inside the pooled allowance and prices late usage at the margin', () => {

@@ -35,7 +35,17 @@
 
 export const MICROS_PER_MINOR = 10_000n;
 
-export type LineKind = 'RENTAL' | 'PRORATION' | 'ACTIVATION' | 'ALLOWANCE' | 'OVERAGE' | 'DOWNLINK' | 'ADJUSTMENT' | 'CHARGE' | 'CREDIT' | 'TAX';
+export type LineKind =
+  | 'RENTAL'
+  | 'PRORATION'
+  | 'ACTIVATION'
+  | 'ALLOWANCE'
+  | 'OVERAGE'
+  | 'DOWNLINK'
+  | 'ADJUSTMENT'
+  | 'CHARGE'
+  | 'CREDIT'
+  | 'TAX';
 
 export interface RatedLine {
   kind: LineKind;
@@ -330,5 +340,6 @@ export function terminalDays(
 }
 
 function max(...s: string[]): string {
+  // biome-ignore lint/complexity/useMathMinMax: these are ISO date strings, which Math.max cannot compare
   return s.reduce((a, b) => (a > b ? a : b));
 }

@@ -9,7 +9,7 @@
 //   by ingest), or for a replacement from the swap, until it is suspended, retired, lost or
 //   swapped out; a resumption brings it back. A contract's own suspension does not stop rental.
 // - Days outside the contract (start date to end date or termination) are not billed.
-import { localDate, zonedMidnight, type PeriodBounds } from './period.js';
+import { localDate, type PeriodBounds, zonedMidnight } from './period.js';
 import type { TerminalForRating } from './rating.js';
 
 export interface HistoryEntry {
@@ -144,7 +144,13 @@ export function planSpans(c: TimelineContract, b: PeriodBounds, tz: string): Pla
         else ranges.push([d, d]);
       }
       if (ranges.length === 0) continue;
-      span.terminals.push({ serial: dev.serial, firstDay: ranges[0]![0], lastDay: ranges[ranges.length - 1]![1], activatedInPeriod: false, ranges });
+      span.terminals.push({
+        serial: dev.serial,
+        firstDay: ranges[0]![0],
+        lastDay: ranges[ranges.length - 1]![1],
+        activatedInPeriod: false,
+        ranges,
+      });
     }
   }
   return spans;

@@ -22,18 +22,27 @@ export const tiersInput = z
     tiers.forEach((t, i) => {
       const expectedFrom = i === 0 ? 0 : tiers[i - 1]!.toUnit;
       if (expectedFrom !== null && t.fromUnit !== expectedFrom) {
-        ctx.addIssue({ code: 'custom', path: [i, 'fromUnit'], message: i === 0 ? 'The first tier starts at 0' : `Must equal the previous tier's toUnit (${expectedFrom})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'fromUnit'],
+          message: i === 0 ? 'The first tier starts at 0' : `Must equal the previous tier's toUnit (${expectedFrom})`,
+        });
       }
       const last = i === tiers.length - 1;
       if (last && t.toUnit !== null) ctx.addIssue({ code: 'custom', path: [i, 'toUnit'], message: 'The last tier is open-ended (null)' });
-      if (!last && t.toUnit === null) ctx.addIssue({ code: 'custom', path: [i, 'toUnit'], message: 'Only the last tier may be open-ended' });
-      if (t.toUnit !== null && t.toUnit <= t.fromUnit) ctx.addIssue({ code: 'custom', path: [i, 'toUnit'], message: 'Must be greater than fromUnit' });
+      if (!last && t.toUnit === null)
+        ctx.addIssue({ code: 'custom', path: [i, 'toUnit'], message: 'Only the last tier may be open-ended' });
+      if (t.toUnit !== null && t.toUnit <= t.fromUnit)
+        ctx.addIssue({ code: 'custom', path: [i, 'toUnit'], message: 'Must be greater than fromUnit' });
     });
   });
 
 const planFields = {
   name: z.string().trim().min(1).max(200),
-  currency: z.string().regex(/^[A-Z]{3}$/).default('CNY'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('CNY'),
   monthlyRentalMinor: amount,
   activationFeeMinor: amount.default(0),
   includedMessages: z.number().int().min(0).max(100_000_000).default(0),
@@ -46,14 +55,23 @@ const planFields = {
 };
 
 export const tariffPlanInput = z
-  .object({ code: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'Upper-case letters, digits and dashes'), ...planFields })
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'Upper-case letters, digits and dashes'),
+    ...planFields,
+  })
   .refine((p) => !p.validTo || !p.validFrom || p.validTo > p.validFrom, { message: 'validTo must be after validFrom', path: ['validTo'] });
 export type TariffPlanInput = z.infer<typeof tariffPlanInput>;
 
 /** A revision names only what changes; everything else is copied from the revised version. */
 export const tariffPlanRevision = z.object({
   name: planFields.name.optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
   monthlyRentalMinor: amount.optional(),
   activationFeeMinor: amount.optional(),
   includedMessages: z.number().int().min(0).max(100_000_000).optional(),

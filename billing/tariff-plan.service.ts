@@ -1,4 +1,4 @@
-import { isUniqueViolation } from '../src/platform/errors.js';
+import type { AuditService } from '../src/audit/index.js';
 import type { Ctx } from '../src/auth/index.js';
 /*
  * Tariff plans: versioned price lists. A change never edits a version that contracts may
@@ -15,18 +15,20 @@ import type { Ctx } from '../src/auth/index.js';
  *   amount is rounded half-up once, at line level, never per message; tax on the subtotal.
  */
 import type { Db, Prisma } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/index.js';
-import type { Principal } from '../src/auth/index.js';
-import { conflict, invalid, notFound } from '../src/platform/errors.js';
+import { conflict, invalid, isUniqueViolation, notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
-import { tariffPlanView } from './tariff-plan.view.js';
 import type { TariffPlanFilter, TariffPlanInput, TariffPlanRevision, TierInput } from './tariff-plan.schemas.js';
+import { tariffPlanView } from './tariff-plan.view.js';
 
 const include = { tiers: { orderBy: { fromUnit: 'asc' } } } as const;
 type PlanRow = Prisma.TariffPlanGetPayload<{ include: typeof include }>;
 
 const tierRows = (tiers: TierInput[]) =>
-  tiers.map((t) => ({ fromUnit: BigInt(t.fromUnit), toUnit: t.toUnit === null ? null : BigInt(t.toUnit), unitPriceMicros: BigInt(t.unitPriceMicros) }));
+  tiers.map((t) => ({
+    fromUnit: BigInt(t.fromUnit),
+    toUnit: t.toUnit === null ? null : BigInt(t.toUnit),
+    unitPriceMicros: BigInt(t.unitPriceMicros),
+  }));
 
 export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditService }) {
   async function load(id: string): Promise<PlanRow> {
@@ -45,7 +47,9 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
       const where: Prisma.TariffPlanWhereInput[] = [cursorWhere, { code: filter.code, active: filter.active }];
       if (!filter.allVersions) {
         // Plans are tens, not thousands: resolving the latest version of each code first is cheap.
-        const latest = await db.$queryRaw<{ id: string }[]>`SELECT DISTINCT ON (code) id::text AS id FROM "TariffPlan" ORDER BY code, version DESC`;
+        const latest = await db.$queryRaw<
+          { id: string }[]
+        >`SELECT DISTINCT ON (code) id::text AS id FROM "TariffPlan" ORDER BY code, version DESC`;
         where.push({ id: { in: latest.map((r) => r.id) } });
       }
       const rows = await db.tariffPlan.findMany({ where: { AND: where }, include, orderBy, take });
@@ -71,7 +75,17 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
         return await db.$transaction(async (tx) => {
           const row = await tx.tariffPlan.create({ data, include });
           const dto = tariffPlanView(row);
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.created', entityType: 'tariff-plan', entityId: row.id, after: dto }, tx);
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'tariff-plan.created',
+              entityType: 'tariff-plan',
+              entityId: row.id,
+              after: dto,
+            },
+            tx,
+          );
           return dto;
         });
       } catch (err) {
@@ -88,11 +102,15 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
     async revise(ctx: Ctx, id: string, changes: TariffPlanRevision) {
       const base = await load(id);
       const latest = await db.tariffPlan.findFirst({ where: { code: base.code }, orderBy: { version: 'desc' } });
-      if (latest && latest.id !== base.id) throw conflict(`Version ${base.version} is not the latest of ${base.code} (${latest.version}); revise the latest`);
+      if (latest && latest.id !== base.id)
+        throw conflict(`Version ${base.version} is not the latest of ${base.code} (${latest.version}); revise the latest`);
       const validFrom = changes.validFrom ?? new Date();
       const validTo = changes.validTo === undefined ? base.validTo : changes.validTo;
-      if (validTo && validTo <= validFrom) throw invalid('validTo must be after validFrom', [{ path: 'validTo', message: 'Not after validFrom' }]);
-      const tiers = changes.tiers ? tierRows(changes.tiers) : base.tiers.map(({ fromUnit, toUnit, unitPriceMicros }) => ({ fromUnit, toUnit, unitPriceMicros }));
+      if (validTo && validTo <= validFrom)
+        throw invalid('validTo must be after validFrom', [{ path: 'validTo', message: 'Not after validFrom' }]);
+      const tiers = changes.tiers
+        ? tierRows(changes.tiers)
+        : base.tiers.map(({ fromUnit, toUnit, unitPriceMicros }) => ({ fromUnit, toUnit, unitPriceMicros }));
       const big = (v: number | undefined, fallback: bigint) => (v === undefined ? fallback : BigInt(v));
       try {
         return await db.$transaction(async (tx) => {
@@ -121,8 +139,30 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
             include,
           });
           const dto = tariffPlanView(created);
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.revised', entityType: 'tariff-plan', entityId: created.id, before: tariffPlanView(base), after: dto }, tx);
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'tariff-plan.superseded', entityType: 'tariff-plan', entityId: base.id, before: tariffPlanView(base), after: tariffPlanView(previous) }, tx);
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'tariff-plan.revised',
+              entityType: 'tariff-plan',
+              entityId: created.id,
+              before: tariffPlanView(base),
+              after: dto,
+            },
+            tx,
+          );
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'tariff-plan.superseded',
+              entityType: 'tariff-plan',
+              entityId: base.id,
+              before: tariffPlanView(base),
+              after: tariffPlanView(previous),
+            },
+            tx,
+          );
           return dto;
         });
       } catch (err) {
@@ -137,7 +177,9 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
       const now = new Date();
       if (!plan) throw invalid('Unknown tariff plan', [{ path: field, message: 'No such tariff plan' }]);
       if (!plan.active || plan.validFrom > now || (plan.validTo && plan.validTo <= now)) {
-        throw invalid(`Tariff plan ${plan.code} v${plan.version} is not offered now`, [{ path: field, message: 'Tariff plan is inactive or not currently valid' }]);
+        throw invalid(`Tariff plan ${plan.code} v${plan.version} is not offered now`, [
+          { path: field, message: 'Tariff plan is inactive or not currently valid' },
+        ]);
       }
     },
   };

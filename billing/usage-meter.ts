@@ -41,7 +41,9 @@ export interface UplinkUsage {
 export function uplinkUsageStatement(rows: UplinkUsage[], timeZone: string): { text: string; values: string[] } | null {
   const metered = rows.filter((r) => r.contractId);
   if (metered.length === 0) return null;
-  const json = JSON.stringify(metered.map((r) => ({ d: r.deviceId, c: r.contractId, r: r.receivedAt.toISOString(), b: r.bytes, u: r.units })));
+  const json = JSON.stringify(
+    metered.map((r) => ({ d: r.deviceId, c: r.contractId, r: r.receivedAt.toISOString(), b: r.bytes, u: r.units })),
+  );
   const source = `(SELECT d AS "deviceId", c AS "contractId", r AS "receivedAt", b AS bytes, u AS units
              FROM json_to_recordset($1::json) AS x(d uuid, c uuid, r timestamp(3), b int, u int)) AS rows`;
   return { text: uplinkUsageUpsert(source, '$2'), values: [json, timeZone] };

@@ -1,11 +1,11 @@
 // Metering queries: what a contract used in a period, and what it used late in periods that were
 // already invoiced. The issuing path locks and marks the counters it rates in the same
 // statement, so every unit is invoiced exactly once even while ingest keeps counting.
-import { Prisma, type Db } from '../src/platform/database.js';
+import { type Db, Prisma } from '../src/platform/database.js';
+import { type ChargeRow, historyColumns, markedChargesCte, unbilledCharges } from './history-sql.js';
 import type { PeriodBounds } from './period.js';
-import { type LateUsage, type OneOffForRating, type RatingInput, type SegmentForRating, type TariffForRating } from './rating.js';
-import { planSpans, type HistoryEntry, type TerminalRecord } from './service-timeline.js';
-import { historyColumns, markedChargesCte, unbilledCharges, type ChargeRow } from './history-sql.js';
+import type { LateUsage, OneOffForRating, RatingInput, SegmentForRating, TariffForRating } from './rating.js';
+import { type HistoryEntry, planSpans, type TerminalRecord } from './service-timeline.js';
 
 export type DbLike = Db | Prisma.TransactionClient;
 
@@ -73,7 +73,11 @@ function periodKey(b: PeriodBounds, alias = 'm') {
   return Prisma.sql`CASE WHEN ${day} >= ${ymd(b.firstDay)}::date THEN to_char(${day}, 'YYYY-MM-DD') ELSE to_char(${day}, 'YYYY-MM') END`;
 }
 
-const usageRow = (r: { period: string; units: string; downs: string }): UsageRow => ({ period: r.period, units: BigInt(r.units), downs: BigInt(r.downs) });
+const usageRow = (r: { period: string; units: string; downs: string }): UsageRow => ({
+  period: r.period,
+  units: BigInt(r.units),
+  downs: BigInt(r.downs),
+});
 
 function ymd(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -192,7 +196,9 @@ export async function loadContracts(
       history,
       existingInvoice: c.existingInvoice,
       marked: m ? (c.usage ?? []).map(usageRow) : null,
-      markedCharges: m ? (c.charges ?? []).map((x) => ({ ...x, quantity: BigInt(x.quantity), unitPriceMinor: BigInt(x.unitPriceMinor) })) : null,
+      markedCharges: m
+        ? (c.charges ?? []).map((x) => ({ ...x, quantity: BigInt(x.quantity), unitPriceMinor: BigInt(x.unitPriceMinor) }))
+        : null,
     });
   }
   return out;
@@ -236,7 +242,11 @@ export async function ratingInput(db: DbLike, c: ContractForRating, b: PeriodBou
   const late: LateUsage[] = [];
   for (const u of usage.filter((x) => x.period.length === 7 && x.period < b.period)) late.push(await lateUsage(db, c.id, u, mark));
   const lastPlan = spans[spans.length - 1]?.planId ?? c.tariffPlanId;
-  const oneOffs: OneOffForRating[] = charges.map((x) => ({ description: x.description, quantity: x.quantity, unitPriceMinor: x.unitPriceMinor }));
+  const oneOffs: OneOffForRating[] = charges.map((x) => ({
+    description: x.description,
+    quantity: x.quantity,
+    unitPriceMinor: x.unitPriceMinor,
+  }));
   return {
     period: b.period,
     daysInMonth: b.daysInMonth,

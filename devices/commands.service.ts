@@ -2,15 +2,14 @@
 // queued -> sent -> delivered (PUBACK) -> acknowledged / rejected / failed (ack frame),
 // or expired when the deadline passes first. Each transition emits downlink.status.
 import type { Redis } from 'ioredis';
-import type { Db } from '../src/platform/database.js';
-import { Prisma } from '../src/platform/database.js';
+import { type AckResult, COMMAND_OPCODES, commandAppliesTo, commandSpecSchema, encodeCommand } from '../gateway/codecs/index.js';
 import type { AuditService } from '../src/audit/index.js';
-import { conflict, invalid, notFound } from '../src/platform/errors.js';
-import { writeOutbox } from '../src/events/index.js';
-import { COMMAND_OPCODES, commandAppliesTo, commandSpecSchema, encodeCommand, type AckResult } from '../gateway/codecs/index.js';
-import type { CommandInput } from './devices.schemas.js';
-import type { DeviceService } from './device.service.js';
 import type { Ctx } from '../src/auth/index.js';
+import { writeOutbox } from '../src/events/index.js';
+import type { Db, Prisma } from '../src/platform/database.js';
+import { conflict, invalid, notFound } from '../src/platform/errors.js';
+import type { DeviceService } from './device.service.js';
+import type { CommandInput } from './devices.schemas.js';
 import { operatorDay } from './operator-day.js';
 
 const DEFAULT_TTL_SECONDS = 3600;
@@ -74,20 +73,34 @@ export function createCommandService(deps: {
   const { db, redis, audit, devices, prefix, timeZone, meterDownlink } = deps;
 
   async function statusEvent(tx: Tx, c: CommandRow, device: { id: string; serial: string; customerId: string | null }) {
-    await writeOutbox(tx, [{
-      type: 'downlink.status',
-      customerId: device.customerId,
-      deviceId: device.id,
-      payload: { commandId: c.id, serial: device.serial, status: c.status, error: c.error, at: new Date().toISOString() },
-    }]);
+    await writeOutbox(tx, [
+      {
+        type: 'downlink.status',
+        customerId: device.customerId,
+        deviceId: device.id,
+        payload: { commandId: c.id, serial: device.serial, status: c.status, error: c.error, at: new Date().toISOString() },
+      },
+    ]);
   }
 
   /** Applies one transition if the command is still in one of `from`; returns the row or null. */
-  async function transition(id: number, from: string[], data: Prisma.DownlinkCommandUpdateManyMutationInput, extra?: (tx: Tx, c: CommandRow, device: { id: string; serial: string; customerId: string | null; contractId: string | null }) => Promise<void>) {
+  async function transition(
+    id: number,
+    from: string[],
+    data: Prisma.DownlinkCommandUpdateManyMutationInput,
+    extra?: (
+      tx: Tx,
+      c: CommandRow,
+      device: { id: string; serial: string; customerId: string | null; contractId: string | null },
+    ) => Promise<void>,
+  ) {
     return db.$transaction(async (tx) => {
       const n = await tx.downlinkCommand.updateMany({ where: { id, status: { in: from as never[] } }, data });
       if (n.count === 0) return null;
-      const c = await tx.downlinkCommand.findUniqueOrThrow({ where: { id }, include: { device: { select: { id: true, serial: true, customerId: true, contractId: true } } } });
+      const c = await tx.downlinkCommand.findUniqueOrThrow({
+        where: { id },
+        include: { device: { select: { id: true, serial: true, customerId: true, contractId: true } } },
+      });
       await statusEvent(tx, c, c.device);
       if (extra) await extra(tx, c, c.device);
       return c;
@@ -104,24 +117,52 @@ export function createCommandService(deps: {
   return {
     async create(ctx: Ctx, serial: string, input: CommandInput) {
       const device = await devices.visible(ctx, serial);
-      if (!device.contractId || !['PROVISIONED', 'ACTIVE'].includes(device.status)) throw conflict(`Device ${serial} is ${device.status} and takes no commands`);
-      const parsed = commandSpecSchema.safeParse(input.args === undefined ? { opcode: input.opcode } : { opcode: input.opcode, args: input.args });
+      if (!device.contractId || !['PROVISIONED', 'ACTIVE'].includes(device.status))
+        throw conflict(`Device ${serial} is ${device.status} and takes no commands`);
+      const parsed = commandSpecSchema.safeParse(
+        input.args === undefined ? { opcode: input.opcode } : { opcode: input.opcode, args: input.args },
+      );
       if (!parsed.success) {
-        throw invalid('Invalid command', parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
+        throw invalid(
+          'Invalid command',
+          parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })),
+        );
       }
       const spec = parsed.data;
       if (!commandAppliesTo(spec, device.deviceModel.category)) {
-        throw invalid(`${spec.opcode} does not apply to ${device.deviceModel.category.toLowerCase()} terminals`, [{ path: 'body.opcode', message: 'Not applicable to this device model' }]);
+        throw invalid(`${spec.opcode} does not apply to ${device.deviceModel.category.toLowerCase()} terminals`, [
+          { path: 'body.opcode', message: 'Not applicable to this device model' },
+        ]);
       }
       const expiresAt = new Date(Date.now() + (input.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000);
       const row = await db.$transaction(async (tx) => {
         const created = await tx.downlinkCommand.create({
-          data: { deviceId: device.id, opcode: COMMAND_OPCODES[spec.opcode], args: 'args' in spec ? spec.args : {}, payload: new Uint8Array(0), expiresAt, createdById: ctx.actor.userId },
+          data: {
+            deviceId: device.id,
+            opcode: COMMAND_OPCODES[spec.opcode],
+            args: 'args' in spec ? spec.args : {},
+            payload: new Uint8Array(0),
+            expiresAt,
+            createdById: ctx.actor.userId,
+          },
         });
         // The row id is the u32 command id the terminal echoes, so the frame is encoded after the insert.
-        const withPayload = await tx.downlinkCommand.update({ where: { id: created.id }, data: { payload: new Uint8Array(encodeCommand(created.id, spec)) } });
+        const withPayload = await tx.downlinkCommand.update({
+          where: { id: created.id },
+          data: { payload: new Uint8Array(encodeCommand(created.id, spec)) },
+        });
         await statusEvent(tx, withPayload, device);
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'downlink.queued', entityType: 'device', entityId: device.id, after: commandView(withPayload, serial) }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'downlink.queued',
+            entityType: 'device',
+            entityId: device.id,
+            after: commandView(withPayload, serial),
+          },
+          tx,
+        );
         return withPayload;
       });
       const notice: DownlinkNotice = { serial, commandId: row.id };
@@ -139,9 +180,14 @@ export function createCommandService(deps: {
     async list(ctx: Ctx, serial: string, filter: { status?: string | undefined }, q: { limit: number; cursor?: string | undefined }) {
       const device = await devices.visible(ctx, serial);
       const before = q.cursor ? Number.parseInt(q.cursor, 10) : undefined;
-      if (before !== undefined && !Number.isSafeInteger(before)) throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
+      if (before !== undefined && !Number.isSafeInteger(before))
+        throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
       const rows = await db.downlinkCommand.findMany({
-        where: { deviceId: device.id, ...(filter.status ? { status: filter.status as never } : {}), ...(before ? { id: { lt: before } } : {}) },
+        where: {
+          deviceId: device.id,
+          ...(filter.status ? { status: filter.status as never } : {}),
+          ...(before ? { id: { lt: before } } : {}),
+        },
         orderBy: { id: 'desc' },
         take: q.limit + 1,
       });
@@ -163,7 +209,10 @@ export function createCommandService(deps: {
     },
 
     async pendingById(id: number) {
-      return db.downlinkCommand.findFirst({ where: { id, status: { in: ['QUEUED', 'SENT'] }, expiresAt: { gt: new Date() } }, select: { id: true, payload: true, deviceId: true } });
+      return db.downlinkCommand.findFirst({
+        where: { id, status: { in: ['QUEUED', 'SENT'] }, expiresAt: { gt: new Date() } },
+        select: { id: true, payload: true, deviceId: true },
+      });
     },
 
     markSent: (id: number) => transition(id, ['QUEUED'], { status: 'SENT', sentAt: new Date() }),
@@ -194,10 +243,21 @@ export function createCommandService(deps: {
 
     /** Expires every command whose deadline passed before it completed; safe to run in several processes. */
     async expireDue(): Promise<number> {
-      const due = await db.downlinkCommand.findMany({ where: { status: { in: ['QUEUED', 'SENT', 'DELIVERED'] }, expiresAt: { lte: new Date() } }, select: { id: true }, take: 500 });
+      const due = await db.downlinkCommand.findMany({
+        where: { status: { in: ['QUEUED', 'SENT', 'DELIVERED'] }, expiresAt: { lte: new Date() } },
+        select: { id: true },
+        take: 500,
+      });
       let n = 0;
       for (const { id } of due) {
-        if (await transition(id, ['QUEUED', 'SENT', 'DELIVERED'], { status: 'EXPIRED', completedAt: new Date(), error: 'deadline passed before completion' })) n++;
+        if (
+          await transition(id, ['QUEUED', 'SENT', 'DELIVERED'], {
+            status: 'EXPIRED',
+            completedAt: new Date(),
+            error: 'deadline passed before completion',
+          })
+        )
+          n++;
       }
       return n;
     },

@@ -2,9 +2,9 @@
 // ACL and ingest paths need, cached briefly in memory and invalidated across processes
 // through Redis pub/sub, so a rotated secret or a suspension takes effect within 2 s.
 import type { Redis } from 'ioredis';
+import { hashSecret, newSecret, secretMatches } from '../src/auth/index.js';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
-import { hashSecret, newSecret, secretMatches } from '../src/auth/index.js';
 
 export type Category = 'VEHICLE' | 'ELEVATOR' | 'STREETLIGHT';
 
@@ -122,7 +122,10 @@ export function createCredentialStore({ db, redis, prefix, log }: { db: Db; redi
      */
     async barredAmong(deviceIds: string[]): Promise<string[]> {
       const rows = await db.device.findMany({
-        where: { id: { in: deviceIds }, OR: [{ status: { notIn: ['PROVISIONED', 'ACTIVE'] } }, { contract: { status: { in: ['SUSPENDED', 'TERMINATED'] } } }] },
+        where: {
+          id: { in: deviceIds },
+          OR: [{ status: { notIn: ['PROVISIONED', 'ACTIVE'] } }, { contract: { status: { in: ['SUSPENDED', 'TERMINATED'] } } }],
+        },
         select: { serial: true },
       });
       return rows.map((r) => r.serial);
@@ -131,7 +134,9 @@ export function createCredentialStore({ db, redis, prefix, log }: { db: Db; redi
     /** Tells every process (this one included) that these terminals' credentials changed. */
     async invalidate(change: CredentialChange): Promise<void> {
       applyChange(change);
-      await redis.publish(channel, JSON.stringify(change)).catch((err: Error) => log.warn({ err: err.message }, 'credential invalidation publish failed'));
+      await redis
+        .publish(channel, JSON.stringify(change))
+        .catch((err: Error) => log.warn({ err: err.message }, 'credential invalidation publish failed'));
     },
 
     /** The gateway listens to drop sessions whose terminal may no longer connect. */

@@ -33,10 +33,20 @@ const fields = {
   name: z.string().trim().min(1).max(200),
   category: z.enum(DEVICE_CATEGORIES),
   codec: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,63}$/, 'Lower-case codec name, e.g. nx-vehicle-v1'),
-  expectedIntervalSec: z.number().int().min(10).max(7 * 86400),
+  expectedIntervalSec: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400),
   silenceFactor: z.number().int().min(1).max(100).default(3),
   // Reporting interval with a vehicle's ignition off (protocol.md 4.2); null: no parked mode.
-  parkedIntervalSec: z.number().int().min(10).max(7 * 86400).nullable().default(null),
+  parkedIntervalSec: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .nullable()
+    .default(null),
   maxPayloadBytes: z.number().int().min(1).max(4096).default(256),
   rateLimitBurst: z.number().int().min(1).max(10_000).default(20),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
@@ -44,10 +54,17 @@ const fields = {
 };
 
 export const deviceModelInput = z
-  .object({ code: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'Upper-case letters, digits and dashes'), ...fields })
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'Upper-case letters, digits and dashes'),
+    ...fields,
+  })
   .superRefine((m, ctx) => {
     const expected = PREFIX_CATEGORY[m.code.split('-')[0] ?? ''];
-    if (expected && expected !== m.category) ctx.addIssue({ code: 'custom', path: ['category'], message: `Models ${m.code.split('-')[0]}-* are ${expected}` });
+    if (expected && expected !== m.category)
+      ctx.addIssue({ code: 'custom', path: ['category'], message: `Models ${m.code.split('-')[0]}-* are ${expected}` });
   });
 export type DeviceModelInput = z.infer<typeof deviceModelInput>;
 
@@ -57,7 +74,13 @@ export const deviceModelPatch = z.object({
   codec: fields.codec.optional(),
   expectedIntervalSec: fields.expectedIntervalSec.optional(),
   silenceFactor: z.number().int().min(1).max(100).optional(),
-  parkedIntervalSec: z.number().int().min(10).max(7 * 86400).nullable().optional(),
+  parkedIntervalSec: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .nullable()
+    .optional(),
   maxPayloadBytes: z.number().int().min(1).max(4096).optional(),
   rateLimitBurst: z.number().int().min(1).max(10_000).optional(),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).optional(),

@@ -1,9 +1,7 @@
-import { isUniqueViolation } from '../src/platform/errors.js';
+import type { AuditService } from '../src/audit/index.js';
 import type { Ctx } from '../src/auth/index.js';
 import type { Db } from '../src/platform/database.js';
-import type { AuditService } from '../src/audit/index.js';
-import type { Principal } from '../src/auth/index.js';
-import { conflict, notFound } from '../src/platform/errors.js';
+import { conflict, isUniqueViolation, notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import type { DeviceModelInput, DeviceModelPatch } from './device-model.schemas.js';
 
@@ -16,7 +14,6 @@ export interface DeviceModelDeps {
    */
   onChanged?: (modelId: string) => Promise<void>;
 }
-
 
 export function createDeviceModelService({ db, audit, onChanged }: DeviceModelDeps) {
   async function load(id: string) {
@@ -44,7 +41,17 @@ export function createDeviceModelService({ db, audit, onChanged }: DeviceModelDe
       try {
         return await db.$transaction(async (tx) => {
           const row = await tx.deviceModel.create({ data: input });
-          await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device-model.created', entityType: 'device-model', entityId: row.id, after: row }, tx);
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'device-model.created',
+              entityType: 'device-model',
+              entityId: row.id,
+              after: row,
+            },
+            tx,
+          );
           return row;
         });
       } catch (err) {
@@ -57,7 +64,18 @@ export function createDeviceModelService({ db, audit, onChanged }: DeviceModelDe
       const before = await load(id);
       const row = await db.$transaction(async (tx) => {
         const updated = await tx.deviceModel.update({ where: { id }, data: patch });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device-model.updated', entityType: 'device-model', entityId: id, before, after: updated }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device-model.updated',
+            entityType: 'device-model',
+            entityId: id,
+            before,
+            after: updated,
+          },
+          tx,
+        );
         return updated;
       });
       await onChanged?.(id);
@@ -72,10 +90,14 @@ export function createDeviceModelService({ db, audit, onChanged }: DeviceModelDe
         db.order.count({ where: { deviceModelId: id } }),
         db.knowledgeArticle.count({ where: { deviceModelId: id } }),
       ]);
-      if (devices + orders + articles > 0) throw conflict(`Device model ${before.code} is in use (${devices} terminals, ${orders} orders, ${articles} articles)`);
+      if (devices + orders + articles > 0)
+        throw conflict(`Device model ${before.code} is in use (${devices} terminals, ${orders} orders, ${articles} articles)`);
       await db.$transaction(async (tx) => {
         await tx.deviceModel.delete({ where: { id } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device-model.deleted', entityType: 'device-model', entityId: id, before }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'device-model.deleted', entityType: 'device-model', entityId: id, before },
+          tx,
+        );
       });
       await onChanged?.(id);
     },

@@ -1,17 +1,16 @@
 // Terminal inventory and lifecycle: stock, provisioning to a contract, secret rotation and
 // status changes. Every change is audited in its transaction and invalidates the gateway's
 // credential cache so it takes effect on the network within 2 s.
-import type { Db, Prisma } from '../src/platform/database.js';
+
 import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
-import { isStaff } from '../src/auth/index.js';
-import { hashSecret, newSecret } from '../src/auth/index.js';
+import { type Ctx, deviceScopeWhere, hashSecret, isStaff, newSecret } from '../src/auth/index.js';
+import type { Db, Prisma } from '../src/platform/database.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
 import type { CredentialStore } from './credentials.js';
+import { deviceView } from './device.view.js';
 import type { DeviceFilter, DeviceSettingsPatch, ProvisionInput, StatusChangeInput, StockInput } from './devices.schemas.js';
 import { expectedIntervalOf } from './health/index.js';
-import { deviceView } from './device.view.js';
-import { deviceScopeWhere, type Ctx } from '../src/auth/index.js';
 
 /** A dated change of a terminal's service, for billing's service history. */
 export interface TerminalServiceChange {
@@ -59,8 +58,12 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
   /** Contractors provision only for contracts of end users they manage. */
   async function provisionableContract(actor: Principal, contractId: string) {
     const contract = await db.contract.findUnique({ where: { id: contractId }, include: { customer: true } });
-    const mine = contract && (isStaff(actor) || (actor.role === 'CONTRACTOR' && actor.customerId !== null &&
-      (contract.contractorId === actor.customerId || contract.customer.contractorId === actor.customerId)));
+    const mine =
+      contract &&
+      (isStaff(actor) ||
+        (actor.role === 'CONTRACTOR' &&
+          actor.customerId !== null &&
+          (contract.contractorId === actor.customerId || contract.customer.contractorId === actor.customerId)));
     if (!contract || !mine) throw invalid('Unknown contract', [{ path: 'contractId', message: 'No such contract in your scope' }]);
     if (contract.status === 'TERMINATED') throw conflict('The contract is terminated');
     return contract;
@@ -81,15 +84,18 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
       if (input.expectedIntervalSec !== undefined) {
         await db.$transaction(async (tx) => {
           await tx.device.update({ where: { id: before.id }, data: { intervalOverrideSec: input.expectedIntervalSec } });
-          await audit.record({
-            actor: ctx.actor,
-            requestId: ctx.requestId,
-            action: 'device.settings-changed',
-            entityType: 'device',
-            entityId: before.id,
-            before: { expectedIntervalSec: before.intervalOverrideSec },
-            after: { expectedIntervalSec: input.expectedIntervalSec },
-          }, tx);
+          await audit.record(
+            {
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              action: 'device.settings-changed',
+              entityType: 'device',
+              entityId: before.id,
+              before: { expectedIntervalSec: before.intervalOverrideSec },
+              after: { expectedIntervalSec: input.expectedIntervalSec },
+            },
+            tx,
+          );
         });
       }
       return { ...deviceView(before), expectedInterval: await expectedIntervalOf(db, before.id) };
@@ -132,8 +138,21 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
       if (!model) throw invalid('Unknown device model', [{ path: 'model', message: `No device model ${input.model}` }]);
       if (await db.device.findUnique({ where: { serial: input.serial } })) throw conflict(`Serial ${input.serial} exists already`);
       const row = await db.$transaction(async (tx) => {
-        const created = await tx.device.create({ data: { serial: input.serial, deviceModelId: model.id, firmware: input.firmware ?? null }, include: { deviceModel: true } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.stocked', entityType: 'device', entityId: created.id, after: deviceView(created) }, tx);
+        const created = await tx.device.create({
+          data: { serial: input.serial, deviceModelId: model.id, firmware: input.firmware ?? null },
+          include: { deviceModel: true },
+        });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.stocked',
+            entityType: 'device',
+            entityId: created.id,
+            after: deviceView(created),
+          },
+          tx,
+        );
         return created;
       });
       return deviceView(row);
@@ -144,7 +163,8 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
       const contract = await provisionableContract(ctx.actor, input.contractId);
       const before = await db.device.findUnique({ where: { serial }, include: { deviceModel: true } });
       // A contractor may provision units from stock, which belong to no customer yet.
-      if (!before || (!isStaff(ctx.actor) && before.status !== 'IN_STOCK' && before.contractorId !== ctx.actor.customerId)) throw notFound('Device');
+      if (!before || (!isStaff(ctx.actor) && before.status !== 'IN_STOCK' && before.contractorId !== ctx.actor.customerId))
+        throw notFound('Device');
       if (before.status !== 'IN_STOCK') throw conflict(`Device ${serial} is ${before.status}, not in stock`);
       const secret = newSecret();
       await db.$transaction(async (tx) => {
@@ -165,8 +185,21 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
           },
           include: { deviceModel: true },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.provisioned', entityType: 'device', entityId: row.id, before: deviceView(before), after: deviceView(row) }, tx);
-        await history?.record(tx, [{ contractId: contract.id, deviceId: row.id, kind: 'TERMINAL_PROVISIONED', at: row.provisionedAt ?? new Date() }]);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.provisioned',
+            entityType: 'device',
+            entityId: row.id,
+            before: deviceView(before),
+            after: deviceView(row),
+          },
+          tx,
+        );
+        await history?.record(tx, [
+          { contractId: contract.id, deviceId: row.id, kind: 'TERMINAL_PROVISIONED', at: row.provisionedAt ?? new Date() },
+        ]);
       });
       await credentials.invalidate({ serials: [serial] });
       return { serial, secret };
@@ -175,11 +208,15 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
     /** A new secret; the old one stops working at once and connected sessions are dropped. */
     async rotateSecret(ctx: Ctx, serial: string): Promise<{ serial: string; secret: string }> {
       const before = await visible(ctx, serial);
-      if (!before.contractId || ['IN_STOCK', 'RETIRED', 'LOST'].includes(before.status)) throw conflict(`Device ${serial} is ${before.status}`);
+      if (!before.contractId || ['IN_STOCK', 'RETIRED', 'LOST'].includes(before.status))
+        throw conflict(`Device ${serial} is ${before.status}`);
       const secret = newSecret();
       await db.$transaction(async (tx) => {
         await tx.device.update({ where: { id: before.id }, data: { secretHash: hashSecret(secret), secretRotatedAt: new Date() } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.secret-rotated', entityType: 'device', entityId: before.id }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'device.secret-rotated', entityType: 'device', entityId: before.id },
+          tx,
+        );
       });
       await credentials.invalidate({ serials: [serial] });
       return { serial, secret };
@@ -194,9 +231,21 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
       const status = input.status === 'ACTIVE' && !before.activatedAt ? 'PROVISIONED' : input.status;
       const row = await db.$transaction(async (tx) => {
         const updated = await tx.device.update({ where: { id: before.id }, data: { status }, include: { deviceModel: true } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.status-changed', entityType: 'device', entityId: before.id, before: { status: before.status }, after: { status, reason: input.reason ?? null } }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.status-changed',
+            entityType: 'device',
+            entityId: before.id,
+            before: { status: before.status },
+            after: { status, reason: input.reason ?? null },
+          },
+          tx,
+        );
         const kind = statusKind(before.status, status);
-        if (kind && before.contractId) await history?.record(tx, [{ contractId: before.contractId, deviceId: before.id, kind, reason: input.reason ?? null }]);
+        if (kind && before.contractId)
+          await history?.record(tx, [{ contractId: before.contractId, deviceId: before.id, kind, reason: input.reason ?? null }]);
         return updated;
       });
       await credentials.invalidate({ serials: [serial] });

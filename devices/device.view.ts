@@ -1,7 +1,3 @@
-import type { Principal } from '../src/auth/index.js';
-import { customerScope } from '../src/auth/index.js';
-
-
 interface DeviceRow {
   id: string;
   serial: string;

@@ -32,7 +32,10 @@ export const deviceFilter = z.object({
   customerId: z.string().uuid().optional(),
   contractId: z.string().uuid().optional(),
   model: z.string().max(64).optional(),
-  online: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  online: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 export type DeviceFilter = z.infer<typeof deviceFilter>;
 
@@ -41,7 +44,12 @@ export type DeviceFilter = z.infer<typeof deviceFilter>;
 export const commandInput = z.object({
   opcode: z.enum(['REPORT_NOW', 'SET_INTERVAL', 'IMMOBILIZE', 'SWITCH_LAMP', 'DIM']),
   args: z.record(z.string(), z.unknown()).optional(),
-  ttlSeconds: z.number().int().min(5).max(7 * 86400).optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 86400)
+    .optional(),
 });
 export type CommandInput = z.infer<typeof commandInput>;
 
@@ -53,7 +61,13 @@ export const commandFilter = z.object({
 export const deviceSettingsPatch = z
   .object({
     // The interval the terminal was set to by hand (e.g. at installation), when it never acknowledged a SET_INTERVAL.
-    expectedIntervalSec: z.number().int().min(1).max(7 * 86400).nullable().optional(),
+    expectedIntervalSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86400)
+      .nullable()
+      .optional(),
   })
   .strict();
 export type DeviceSettingsPatch = z.infer<typeof deviceSettingsPatch>;

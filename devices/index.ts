@@ -1,41 +1,48 @@
 // Public surface of the devices module: terminal inventory and lifecycle, gateway credentials,
 // downlink commands and message queries.
 import type { Redis } from 'ioredis';
-import type { Db } from '../src/platform/database.js';
-import type { Logger } from '../src/platform/logger.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { EventService } from '../src/events/index.js';
+import type { Db } from '../src/platform/database.js';
+import type { Logger } from '../src/platform/logger.js';
+import { createCommandService, type DownlinkMeter } from './commands.service.js';
 import { createCredentialStore } from './credentials.js';
 import { createDeviceService, type TerminalHistory } from './device.service.js';
-import { createCommandService, type DownlinkMeter } from './commands.service.js';
-import { createMessageService } from './messages.service.js';
 import { createInventoryService } from './inventory.service.js';
+import { createMessageService } from './messages.service.js';
 import { createPresenceStore } from './presence-store.js';
 
-export * from './devices.schemas.js';
-export { verdictFor, standingOf, type TerminalCredential, type CredentialVerdict, type CredentialChange, type CredentialStore } from './credentials.js';
-export { type DeviceService, type TerminalHistory, type TerminalServiceChange } from './device.service.js';
-export { type CommandService, type DownlinkNotice, type DownlinkMeter, downlinkChannel, commandView } from './commands.service.js';
-export { type PresenceStore } from './presence-store.js';
+export { type CommandService, commandView, type DownlinkMeter, type DownlinkNotice, downlinkChannel } from './commands.service.js';
 export {
-  type MessageInput,
-  packMessages,
-  insertMessagesCtes,
-  INSERTED_MESSAGES,
+  type CredentialChange,
+  type CredentialStore,
+  type CredentialVerdict,
+  standingOf,
+  type TerminalCredential,
+  verdictFor,
+} from './credentials.js';
+export type { DeviceService, TerminalHistory, TerminalServiceChange } from './device.service.js';
+export { deviceView } from './device.view.js';
+export * from './devices.schemas.js';
+export * from './inventory.schemas.js';
+export type { InventoryService, RowResult } from './inventory.service.js';
+export {
   INSERTED_KEYS,
+  INSERTED_MESSAGES,
+  insertMessagesCtes,
+  LAST_SEQS_SQL,
+  type MessageInput,
+  packLastSeen,
+  packMessages,
+  RELEASE_DEDUP_KEY_SQL,
+  SAME_MESSAGE_SQL,
+  touchDevicesSql,
   UPLINK_EVENTS,
   UPLINK_EVENTS_ORDER,
-  LAST_SEQS_SQL,
-  SAME_MESSAGE_SQL,
-  RELEASE_DEDUP_KEY_SQL,
-  packLastSeen,
-  touchDevicesSql,
 } from './message-sql.js';
-export { type MessageService } from './messages.service.js';
-export { type InventoryService, type RowResult } from './inventory.service.js';
-export * from './inventory.schemas.js';
-export { deviceView } from './device.view.js';
+export type { MessageService } from './messages.service.js';
 export { operatorDay } from './operator-day.js';
+export type { PresenceStore } from './presence-store.js';
 
 /** Wires the devices module once; the gateway and the HTTP routes share these services. */
 export function createDevicesModule(deps: {
@@ -62,12 +69,25 @@ export function createDevicesModule(deps: {
     meterDownlink: deps.meterDownlink,
   });
   const messages = createMessageService({ db: deps.db, devices });
-  const inventory = createInventoryService({ db: deps.db, audit: deps.audit, devices, credentials, ...(deps.history ? { history: deps.history } : {}) });
+  const inventory = createInventoryService({
+    db: deps.db,
+    audit: deps.audit,
+    devices,
+    credentials,
+    ...(deps.history ? { history: deps.history } : {}),
+  });
   const presence = createPresenceStore({ db: deps.db, events: deps.events });
   return { credentials, devices, commands, messages, inventory, presence };
 }
 
 export type DevicesModule = ReturnType<typeof createDevicesModule>;
-export { createDeviceModelService, type DeviceModelService } from './device-model.service.js';
 export * from './device-model.schemas.js';
-export { createHealthModule, type HealthModule, type HealthDeps, type WatchdogSettings, type FaultReport, MASS_SILENCE } from './health/index.js';
+export { createDeviceModelService, type DeviceModelService } from './device-model.service.js';
+export {
+  createHealthModule,
+  type FaultReport,
+  type HealthDeps,
+  type HealthModule,
+  MASS_SILENCE,
+  type WatchdogSettings,
+} from './health/index.js';

@@ -20,7 +20,10 @@ export const provisionRow = z.object({
 
 export const csvBody = z.object({
   /** The CSV text, with a header row naming the columns. */
-  csv: z.string().min(1).max(5 * 1024 * 1024),
+  csv: z
+    .string()
+    .min(1)
+    .max(5 * 1024 * 1024),
 });
 
 export const swapInput = z.object({

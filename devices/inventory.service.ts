@@ -2,16 +2,15 @@
 // and swapping a faulty unit for one from stock while the contract and history stay.
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
-import type { Db } from '../src/platform/database.js';
 import type { AuditService } from '../src/audit/index.js';
-import { isStaff } from '../src/auth/index.js';
+import type { Ctx } from '../src/auth/index.js';
+import { hashSecret, isStaff, newSecret } from '../src/auth/index.js';
+import type { Db } from '../src/platform/database.js';
 import { AppError, conflict, invalid, notFound } from '../src/platform/errors.js';
-import { hashSecret, newSecret } from '../src/auth/index.js';
 import type { CredentialStore } from './credentials.js';
 import type { DeviceService, TerminalHistory } from './device.service.js';
 import { deviceView } from './device.view.js';
-import type { Ctx } from '../src/auth/index.js';
-import { provisionRow, stockRow, type SwapInput } from './inventory.schemas.js';
+import { provisionRow, type SwapInput, stockRow } from './inventory.schemas.js';
 
 export interface RowResult {
   /** 1-based line in the file, counting the header as line 1. */
@@ -29,7 +28,13 @@ const MAX_ROWS = 10_000;
 function readCsv(text: string): Record<string, string>[] {
   let rows: Record<string, string>[];
   try {
-    rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    rows = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+    });
   } catch (err) {
     throw invalid(`The file is not valid CSV: ${(err as Error).message}`, [{ path: 'csv', message: 'Not valid CSV' }]);
   }
@@ -46,11 +51,21 @@ function parseRow<T extends z.ZodType>(schema: T, raw: Record<string, string>): 
   // Empty cells mean "not given", so optional columns may be left blank.
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
   const r = schema.safeParse(cleaned);
-  if (!r.success) throw invalid('Invalid row', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!r.success)
+    throw invalid(
+      'Invalid row',
+      r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   return r.data;
 }
 
-export function createInventoryService(deps: { db: Db; audit: AuditService; devices: DeviceService; credentials: CredentialStore; history?: TerminalHistory }) {
+export function createInventoryService(deps: {
+  db: Db;
+  audit: AuditService;
+  devices: DeviceService;
+  credentials: CredentialStore;
+  history?: TerminalHistory;
+}) {
   const { db, audit, devices, credentials, history } = deps;
   return {
     /** Adds each good row to stock; bad rows are reported and do not stop the others. */
@@ -80,7 +95,10 @@ export function createInventoryService(deps: { db: Db; audit: AuditService; devi
         try {
           const { contract, serial, ...place } = parseRow(provisionRow, raw);
           if (!contracts.has(contract)) {
-            const found = await db.contract.findFirst({ where: /^[0-9a-f-]{36}$/i.test(contract) ? { id: contract } : { number: contract }, select: { id: true } });
+            const found = await db.contract.findFirst({
+              where: /^[0-9a-f-]{36}$/i.test(contract) ? { id: contract } : { number: contract },
+              select: { id: true },
+            });
             contracts.set(contract, found?.id ?? null);
           }
           const contractId = contracts.get(contract);
@@ -101,18 +119,24 @@ export function createInventoryService(deps: { db: Db; audit: AuditService; devi
      */
     async swap(ctx: Ctx, serial: string, input: SwapInput) {
       const old = await devices.visible(ctx, serial);
-      if (!old.contractId || !['PROVISIONED', 'ACTIVE', 'SUSPENDED'].includes(old.status)) throw conflict(`Device ${serial} is ${old.status}; only a unit in service can be swapped`);
+      if (!old.contractId || !['PROVISIONED', 'ACTIVE', 'SUSPENDED'].includes(old.status))
+        throw conflict(`Device ${serial} is ${old.status}; only a unit in service can be swapped`);
       const replacement = await db.device.findUnique({ where: { serial: input.newSerial }, include: { deviceModel: true } });
       if (!replacement || (!isStaff(ctx.actor) && replacement.status !== 'IN_STOCK')) throw notFound('Replacement device');
       if (replacement.status !== 'IN_STOCK') throw conflict(`Device ${input.newSerial} is ${replacement.status}, not in stock`);
       if (replacement.deviceModel.category !== old.deviceModel.category) {
-        throw invalid('The replacement must be of the same category', [{ path: 'newSerial', message: `${replacement.deviceModel.category}, not ${old.deviceModel.category}` }]);
+        throw invalid('The replacement must be of the same category', [
+          { path: 'newSerial', message: `${replacement.deviceModel.category}, not ${old.deviceModel.category}` },
+        ]);
       }
       const secret = newSecret();
       const now = new Date();
       const after = await db.$transaction(async (tx) => {
         // Conditional: two swaps of the same unit at once cannot both win.
-        const retired = await tx.device.updateMany({ where: { id: old.id, status: old.status }, data: { status: input.oldStatus, secretHash: null, online: false } });
+        const retired = await tx.device.updateMany({
+          where: { id: old.id, status: old.status },
+          data: { status: input.oldStatus, secretHash: null, online: false },
+        });
         if (retired.count !== 1) throw conflict('The device changed meanwhile; reload and retry');
         const taken = await tx.device.updateMany({
           where: { id: replacement.id, status: 'IN_STOCK' },
@@ -133,8 +157,30 @@ export function createInventoryService(deps: { db: Db; audit: AuditService; devi
         });
         if (taken.count !== 1) throw conflict(`Device ${input.newSerial} left stock meanwhile`);
         const row = await tx.device.findUniqueOrThrow({ where: { id: replacement.id }, include: { deviceModel: true } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.swapped-out', entityType: 'device', entityId: old.id, before: { status: old.status }, after: { status: input.oldStatus, replacedBy: row.serial, reason: input.reason ?? null } }, tx);
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'device.swapped-in', entityType: 'device', entityId: row.id, before: { status: 'IN_STOCK' }, after: { ...deviceView(row), replaces: old.serial } }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.swapped-out',
+            entityType: 'device',
+            entityId: old.id,
+            before: { status: old.status },
+            after: { status: input.oldStatus, replacedBy: row.serial, reason: input.reason ?? null },
+          },
+          tx,
+        );
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'device.swapped-in',
+            entityType: 'device',
+            entityId: row.id,
+            before: { status: 'IN_STOCK' },
+            after: { ...deviceView(row), replaces: old.serial },
+          },
+          tx,
+        );
         // The service continues on the new unit from the swap: the old one stops, the new one starts.
         const reason = `${old.serial} ${input.oldStatus.toLowerCase()}, replaced by ${row.serial}${input.reason ? `: ${input.reason}` : ''}`;
         await history?.record(tx, [

@@ -29,7 +29,14 @@ export function packMessages(rows: MessageInput[]): { messages: string; devices:
   for (const p of rows) {
     const c = p.cred;
     if (devices.has(c.deviceId)) continue;
-    devices.set(c.deviceId, { id: c.deviceId, serial: c.serial, label: c.label, model: c.modelCode, category: c.category, customer: c.customerId });
+    devices.set(c.deviceId, {
+      id: c.deviceId,
+      serial: c.serial,
+      label: c.label,
+      model: c.modelCode,
+      category: c.category,
+      customer: c.customerId,
+    });
   }
   const messages = JSON.stringify(
     rows.map((p) => ({

@@ -1,8 +1,9 @@
 // Stored uplinks of a terminal, newest first, decoded beside the raw bytes.
+
+import type { Ctx } from '../src/auth/index.js';
 import type { Db } from '../src/platform/database.js';
 import { invalid } from '../src/platform/errors.js';
 import type { DeviceService } from './device.service.js';
-import type { Ctx } from '../src/auth/index.js';
 
 export function createMessageService({ db, devices }: { db: Db; devices: DeviceService }) {
   return {
@@ -10,12 +11,17 @@ export function createMessageService({ db, devices }: { db: Db; devices: DeviceS
       const device = await devices.visible(ctx, serial);
       let before: bigint | undefined;
       if (q.cursor) {
-        if (!/^\d{1,20}$/.test(q.cursor)) throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
+        if (!/^\d{1,20}$/.test(q.cursor))
+          throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
         before = BigInt(q.cursor);
       }
       // Ordered by seq (the terminal's own order) so pages are stable while messages arrive.
       const rows = await db.message.findMany({
-        where: { deviceId: device.id, ...(filter.kind ? { kind: filter.kind } : {}), ...(before !== undefined ? { seq: { lt: before } } : {}) },
+        where: {
+          deviceId: device.id,
+          ...(filter.kind ? { kind: filter.kind } : {}),
+          ...(before !== undefined ? { seq: { lt: before } } : {}),
+        },
         orderBy: { seq: 'desc' },
         take: q.limit + 1,
       });

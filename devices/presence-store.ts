@@ -1,8 +1,9 @@
 // Presence rows of the devices module: a DeviceSession per connection and the Device's online
 // flag with connect/disconnect times, with device.online / device.offline in the same
 // transaction. The gateway (and the worker's lost-gateway sweep) write them only through here.
-import type { Db } from '../src/platform/database.js';
+
 import type { EventService } from '../src/events/index.js';
+import type { Db } from '../src/platform/database.js';
 import type { TerminalCredential } from './credentials.js';
 
 export function createPresenceStore({ db, events }: { db: Db; events: Pick<EventService, 'emit'> }) {
@@ -13,13 +14,17 @@ export function createPresenceStore({ db, events }: { db: Db; events: Pick<Event
       const { gatewayId, remoteAddress, protocolLevel } = at;
       return db.$transaction(async (tx) => {
         await tx.device.update({ where: { id: cred.deviceId }, data: { online: true, lastConnectAt: now } });
-        const session = await tx.deviceSession.create({ data: { deviceId: cred.deviceId, gatewayId, remoteAddress, protocolLevel, connectedAt: now } });
-        await events.emit(tx, [{
-          type: 'device.online',
-          customerId: cred.customerId,
-          deviceId: cred.deviceId,
-          payload: { serial: cred.serial, label: cred.label, model: cred.modelCode, at: now.toISOString(), remoteAddress, protocolLevel },
-        }]);
+        const session = await tx.deviceSession.create({
+          data: { deviceId: cred.deviceId, gatewayId, remoteAddress, protocolLevel, connectedAt: now },
+        });
+        await events.emit(tx, [
+          {
+            type: 'device.online',
+            customerId: cred.customerId,
+            deviceId: cred.deviceId,
+            payload: { serial: cred.serial, label: cred.label, model: cred.modelCode, at: now.toISOString(), remoteAddress, protocolLevel },
+          },
+        ]);
         return session.id;
       });
     },
@@ -32,7 +37,10 @@ export function createPresenceStore({ db, events }: { db: Db; events: Pick<Event
         // between our count and our update, or the terminal would show offline while connected.
         await tx.$executeRaw`SELECT 1 FROM "Device" WHERE id = ${deviceId}::uuid FOR UPDATE`;
         // Already closed (a lost gateway's sweep racing its own restart): nothing more to say.
-        const closed = await tx.deviceSession.updateMany({ where: { id: sessionId, disconnectedAt: null }, data: { disconnectedAt: at, reason } });
+        const closed = await tx.deviceSession.updateMany({
+          where: { id: sessionId, disconnectedAt: null },
+          data: { disconnectedAt: at, reason },
+        });
         if (closed.count === 0) return;
         const open = await tx.deviceSession.count({ where: { deviceId, disconnectedAt: null } });
         if (open > 0) return;
@@ -41,12 +49,14 @@ export function createPresenceStore({ db, events }: { db: Db; events: Pick<Event
           data: { online: false, lastDisconnectAt: at },
           select: { serial: true, customerId: true, label: true },
         });
-        await events.emit(tx, [{
-          type: 'device.offline',
-          customerId: d.customerId,
-          deviceId,
-          payload: { serial: d.serial, label: d.label, model: modelCode, at: at.toISOString(), reason },
-        }]);
+        await events.emit(tx, [
+          {
+            type: 'device.offline',
+            customerId: d.customerId,
+            deviceId,
+            payload: { serial: d.serial, label: d.label, model: modelCode, at: at.toISOString(), reason },
+          },
+        ]);
       });
     },
 

@@ -2,10 +2,10 @@
 // subscribed here, matches PUBACKs to commands (delivered), and expires overdue commands.
 // The API announces new commands on Redis so whichever gateway holds the connection sends.
 import type { Logger } from '../src/platform/logger.js';
-import type { MqttConnection } from './mqtt-server.js';
 import { downlinkTopic } from './acl.js';
-import type { GatewaySession } from './session.js';
+import type { MqttConnection } from './mqtt-server.js';
 import type { CommandPort } from './ports.js';
+import type { GatewaySession } from './session.js';
 
 export function createDownlinks(deps: { commands: CommandPort; log: Logger }) {
   const { commands, log } = deps;
@@ -47,7 +47,10 @@ export function createDownlinks(deps: { commands: CommandPort; log: Logger }) {
       const t = setInterval(() => {
         if (running) return;
         running = true;
-        commands.expireDue().catch((err: Error) => log.warn({ err: err.message }, 'command expiry failed')).finally(() => (running = false));
+        commands
+          .expireDue()
+          .catch((err: Error) => log.warn({ err: err.message }, 'command expiry failed'))
+          .finally(() => (running = false));
       }, everyMs);
       return () => clearInterval(t);
     },

@@ -3,16 +3,16 @@
 // PUBLISH goes through publish.ts's steps.
 import type { Redis } from 'ioredis';
 import type { IConnectPacket, ISubscribePacket } from 'mqtt-packet';
-import { standingOf, verdictFor, type CredentialChange } from '../devices/index.js';
+import { type CredentialChange, standingOf, verdictFor } from '../devices/index.js';
 import { maySubscribe } from './acl.js';
-import { BucketMap } from './limits.js';
-import { MAX_PACKET_BYTES, V5, type MqttConnection, type RefusalReason, type ServerHooks } from './mqtt-server.js';
-import type { Ingest } from './ingest.js';
-import type { Presence } from './presence.js';
-import type { GatewaySession } from './session.js';
-import type { GatewayPorts } from './ports.js';
 import { createDownlinks } from './downlink.js';
+import type { Ingest } from './ingest.js';
+import { BucketMap } from './limits.js';
+import { MAX_PACKET_BYTES, type MqttConnection, type RefusalReason, type ServerHooks, V5 } from './mqtt-server.js';
+import type { GatewayPorts } from './ports.js';
+import type { Presence } from './presence.js';
 import { createPublishHandler } from './publish.js';
+import type { GatewaySession } from './session.js';
 
 /** Serials are short; a longer client id is refused before any lookup. */
 const MAX_CLIENT_ID = 64;
@@ -26,7 +26,11 @@ function printable(s: string | undefined): string {
 
 const REFUSAL: Record<string, RefusalReason> = { bad_credentials: 'bad_credentials', not_authorized: 'not_authorized', banned: 'banned' };
 // DISCONNECT has no 'banned' reason code in MQTT 5, so a suspension reads 'administrative action'.
-const V5_FOR_STANDING: Record<string, number> = { bad_credentials: V5.notAuthorized, not_authorized: V5.notAuthorized, banned: V5.administrativeAction };
+const V5_FOR_STANDING: Record<string, number> = {
+  bad_credentials: V5.notAuthorized,
+  not_authorized: V5.notAuthorized,
+  banned: V5.administrativeAction,
+};
 
 export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; presence: Presence; gatewayId: string; control: Redis }) {
   const { ports, ingest, presence, gatewayId, control } = deps;
@@ -39,7 +43,13 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
   const sessionOf = (conn: MqttConnection) => conn.session as GatewaySession;
   const pendingPresence = new Set<Promise<void>>();
 
-  function deny(conn: MqttConnection, kind: 'publish' | 'subscribe', reason: string, topic: string, detail: Record<string, number> = {}): void {
+  function deny(
+    conn: MqttConnection,
+    kind: 'publish' | 'subscribe',
+    reason: string,
+    topic: string,
+    detail: Record<string, number> = {},
+  ): void {
     metrics.mqttDenied.labels(kind, reason).inc();
     log.warn({ serial: conn.clientId, topic, reason, kind, ...detail }, `mqtt ${kind} denied`);
   }
@@ -129,7 +139,9 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
 
     tooLarge(conn, bytes) {
       metrics.mqttDenied.labels('packet', 'packet_too_large').inc();
-      const who = conn.session ? { serial: sessionOf(conn).cred.serial } : { clientId: printable(conn.clientId), remoteAddress: conn.remoteAddress };
+      const who = conn.session
+        ? { serial: sessionOf(conn).cred.serial }
+        : { clientId: printable(conn.clientId), remoteAddress: conn.remoteAddress };
       log.warn({ ...who, size: bytes, limit: MAX_PACKET_BYTES }, 'mqtt packet too large, connection closed');
     },
 
@@ -190,7 +202,10 @@ export function createGatewayHooks(deps: { ports: GatewayPorts; ingest: Ingest; 
     onDownlinkNotice(msg: string): void {
       const { serial, commandId } = JSON.parse(msg) as { serial: string; commandId: number };
       const conn = local.get(serial);
-      if (conn) void downlinks.sendOne(conn, sessionOf(conn), commandId).catch((err: Error) => log.warn({ err: err.message, serial, commandId }, 'downlink send failed'));
+      if (conn)
+        void downlinks
+          .sendOne(conn, sessionOf(conn), commandId)
+          .catch((err: Error) => log.warn({ err: err.message, serial, commandId }, 'downlink send failed'));
     },
     takeoverChannel,
   };

@@ -1,9 +1,17 @@
 // SQL of the ingest batch, composed from the fragments of the tables' owners: messages and
 // device last-seen (devices), outbox events (src/events), usage counters (billing). The gateway
 // writes no table of its own; kept apart so ingest.ts reads as the batching logic alone.
-import { OUTBOX_NOTIFY, outboxInsertCte } from '../src/events/index.js';
-import { INSERTED_KEYS, INSERTED_MESSAGES, UPLINK_EVENTS, UPLINK_EVENTS_ORDER, insertMessagesCtes, touchDevicesSql } from '../devices/index.js';
+
 import { uplinkUsageUpsert } from '../billing/index.js';
+import {
+  INSERTED_KEYS,
+  INSERTED_MESSAGES,
+  insertMessagesCtes,
+  touchDevicesSql,
+  UPLINK_EVENTS,
+  UPLINK_EVENTS_ORDER,
+} from '../devices/index.js';
+import { OUTBOX_NOTIFY, outboxInsertCte } from '../src/events/index.js';
 
 /**
  * Messages and their device.uplink / device.fault outbox rows in ONE statement (the events are

@@ -3,12 +3,19 @@
 // last-seen, outbox events). Callers acknowledge (PUBACK) only when their promise resolves.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { uplinkUsageStatement } from '../billing/index.js';
+import {
+  LAST_SEQS_SQL,
+  packLastSeen,
+  packMessages,
+  RELEASE_DEDUP_KEY_SQL,
+  SAME_MESSAGE_SQL,
+  type TerminalCredential,
+} from '../devices/index.js';
+import { OUTBOX_NOTIFY } from '../src/events/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import { isConnectionError, withPgClient } from '../src/platform/pg-checkout.js';
-import { OUTBOX_NOTIFY } from '../src/events/index.js';
-import { LAST_SEQS_SQL, RELEASE_DEDUP_KEY_SQL, SAME_MESSAGE_SQL, packLastSeen, packMessages, type TerminalCredential } from '../devices/index.js';
-import { uplinkUsageStatement } from '../billing/index.js';
-import { INSERT_SQL, TOUCH_SQL, fastBatchSql } from './ingest-sql.js';
+import { fastBatchSql, INSERT_SQL, TOUCH_SQL } from './ingest-sql.js';
 import type { GatewayMetrics, IngestSettings } from './ports.js';
 
 export interface Uplink {
@@ -302,7 +309,13 @@ export function createIngest(opts: IngestOptions) {
 
   async function upsertUsage(client: pg.PoolClient, rows: Pending[]): Promise<void> {
     const usage = uplinkUsageStatement(
-      rows.map((p) => ({ deviceId: p.cred.deviceId, contractId: p.cred.contractId, receivedAt: p.receivedAt, bytes: p.payload.length, units: p.units })),
+      rows.map((p) => ({
+        deviceId: p.cred.deviceId,
+        contractId: p.cred.contractId,
+        receivedAt: p.receivedAt,
+        bytes: p.payload.length,
+        units: p.units,
+      })),
       opts.timeZone,
     );
     if (usage) await client.query(usage.text, usage.values);

@@ -4,8 +4,8 @@
 // gateway never finds its predecessor's sessions by itself).
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
-import type { Presence } from './presence.js';
 import type { PresencePort } from './ports.js';
+import type { Presence } from './presence.js';
 
 const HEARTBEAT_MS = 5_000;
 /** A gateway silent this long is taken for lost. */
@@ -15,11 +15,19 @@ export const GATEWAY_SWEEP_JOB = 'gateway.lost-sessions';
 const aliveKey = (prefix: string, gatewayId: string) => `${prefix}:gateway:alive:${gatewayId}`;
 
 /** Keeps this gateway's key alive until stopped; stopping removes it (its sessions are closed by then). */
-export async function startHeartbeat(deps: { redis: Redis; prefix: string; gatewayId: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
+export async function startHeartbeat(deps: {
+  redis: Redis;
+  prefix: string;
+  gatewayId: string;
+  log: Logger;
+}): Promise<{ stop(): Promise<void> }> {
   const key = aliveKey(deps.prefix, deps.gatewayId);
   const beat = () => deps.redis.set(key, new Date().toISOString(), 'PX', GATEWAY_ALIVE_TTL_MS);
   await beat();
-  const timer = setInterval(() => void beat().catch((err: Error) => deps.log.warn({ err: err.message }, 'gateway heartbeat failed')), HEARTBEAT_MS);
+  const timer = setInterval(
+    () => void beat().catch((err: Error) => deps.log.warn({ err: err.message }, 'gateway heartbeat failed')),
+    HEARTBEAT_MS,
+  );
   timer.unref();
   return {
     async stop() {

@@ -10,8 +10,22 @@ import mqtt, { type IConnectPacket, type IPublishPacket, type ISubscribePacket, 
 /** Why a CONNECT is refused; mapped to a CONNACK code per protocol version in exactly one place. */
 export type RefusalReason = 'bad_credentials' | 'identifier_rejected' | 'not_authorized' | 'banned' | 'rate_limited' | 'unavailable';
 
-const CONNACK_V4: Record<RefusalReason, number> = { bad_credentials: 4, identifier_rejected: 2, not_authorized: 5, banned: 5, rate_limited: 3, unavailable: 3 };
-const CONNACK_V5: Record<RefusalReason, number> = { bad_credentials: 0x86, identifier_rejected: 0x85, not_authorized: 0x87, banned: 0x8a, rate_limited: 0x9f, unavailable: 0x88 };
+const CONNACK_V4: Record<RefusalReason, number> = {
+  bad_credentials: 4,
+  identifier_rejected: 2,
+  not_authorized: 5,
+  banned: 5,
+  rate_limited: 3,
+  unavailable: 3,
+};
+const CONNACK_V5: Record<RefusalReason, number> = {
+  bad_credentials: 0x86,
+  identifier_rejected: 0x85,
+  not_authorized: 0x87,
+  banned: 0x8a,
+  rate_limited: 0x9f,
+  unavailable: 0x88,
+};
 
 export const V5 = {
   notAuthorized: 0x87,
@@ -26,7 +40,10 @@ export const V5 = {
 } as const;
 
 export interface ServerHooks {
-  connect(conn: MqttConnection, packet: IConnectPacket): Promise<{ ok: true; sessionPresent: boolean } | { ok: false; reason: RefusalReason }>;
+  connect(
+    conn: MqttConnection,
+    packet: IConnectPacket,
+  ): Promise<{ ok: true; sessionPresent: boolean } | { ok: false; reason: RefusalReason }>;
   ready(conn: MqttConnection): void;
   publish(conn: MqttConnection, packet: IPublishPacket): void;
   subscribe(conn: MqttConnection, packet: ISubscribePacket): Promise<number[]>;
@@ -183,7 +200,11 @@ export class MqttConnection {
         return;
       case 'unsubscribe':
         this.hooks.unsubscribe(this, p.unsubscriptions);
-        this.send(this.version === 5 ? { cmd: 'unsuback', messageId: p.messageId!, granted: p.unsubscriptions.map(() => 0) } : { cmd: 'unsuback', messageId: p.messageId!, granted: [] });
+        this.send(
+          this.version === 5
+            ? { cmd: 'unsuback', messageId: p.messageId!, granted: p.unsubscriptions.map(() => 0) }
+            : { cmd: 'unsuback', messageId: p.messageId!, granted: [] },
+        );
         return;
       case 'pingreq':
         this.send({ cmd: 'pingresp' });
@@ -228,9 +249,22 @@ export class MqttConnection {
     this.connected = true;
     this.keepaliveMs = p.keepalive ? p.keepalive * 1500 : 0;
     this.touch();
-    this.send(this.version === 5
-      ? { cmd: 'connack', reasonCode: 0, sessionPresent: result.sessionPresent, properties: { maximumQoS: 1, retainAvailable: false, wildcardSubscriptionAvailable: false, sharedSubscriptionAvailable: false, maximumPacketSize: MAX_PACKET_BYTES } }
-      : { cmd: 'connack', returnCode: 0, sessionPresent: result.sessionPresent });
+    this.send(
+      this.version === 5
+        ? {
+            cmd: 'connack',
+            reasonCode: 0,
+            sessionPresent: result.sessionPresent,
+            properties: {
+              maximumQoS: 1,
+              retainAvailable: false,
+              wildcardSubscriptionAvailable: false,
+              sharedSubscriptionAvailable: false,
+              maximumPacketSize: MAX_PACKET_BYTES,
+            },
+          }
+        : { cmd: 'connack', returnCode: 0, sessionPresent: result.sessionPresent },
+    );
     this.socket.resume();
     this.hooks.ready(this);
     const early = this.early ?? [];
@@ -250,7 +284,8 @@ function boundedParser(maxBytes: number, onTooLarge: (bytes: number) => void): R
   type Internals = { _parseLength(): boolean; packet: { length: number } };
   const internals = parser as unknown as Internals;
   const parseLength = internals._parseLength;
-  if (typeof parseLength !== 'function') throw new Error('mqtt-packet parser has no _parseLength: the packet size limit cannot be enforced');
+  if (typeof parseLength !== 'function')
+    throw new Error('mqtt-packet parser has no _parseLength: the packet size limit cannot be enforced');
   internals._parseLength = function (this: Internals): boolean {
     if (!parseLength.call(this)) return false;
     const remaining = this.packet.length;

@@ -1,9 +1,9 @@
 // What the gateway needs from the rest of the platform, and nothing more: the roof
 // (src/app/system.ts) builds these from its container, so the edge never sees the container.
 import type { Redis } from 'ioredis';
+import type { CommandService, CredentialStore, PresenceStore } from '../devices/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Metrics } from '../src/platform/metrics.js';
-import type { CommandService, CredentialStore, PresenceStore } from '../devices/index.js';
 
 /** Terminal credentials: cached lookup, invalidations, and who may no longer connect. */
 export type CredentialPort = Pick<CredentialStore, 'get' | 'subscribe' | 'barredAmong'>;

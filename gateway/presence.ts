@@ -1,7 +1,8 @@
 // Online/offline per terminal as this gateway (or a worker sweeping a lost gateway) sees it:
 // the devices module writes the session rows, the online flag and their events.
-import type { Logger } from '../src/platform/logger.js';
+
 import type { TerminalCredential } from '../devices/index.js';
+import type { Logger } from '../src/platform/logger.js';
 import type { PresencePort } from './ports.js';
 
 export function createPresence(deps: { store: PresencePort; log: Logger }, gatewayId: string) {

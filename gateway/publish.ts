@@ -2,11 +2,11 @@
 // small steps: ACL, dedup of a packet still in flight, payload limit, rate limit, decode, submit. A step that
 // refuses answers the packet itself (v5 PUBACK reason) and the handler stops there.
 import type { IPublishPacket } from 'mqtt-packet';
+import { type PublishTarget, publishTarget } from './acl.js';
 import { decodeUplink, type UplinkKind } from './codecs/index.js';
-import { publishTarget, type PublishTarget } from './acl.js';
-import { BucketMap } from './limits.js';
-import { V5, type MqttConnection } from './mqtt-server.js';
 import type { Ingest, Uplink } from './ingest.js';
+import { BucketMap } from './limits.js';
+import { type MqttConnection, V5 } from './mqtt-server.js';
 import type { GatewaySession } from './session.js';
 
 export interface PublishDeps {

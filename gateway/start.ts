@@ -1,13 +1,14 @@
 // Start-up of the MQTT edge: the server, ingest, presence, downlink and control channels.
-import { hostname } from 'node:os';
+
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { createMqttServer, type MqttConnection } from './mqtt-server.js';
-import { createIngest } from './ingest.js';
-import { createPresence } from './presence.js';
-import { startHeartbeat } from './liveness.js';
-import { createGatewayHooks } from './hooks.js';
+import { hostname } from 'node:os';
 import { downlinkChannel } from '../devices/index.js';
+import { createGatewayHooks } from './hooks.js';
+import { createIngest } from './ingest.js';
+import { startHeartbeat } from './liveness.js';
+import { createMqttServer, type MqttConnection } from './mqtt-server.js';
 import type { GatewayPorts } from './ports.js';
+import { createPresence } from './presence.js';
 
 export interface GatewayOptions {
   host: string;
@@ -48,7 +49,9 @@ export async function startGateway(rootPorts: GatewayPorts, opts: GatewayOptions
       for (const u of items) {
         if (u.decoded?.type !== 'ack') continue;
         const { commandId, result } = u.decoded as { commandId: number; result: 'done' | 'rejected' | 'failed' };
-        ports.commands.applyAck(u.cred.deviceId, commandId, result).catch((err: Error) => log.warn({ err: err.message, commandId }, 'applying ack failed'));
+        ports.commands
+          .applyAck(u.cred.deviceId, commandId, result)
+          .catch((err: Error) => log.warn({ err: err.message, commandId }, 'applying ack failed'));
       }
     },
   });

@@ -2,7 +2,7 @@
 // load run against a throwaway broker print a JSON summary on stdout.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,11 +36,38 @@ describe('sim CLI', () => {
 
   it('runs a small fleet with scenario options and prints a JSON summary', async () => {
     const { stdout, stderr } = await cli([
-      '--url', url, '--vehicles', '2', '--elevators', '1', '--streetlights', '1',
-      '--accelerate', '60', '--min-interval-ms', '200', '--duration', '2',
-      '--fault-rate', '0.1', '--bad-frames', '0.1', '--silence', '1', '--silence-at', '1', '--storm-at', '1.5',
+      '--url',
+      url,
+      '--vehicles',
+      '2',
+      '--elevators',
+      '1',
+      '--streetlights',
+      '1',
+      '--accelerate',
+      '60',
+      '--min-interval-ms',
+      '200',
+      '--duration',
+      '2',
+      '--fault-rate',
+      '0.1',
+      '--bad-frames',
+      '0.1',
+      '--silence',
+      '1',
+      '--silence-at',
+      '1',
+      '--storm-at',
+      '1.5',
     ]);
-    const summary = JSON.parse(stdout) as { terminals: number; failed: unknown[]; silenced: string[]; connects: number; published: Record<string, number> };
+    const summary = JSON.parse(stdout) as {
+      terminals: number;
+      failed: unknown[];
+      silenced: string[];
+      connects: number;
+      published: Record<string, number>;
+    };
     expect(summary).toMatchObject({ terminals: 4, failed: [] });
     expect(summary.silenced).toHaveLength(1);
     expect(summary.published.telemetry).toBeGreaterThan(4);
@@ -48,7 +75,19 @@ describe('sim CLI', () => {
   });
 
   it('load mode prints throughput and latency', async () => {
-    const { stdout, stderr } = await cli(['load', '--url', url, '--terminals', '3', '--duration', '1', '--inflight', '2', '--payload-bytes', '11']);
+    const { stdout, stderr } = await cli([
+      'load',
+      '--url',
+      url,
+      '--terminals',
+      '3',
+      '--duration',
+      '1',
+      '--inflight',
+      '2',
+      '--payload-bytes',
+      '11',
+    ]);
     const r = JSON.parse(stdout) as { acked: number; errors: number; p99Ms: number; payloadBytes: number };
     expect(r.errors).toBe(0);
     expect(r.acked).toBeGreaterThan(50);
@@ -57,6 +96,9 @@ describe('sim CLI', () => {
   });
 
   it('explains a bad option', async () => {
-    await expect(cli(['--fault-rate', '2', '--vehicles', '1'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--fault-rate must be a number >= 0 and <= 1, got "2"') });
+    await expect(cli(['--fault-rate', '2', '--vehicles', '1'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--fault-rate must be a number >= 0 and <= 1, got "2"'),
+    });
   });
 });

@@ -4,8 +4,8 @@
 //   npm run sim -- provision --api-url http://127.0.0.1:3000 --email c@x --password ... --contract-id <uuid> --serials NXV-1,NXV-2 --out creds.csv
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { categoryOfModelCode, type Category } from '../gateway/codecs/index.js';
-import { makeSerials, provisionViaApi, readCredentialsCsv, writeCredentialsCsv, type TerminalCredential } from './credentials.js';
+import { type Category, categoryOfModelCode } from '../gateway/codecs/index.js';
+import { makeSerials, provisionViaApi, readCredentialsCsv, type TerminalCredential, writeCredentialsCsv } from './credentials.js';
 import { startFleet } from './fleet.js';
 import { runLoad } from './load.js';
 
@@ -108,8 +108,15 @@ function num(values: Values, name: keyof Values, opts: { min?: number; max?: num
   const raw = values[name];
   if (raw === undefined || typeof raw !== 'string') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : ''].filter(Boolean).join(' and ');
+  if (
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : '']
+      .filter(Boolean)
+      .join(' and ');
     throw new UsageError(`--${String(name)} must be ${opts.int ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${raw}"`);
   }
   return n;
@@ -118,8 +125,16 @@ function num(values: Values, name: keyof Values, opts: { min?: number; max?: num
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
 async function serialsFromArgs(v: Values): Promise<string[]> {
-  if (v.serials) return v.serials.split(',').map((s) => s.trim()).filter(Boolean);
-  if (v['serials-file']) return (await readFile(v['serials-file'], 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  if (v.serials)
+    return v.serials
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (v['serials-file'])
+    return (await readFile(v['serials-file'], 'utf8'))
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter((s) => s && !s.startsWith('#'));
   return [];
 }
 
@@ -233,7 +248,13 @@ async function runFleetCommand(v: Values): Promise<void> {
   for (const t of timers) clearTimeout(t);
   status();
   err('');
-  const summary = { terminals: fleet.terminals.length, failed: fleet.failed, silenced: fleet.silenced(), durationSec: (Date.now() - t0) / 1000, ...structuredClone(fleet.stats) };
+  const summary = {
+    terminals: fleet.terminals.length,
+    failed: fleet.failed,
+    silenced: fleet.silenced(),
+    durationSec: (Date.now() - t0) / 1000,
+    ...structuredClone(fleet.stats),
+  };
   await fleet.stop();
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
@@ -243,7 +264,11 @@ async function runLoadCommand(v: Values): Promise<void> {
   let terminals: TerminalCredential[];
   if (v.credentials) terminals = (await readCredentialsCsv(v.credentials)).slice(0, n);
   else if (v['api-url']) terminals = (await apiCredentials(v)).slice(0, n);
-  else terminals = makeSerials('NXV', n ?? 100, num(v, 'serial-start', { min: 0, int: true }) ?? 1).map((serial) => ({ serial, secret: v.secret! }));
+  else
+    terminals = makeSerials('NXV', n ?? 100, num(v, 'serial-start', { min: 0, int: true }) ?? 1).map((serial) => ({
+      serial,
+      secret: v.secret!,
+    }));
   const durationSec = num(v, 'duration', { min: 0.1 }) ?? 10;
   err(`load: ${terminals.length} terminals -> ${v.url} for ${durationSec}s`);
   const result = await runLoad({

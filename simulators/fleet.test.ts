@@ -1,13 +1,14 @@
 // The simulators against a real MQTT broker (a throwaway aedes on a free port): what reaches
 // the broker decodes to what the terminals meant, silenced terminals publish nothing, and
 // downlink commands are obeyed and answered with ack frames.
-import { createServer, type Server } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categoryOfModelCode, decodeUplink, encodeCommand, type DecodedFrame, type UplinkKind } from '../gateway/codecs/index.js';
-import { makeSerials, runLoad, startFleet, type Fleet, type UplinkRecord } from './index.js';
+import { categoryOfModelCode, type DecodedFrame, decodeUplink, encodeCommand, type UplinkKind } from '../gateway/codecs/index.js';
+import { type Fleet, makeSerials, runLoad, startFleet, type UplinkRecord } from './index.js';
 
 let broker: Aedes;
 let server: Server;
@@ -127,7 +128,14 @@ describe('fleet on a real broker', () => {
   it('obeys downlink commands and answers with ack frames', async () => {
     const [vehicle, elevator, light] = [makeSerials('NXV', 1, 300)[0]!, makeSerials('NXE', 1, 300)[0]!, makeSerials('NXL', 1, 300)[0]!];
     // Slow clock: periodic reports stay out of the way, only command responses arrive.
-    fleet = await startFleet({ url, terminals: creds([vehicle, elevator, light]), seed: 5, accelerate: 1, spreadRealSec: 3600, tickMs: 50 });
+    fleet = await startFleet({
+      url,
+      terminals: creds([vehicle, elevator, light]),
+      seed: 5,
+      accelerate: 1,
+      spreadRealSec: 3600,
+      tickMs: 50,
+    });
     try {
       const command = async (serial: string, id: number, payload: Buffer) => {
         const from = received.length;
@@ -151,7 +159,11 @@ describe('fleet on a real broker', () => {
       expect(dim.result).toBe('done');
       const on = await command(light, 1003, encodeCommand(1003, { opcode: 'SWITCH_LAMP', args: { on: true } }));
       expect(on.result).toBe('done');
-      expect(on.telemetry).toMatchObject({ type: 'streetlight-telemetry', lampOn: true, dimmingPercent: 40 } satisfies Partial<DecodedFrame>);
+      expect(on.telemetry).toMatchObject({
+        type: 'streetlight-telemetry',
+        lampOn: true,
+        dimmingPercent: 40,
+      } satisfies Partial<DecodedFrame>);
 
       const now = await command(elevator, 1004, encodeCommand(1004, { opcode: 'REPORT_NOW' }));
       expect(now).toMatchObject({ result: 'done', telemetry: { type: 'elevator-telemetry' } });

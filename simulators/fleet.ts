@@ -1,12 +1,12 @@
 // A fleet of simulated terminals with scenario controls: fault rate, silence injection,
 // disconnect storms, bad-frame injection and time acceleration.
 import type { IClientOptions } from 'mqtt';
-import { categoryOfModelCode, type Category } from '../gateway/codecs/index.js';
+import { type Category, categoryOfModelCode } from '../gateway/codecs/index.js';
 import { SimClock } from './clock.js';
 import type { TerminalCredential } from './credentials.js';
 import { CATEGORY_TIMING, createModel } from './models/index.js';
 import { createRng } from './prng.js';
-import { newFleetStats, type FleetStats } from './stats.js';
+import { type FleetStats, newFleetStats } from './stats.js';
 import { SimTerminal, type UplinkRecord } from './terminal.js';
 
 export type FleetOptions = {

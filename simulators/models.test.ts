@@ -1,8 +1,8 @@
 // Behaviour models are pure: no broker needed. Every frame they produce must decode through
 // the gateway's codecs to exactly what the model meant, and the same seed gives the same run.
 import { describe, expect, it } from 'vitest';
-import { decodeUplink, encodeUplink, kindOfFrame, type Category, type DecodedFrame } from '../gateway/codecs/index.js';
-import { ElevatorModel, StreetlightModel, VehicleModel, createModel, type BehaviourModel } from './models/index.js';
+import { type Category, type DecodedFrame, decodeUplink, encodeUplink, kindOfFrame } from '../gateway/codecs/index.js';
+import { type BehaviourModel, createModel, ElevatorModel, StreetlightModel, VehicleModel } from './models/index.js';
 import { createRng } from './prng.js';
 
 const T0 = new Date('2026-11-25T04:00:00Z'); // 12:00 in Shanghai

@@ -3,13 +3,13 @@
 // as they happen, and obeys downlink commands with ack frames (protocol.md 3.4).
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
+  type AckResult,
+  type Category,
   commandAppliesTo,
+  type DecodedFrame,
   decodeCommand,
   encodeUplink,
   kindOfFrame,
-  type AckResult,
-  type Category,
-  type DecodedFrame,
   type UplinkKind,
 } from '../gateway/codecs/index.js';
 import { badFrame } from './bad-frames.js';

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 // The only place that reads process.env. Every variable is documented in the README.
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -16,7 +14,10 @@ const schema = z.object({
   REDIS_URL: z.string().url().optional(),
   EMBEDDED_REDIS_PORT: port.default(63790),
   // Prefix of every Redis key and BullMQ queue, so several installations can share one Redis.
-  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('nx'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/i)
+    .default('nx'),
   // Loopback by default: the demo's passwords are published, so reaching it from elsewhere is a choice.
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
@@ -27,7 +28,12 @@ const schema = z.object({
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'comma-separated origins such as https://app.example.com'))),
   MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: port.default(1883),
@@ -68,7 +74,12 @@ const schema = z.object({
   STORM_MIN_TERMINALS: z.coerce.number().int().min(1).default(20),
   STORM_WINDOW_SEC: z.coerce.number().int().positive().default(120),
   // Billing: the monthly run starts this long after the month ends (operator time zone).
-  BILLING_GRACE_HOURS: z.coerce.number().int().min(0).max(27 * 24).default(24),
+  BILLING_GRACE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(27 * 24)
+    .default(24),
   // Contract jobs in flight per worker process; their contracts are drafted together in batches.
   BILLING_CONCURRENCY: z.coerce.number().int().positive().default(128),
   // Days overdue at which a reminder goes out (comma-separated), and at which the contract is suspended.
@@ -83,7 +94,12 @@ const schema = z.object({
     .string()
     .regex(/^\s*(\d{4}-\d{2}-\d{2}(\s*,\s*\d{4}-\d{2}-\d{2})*)?\s*$/, 'comma-separated YYYY-MM-DD dates')
     .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   // Paging the on-call engineer (src/notifications): e-mail over SMTP, SMS through an HTTP gateway.
   SMTP_URL: z.string().url().optional(),
   PAGE_FROM: z.string().email().default('pager@nexsphere.local'),

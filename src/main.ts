@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { loadConfig, type Config } from './config.js';
+import { printDemoBanner, seedDemo } from '../prisma/seed/demo.js';
+import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
+import { startDemoFleet } from '../simulators/index.js';
+import { type ProcessRole, ROLES, type System, startSystem } from './app/system.js';
+import { type Config, loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { demoPorts } from './platform/ports.js';
 import { withDemoCertificate } from './platform/tls-certificate.js';
-import { ROLES, startSystem, type ProcessRole, type System } from './app/system.js';
-import { seedDemo, printDemoBanner } from '../prisma/seed/demo.js';
-import { demoFleetCredentials } from '../prisma/seed/demo-fleet.js';
-import { startDemoFleet } from '../simulators/index.js';
 
 /** Entry point: `main.ts <all|gateway|api|worker> [--demo]`. */
 async function main(): Promise<void> {

@@ -2,8 +2,9 @@
 // acknowledged with SET_INTERVAL, else the override staff or its contractor set, else its
 // model's; a vehicle with the ignition off reports at the model's parked interval when that is
 // longer. The watchdog's silence deadline and the API's terminal detail both come from here.
-import type { Db } from '../../src/platform/database.js';
+
 import { COMMAND_OPCODES } from '../../gateway/codecs/index.js';
+import type { Db } from '../../src/platform/database.js';
 
 export type IntervalSource = 'acknowledged' | 'override' | 'parked' | 'model';
 
@@ -23,8 +24,10 @@ export interface IntervalFacts {
 
 export function expectedInterval(f: IntervalFacts): ExpectedInterval {
   const running: ExpectedInterval =
-    f.acknowledgedSec !== null ? { seconds: f.acknowledgedSec, source: 'acknowledged' }
-      : f.overrideSec !== null ? { seconds: f.overrideSec, source: 'override' }
+    f.acknowledgedSec !== null
+      ? { seconds: f.acknowledgedSec, source: 'acknowledged' }
+      : f.overrideSec !== null
+        ? { seconds: f.overrideSec, source: 'override' }
         : { seconds: f.modelSec, source: 'model' };
   if (f.parked && f.parkedModelSec !== null && f.parkedModelSec > running.seconds) return { seconds: f.parkedModelSec, source: 'parked' };
   return running;
@@ -66,7 +69,12 @@ export function intervalFactsOf(r: {
 export async function expectedIntervalOf(db: Db, deviceId: string): Promise<ExpectedInterval> {
   const r = await db.device.findUniqueOrThrow({
     where: { id: deviceId },
-    select: { intervalOverrideSec: true, parkedSince: true, deviceModel: { select: { expectedIntervalSec: true, parkedIntervalSec: true } }, commands: lastAcknowledgedInterval },
+    select: {
+      intervalOverrideSec: true,
+      parkedSince: true,
+      deviceModel: { select: { expectedIntervalSec: true, parkedIntervalSec: true } },
+      commands: lastAcknowledgedInterval,
+    },
   });
   return expectedInterval(intervalFactsOf(r));
 }

@@ -1,7 +1,7 @@
 // Fault frames -> DEVICE_FAULT tickets, one per terminal and fault code while open. The model's
 // fault table names the fault, its ticket group and its default severity; a frame with
 // severity 0 clears the fault and resolves the ticket if nobody has started on it.
-import type { TicketService, TicketPriority } from '../../src/service-desk/index.js';
+import type { TicketPriority, TicketService } from '../../src/service-desk/index.js';
 import type { TerminalCache } from './terminal-cache.js';
 
 export interface FaultReport {

@@ -2,8 +2,9 @@
 // they are linked to one open MASS_SILENCE incident with one ticket instead of a ticket each.
 // Incident changes are serialised with a transaction-scoped advisory lock, so concurrent
 // workers agree on one open incident and on who resolves it.
-import type { Db, Prisma } from '../../src/platform/database.js';
+
 import type { EventService } from '../../src/events/index.js';
+import type { Db, Prisma } from '../../src/platform/database.js';
 import type { TicketService } from '../../src/service-desk/index.js';
 import type { TerminalInfo } from './terminal-cache.js';
 
@@ -41,7 +42,9 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
     const n = await tx.incident.updateMany({ where: { id: incidentId, status: 'OPEN' }, data: { status: 'RESOLVED', resolvedAt: now } });
     if (n.count === 0) return false;
     await tickets.resolveIncidentTickets(tx, incidentId, note);
-    await events.emit(tx, [{ type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ...payload } }]);
+    await events.emit(tx, [
+      { type: 'incident.resolved', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ...payload } },
+    ]);
     return true;
   }
 
@@ -60,7 +63,12 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           if (!incident) {
             const startedAt = new Date(Math.min(now.getTime(), ...silent.map((s) => s.silentSince.getTime())));
             incident = await tx.incident.create({
-              data: { kind: MASS_SILENCE, title: 'Mass silence: many terminals stopped reporting together', startedAt, description: 'Opened by the health watchdog (storm rule).' },
+              data: {
+                kind: MASS_SILENCE,
+                title: 'Mass silence: many terminals stopped reporting together',
+                startedAt,
+                description: 'Opened by the health watchdog (storm rule).',
+              },
             });
           }
           const incidentId = incident.id;
@@ -105,7 +113,14 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
             })),
           );
           if (opened) {
-            await events.emit(tx, [{ type: 'incident.opened', customerId: null, deviceId: null, payload: { id: incidentId, kind: MASS_SILENCE, ticketId: ticket.id, terminals: silent.length } }]);
+            await events.emit(tx, [
+              {
+                type: 'incident.opened',
+                customerId: null,
+                deviceId: null,
+                payload: { id: incidentId, kind: MASS_SILENCE, ticketId: ticket.id, terminals: silent.length },
+              },
+            ]);
           } else if (linked.count > 0) {
             await tickets.addSystemNote(ticket.id, `${linked.count} more terminals joined the incident.`, { joined: linked.count }, tx);
           }
@@ -133,8 +148,13 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
         const settled = await db.$transaction(
           async (tx) => {
             await lock(tx);
-            const links = await tx.incidentDevice.findMany({ where: { incidentId }, select: { deviceId: true, silentSince: true, recoveredAt: true, device: { select: { serial: true } } } });
-            const stillSilent = links.filter((l) => !l.recoveredAt).map((l) => ({ deviceId: l.deviceId, serial: l.device.serial, silentSince: l.silentSince }));
+            const links = await tx.incidentDevice.findMany({
+              where: { incidentId },
+              select: { deviceId: true, silentSince: true, recoveredAt: true, device: { select: { serial: true } } },
+            });
+            const stillSilent = links
+              .filter((l) => !l.recoveredAt)
+              .map((l) => ({ deviceId: l.deviceId, serial: l.device.serial, silentSince: l.silentSince }));
             const note = `${links.length - stillSilent.length} of ${links.length} terminals report again; the ${stillSilent.length} still silent get tickets of their own.`;
             // Resolved meanwhile (the last terminals came back): nothing to settle.
             if (!(await resolveIn(tx, incidentId, now, note, { terminals: links.length, stillSilent: stillSilent.length }))) return null;
@@ -173,13 +193,16 @@ export function createIncidentTracker({ db, tickets, events }: { db: Db; tickets
           out.push({ incidentId, resolved: false });
           continue;
         }
-        const resolved = await db.$transaction(async (tx) => {
-          await lock(tx);
-          // A terminal may have joined between the check and the lock.
-          if (await tx.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } })) return false;
-          const total = await tx.incidentDevice.count({ where: { incidentId } });
-          return resolveIn(tx, incidentId, now, `All ${total} terminals of the incident report again.`, { terminals: total });
-        }, { maxWait: 10_000, timeout: 30_000 });
+        const resolved = await db.$transaction(
+          async (tx) => {
+            await lock(tx);
+            // A terminal may have joined between the check and the lock.
+            if (await tx.incidentDevice.findFirst({ where: { incidentId, recoveredAt: null }, select: { deviceId: true } })) return false;
+            const total = await tx.incidentDevice.count({ where: { incidentId } });
+            return resolveIn(tx, incidentId, now, `All ${total} terminals of the incident report again.`, { terminals: total });
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        );
         out.push({ incidentId, resolved });
       }
       return out;

@@ -1,21 +1,22 @@
 // Terminal health: silence watchdog, storm incidents and fault tickets. The worker role calls
 // `start()`, which subscribes to device.uplink / device.fault events and runs the watchdog loop.
-import { z } from 'zod';
+
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { EventEnvelope, EventService } from '../../src/events/index.js';
 import type { Db } from '../../src/platform/database.js';
 import type { Logger } from '../../src/platform/logger.js';
-import type { EventEnvelope, EventService } from '../../src/events/index.js';
 import type { TicketService } from '../../src/service-desk/index.js';
 import { createDeadlineIndex } from './deadline-index.js';
-import { createTerminalCache } from './terminal-cache.js';
-import { createIncidentTracker } from './incidents.js';
-import { createWatchdog, type ParkedRecorder, type UplinkFrame, type WatchdogSettings } from './watchdog.js';
 import { createFaultTickets, type FaultReport } from './faults.js';
+import { createIncidentTracker } from './incidents.js';
+import { createTerminalCache } from './terminal-cache.js';
+import { createWatchdog, type ParkedRecorder, type UplinkFrame, type WatchdogSettings } from './watchdog.js';
 
-export type { WatchdogSettings, UplinkOutcome, UplinkFrame, ParkedRecorder } from './watchdog.js';
-export { expectedInterval, expectedIntervalOf, type ExpectedInterval, type IntervalSource } from './expected-interval.js';
-export type { FaultReport, FaultOutcome } from './faults.js';
+export { type ExpectedInterval, expectedInterval, expectedIntervalOf, type IntervalSource } from './expected-interval.js';
+export type { FaultOutcome, FaultReport } from './faults.js';
 export { MASS_SILENCE } from './incidents.js';
+export type { ParkedRecorder, UplinkFrame, UplinkOutcome, WatchdogSettings } from './watchdog.js';
 
 export interface HealthDeps {
   db: Db;
@@ -32,7 +33,11 @@ export interface HealthDeps {
 }
 
 const when = z.union([z.string(), z.number(), z.date()]).transform((v) => new Date(v));
-const uplinkPayload = z.object({ serial: z.string().min(1), receivedAt: when.optional(), decoded: z.record(z.string(), z.unknown()).nullable().optional() });
+const uplinkPayload = z.object({
+  serial: z.string().min(1),
+  receivedAt: when.optional(),
+  decoded: z.record(z.string(), z.unknown()).nullable().optional(),
+});
 const faultPayload = z.object({
   serial: z.string().min(1),
   faultCode: z.coerce.number().int().min(0).max(0xffff),
@@ -46,7 +51,17 @@ export function createHealthModule(deps: HealthDeps) {
   const index = createDeadlineIndex({ redis: deps.redis, prefix: deps.prefix });
   const cache = createTerminalCache({ db: deps.db, ttlMs: deps.cacheTtlMs ?? 60_000 });
   const incidents = createIncidentTracker({ db: deps.db, tickets: deps.tickets, events: deps.events });
-  const watchdog = createWatchdog({ db: deps.db, index, cache, incidents, tickets: deps.tickets, events: deps.events, log, settings: deps.settings, recordParked: deps.recordParked });
+  const watchdog = createWatchdog({
+    db: deps.db,
+    index,
+    cache,
+    incidents,
+    tickets: deps.tickets,
+    events: deps.events,
+    log,
+    settings: deps.settings,
+    recordParked: deps.recordParked,
+  });
   const faults = createFaultTickets({ cache, tickets: deps.tickets });
   let subscribed = false;
 
@@ -54,7 +69,11 @@ export function createHealthModule(deps: HealthDeps) {
     if (e.type === 'device.uplink') {
       const p = uplinkPayload.safeParse(e.payload);
       if (!p.success) return void log.debug({ eventId: e.id }, 'device.uplink without a serial ignored');
-      await watchdog.observeUplink(p.data.serial, p.data.receivedAt ?? new Date(e.occurredAt), p.data.decoded as UplinkFrame | null | undefined);
+      await watchdog.observeUplink(
+        p.data.serial,
+        p.data.receivedAt ?? new Date(e.occurredAt),
+        p.data.decoded as UplinkFrame | null | undefined,
+      );
     } else if (e.type === 'device.fault') {
       const p = faultPayload.safeParse(e.payload);
       if (!p.success) return void log.warn({ eventId: e.id, issues: p.error.issues.length }, 'malformed device.fault ignored');
@@ -64,7 +83,8 @@ export function createHealthModule(deps: HealthDeps) {
 
   return {
     /** Feeds one uplink to the watchdog (the event handler does this for every device.uplink). */
-    observeUplink: (serial: string, receivedAt: Date = new Date(), frame?: UplinkFrame | null) => watchdog.observeUplink(serial, receivedAt, frame),
+    observeUplink: (serial: string, receivedAt: Date = new Date(), frame?: UplinkFrame | null) =>
+      watchdog.observeUplink(serial, receivedAt, frame),
     reportFault: (report: FaultReport) => faults.handle(report),
     /** Resolves settled network incidents now (the loop does it every minute). */
     settleIncidents: (now?: number) => watchdog.settleIncidents(now),

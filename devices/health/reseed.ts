@@ -8,10 +8,16 @@ import { expectedInterval, intervalFactsOf, lastAcknowledgedInterval } from './e
 
 const PAGE = 5_000;
 
-export async function reseedIndex({ db, index }: { db: Db; index: DeadlineIndex }, now: number): Promise<{ silent: number; seeded: number }> {
+export async function reseedIndex(
+  { db, index }: { db: Db; index: DeadlineIndex },
+  now: number,
+): Promise<{ silent: number; seeded: number }> {
   const [tickets, links] = await Promise.all([
     db.ticket.findMany({ where: { kind: 'NO_SIGNAL', dedupKey: { not: null } }, select: { device: { select: { serial: true } } } }),
-    db.incidentDevice.findMany({ where: { recoveredAt: null, incident: { status: 'OPEN' } }, select: { device: { select: { serial: true } } } }),
+    db.incidentDevice.findMany({
+      where: { recoveredAt: null, incident: { status: 'OPEN' } },
+      select: { device: { select: { serial: true } } },
+    }),
   ]);
   const marked = [...new Set([...tickets, ...links].flatMap((r) => (r.device ? [r.device.serial] : [])))];
   await index.markSilent(marked, now);
@@ -41,7 +47,10 @@ export async function reseedIndex({ db, index }: { db: Db; index: DeadlineIndex 
       .filter((r) => !silent.has(r.serial))
       .map((r) => {
         const sec = expectedInterval(intervalFactsOf(r)).seconds;
-        return { serial: r.serial, deadline: Math.max(r.lastSeenAt!.getTime() + sec * r.deviceModel.silenceFactor * 1_000, now + sec * 1_000) };
+        return {
+          serial: r.serial,
+          deadline: Math.max(r.lastSeenAt!.getTime() + sec * r.deviceModel.silenceFactor * 1_000, now + sec * 1_000),
+        };
       });
     await index.seed(items);
     seeded += items.length;

@@ -1,7 +1,13 @@
 // What the watchdog needs to know about a terminal (owner, model interval, fault table), kept
 // in memory for a short while so the uplink path does not query Postgres per message.
 import type { Db } from '../../src/platform/database.js';
-import { expectedInterval, intervalFactsOf, lastAcknowledgedInterval, type ExpectedInterval, type IntervalFacts } from './expected-interval.js';
+import {
+  type ExpectedInterval,
+  expectedInterval,
+  type IntervalFacts,
+  intervalFactsOf,
+  lastAcknowledgedInterval,
+} from './expected-interval.js';
 
 export interface FaultEntry {
   code: number;
@@ -37,7 +43,15 @@ export function parseFaultTable(raw: unknown): FaultEntry[] {
     const f = e as Partial<FaultEntry> | null;
     if (!f || typeof f.code !== 'number' || typeof f.description !== 'string') return [];
     const group = typeof f.group === 'string' && GROUPS.has(f.group) ? f.group : 'SERVICE_DESK';
-    return [{ code: f.code, description: f.description, severity: typeof f.severity === 'number' ? f.severity : 1, group, safety: f.safety === true }];
+    return [
+      {
+        code: f.code,
+        description: f.description,
+        severity: typeof f.severity === 'number' ? f.severity : 1,
+        group,
+        safety: f.safety === true,
+      },
+    ];
   });
 }
 

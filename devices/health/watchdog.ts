@@ -3,15 +3,16 @@
 // silent together (a storm), links them to one network incident. The next uplink of a silent
 // terminal recovers it. State lives in Redis and Postgres only, so any number of worker
 // processes may run this loop side by side.
+
+import type { EventService } from '../../src/events/index.js';
 import type { Db } from '../../src/platform/database.js';
 import type { Logger } from '../../src/platform/logger.js';
-import type { EventService } from '../../src/events/index.js';
 import type { TicketService } from '../../src/service-desk/index.js';
-import type { DeadlineIndex, Claimed } from './deadline-index.js';
-import type { IncidentTracker, SilentTerminal } from './incidents.js';
-import type { TerminalCache, TerminalInfo } from './terminal-cache.js';
-import { reseedIndex } from './reseed.js';
+import type { Claimed, DeadlineIndex } from './deadline-index.js';
 import { setIntervalSeconds } from './expected-interval.js';
+import type { IncidentTracker, SilentTerminal } from './incidents.js';
+import { reseedIndex } from './reseed.js';
+import type { TerminalCache, TerminalInfo } from './terminal-cache.js';
 
 /** What of an uplink's decoded frame the watchdog reads (the rest is ignored). */
 export interface UplinkFrame {
@@ -62,9 +63,11 @@ const SETTLE_EVERY_MS = 60_000;
 /** Runs `fn` over `items` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 export function createWatchdog({ db, index, cache, incidents, tickets, events, log, settings, recordParked }: WatchdogDeps) {
@@ -91,12 +94,21 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
         type: 'device.silent',
         customerId: info.customerId,
         deviceId: info.deviceId,
-        payload: { serial: info.serial, lastSeenAt: silentSince.toISOString(), silentForSec: Math.round((now - silentSince.getTime()) / 1_000), ticketId: ticket.id, incidentId: null },
+        payload: {
+          serial: info.serial,
+          lastSeenAt: silentSince.toISOString(),
+          silentForSec: Math.round((now - silentSince.getTime()) / 1_000),
+          ticketId: ticket.id,
+          incidentId: null,
+        },
       },
     ]);
     // An uplink may have recovered the terminal while the ticket was being opened.
     if (created && !(await index.isSilent(info.serial))) {
-      await tickets.autoResolve({ dedupKey: noSignalKey(info.serial) }, `Terminal ${info.serial} reported again while the ticket was being opened.`);
+      await tickets.autoResolve(
+        { dedupKey: noSignalKey(info.serial) },
+        `Terminal ${info.serial} reported again while the ticket was being opened.`,
+      );
     }
   }
 
@@ -120,7 +132,10 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
       const claimedNow = new Set(claimed.map((c) => c.serial));
       const earlier = (await index.recentSilent(now, windowMs)).filter((s) => !claimedNow.has(s));
       const r = await incidents.join(silent, earlier, new Date(now));
-      log.warn({ incidentId: r.incidentId, joined: silent.length, silentCount, fleet, opened: r.opened, folded: r.folded }, 'silence storm: terminals linked to a network incident');
+      log.warn(
+        { incidentId: r.incidentId, joined: silent.length, silentCount, fleet, opened: r.opened, folded: r.folded },
+        'silence storm: terminals linked to a network incident',
+      );
       return;
     }
     await pool(silent, 8, (s) => ticketFor(s, now));
@@ -128,7 +143,10 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
   }
 
   async function recover(info: TerminalInfo, silentSinceMs: number, at: Date): Promise<void> {
-    const outcome = await tickets.autoResolve({ dedupKey: noSignalKey(info.serial) }, `Terminal ${info.serial} reported again at ${at.toISOString()}.`);
+    const outcome = await tickets.autoResolve(
+      { dedupKey: noSignalKey(info.serial) },
+      `Terminal ${info.serial} reported again at ${at.toISOString()}.`,
+    );
     const inIncidents = await incidents.recover(info.deviceId, at);
     await events.emitNow([
       {
@@ -160,7 +178,10 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
       });
       await pool(silent, 8, (x) => ticketFor(x, now));
       ticketed += silent.length;
-      log.warn({ incidentId: inc.incidentId, terminals: inc.total, stillSilent: inc.stillSilent.length, ticketed: silent.length }, 'network incident settled');
+      log.warn(
+        { incidentId: inc.incidentId, terminals: inc.total, stillSilent: inc.stillSilent.length, ticketed: silent.length },
+        'network incident settled',
+      );
     }
     return ticketed;
   }
@@ -173,7 +194,12 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
       await handleSilent(claimed, now);
     } catch (err) {
       // Put them back so the next pass (here or in another worker) tries again.
-      await index.release(claimed.map((c) => c.serial), now).catch(() => {});
+      await index
+        .release(
+          claimed.map((c) => c.serial),
+          now,
+        )
+        .catch(() => {});
       throw err;
     }
     return claimed.length;
@@ -218,7 +244,10 @@ export function createWatchdog({ db, index, cache, incidents, tickets, events, l
     if (!frame) return info;
     if (frame.type === 'ack' && frame.result === 'done' && typeof frame.commandId === 'number') {
       // Read here rather than waiting for the gateway's own bookkeeping of the ack, which commits apart.
-      const c = await db.downlinkCommand.findFirst({ where: { id: frame.commandId, deviceId: info.deviceId }, select: { opcode: true, args: true } });
+      const c = await db.downlinkCommand.findFirst({
+        where: { id: frame.commandId, deviceId: info.deviceId },
+        select: { opcode: true, args: true },
+      });
       const seconds = c ? setIntervalSeconds(c) : null;
       if (seconds !== null && seconds !== info.interval.acknowledgedSec) return cache.revise(info, { acknowledgedSec: seconds });
     } else if (frame.type === 'vehicle-telemetry' && typeof frame.ignition === 'boolean' && info.interval.parkedModelSec !== null) {

@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   COMMAND_OPCODES,
+  type CommandSpec,
   categoryOfModelCode,
   commandAppliesTo,
   commandSpecSchema,
   decodeCommand,
   encodeCommand,
-  type CommandSpec,
 } from './index.js';
 
 const bytes = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -1,6 +1,6 @@
 // Downlink command frames (protocol.md 3.4): 0x10, command id u32, opcode u8, arguments.
 import { z } from 'zod';
-import { COMMAND_FRAME_TYPE, type Category } from './frames.js';
+import { type Category, COMMAND_FRAME_TYPE } from './frames.js';
 
 export const COMMAND_OPCODES = {
   REPORT_NOW: 0x01,
@@ -30,9 +30,7 @@ export const commandSpecSchema: z.ZodType<CommandSpec> = z.discriminatedUnion('o
     .strict(),
   z.object({ opcode: z.literal('IMMOBILIZE'), args: z.object({ on: z.boolean() }).strict() }).strict(),
   z.object({ opcode: z.literal('SWITCH_LAMP'), args: z.object({ on: z.boolean() }).strict() }).strict(),
-  z
-    .object({ opcode: z.literal('DIM'), args: z.object({ percent: z.number().int().min(0).max(100) }).strict() })
-    .strict(),
+  z.object({ opcode: z.literal('DIM'), args: z.object({ percent: z.number().int().min(0).max(100) }).strict() }).strict(),
 ]);
 
 const APPLIES_TO: Record<CommandOpcode, readonly Category[]> = {
@@ -82,9 +80,7 @@ function argBytes(spec: CommandSpec): Buffer {
 
 type DecodeCommandResult = { ok: true; commandId: number; spec: CommandSpec } | { ok: false; error: string };
 
-const OPCODE_NAMES = new Map<number, CommandOpcode>(
-  Object.entries(COMMAND_OPCODES).map(([name, code]) => [code, name as CommandOpcode]),
-);
+const OPCODE_NAMES = new Map<number, CommandOpcode>(Object.entries(COMMAND_OPCODES).map(([name, code]) => [code, name as CommandOpcode]));
 const COMMAND_LENGTH: Record<CommandOpcode, number> = {
   REPORT_NOW: 6,
   SET_INTERVAL: 8,

@@ -49,9 +49,7 @@ export type DecodedFrame =
   | AckFrame
   | JsonFrame;
 
-export type DecodeResult =
-  | { ok: true; frame: DecodedFrame; deviceTime: Date | null }
-  | { ok: false; error: string };
+export type DecodeResult = { ok: true; frame: DecodedFrame; deviceTime: Date | null } | { ok: false; error: string };
 
 /** Frame type byte (offset 0) of each binary uplink frame. */
 export const FRAME_TYPES = {

@@ -1,20 +1,36 @@
 // Byte-exact fixtures written by hand from the tables of protocol.md 3.1-3.2, not by the encoder.
 import { describe, expect, it } from 'vitest';
-import { decodeUplink, encodeUplink, kindOfFrame, type DecodedFrame } from './index.js';
+import { type DecodedFrame, decodeUplink, encodeUplink, kindOfFrame } from './index.js';
 
 const bytes = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 // Header clock 0x67452301 = 1732584193 s = 2024-11-26T01:23:13Z
 const CLOCK = '67 45 23 01';
 const TIME = new Date('2024-11-26T01:23:13Z');
 
-const fixtures: { name: string; hex: string; kind: 'telemetry' | 'heartbeat' | 'event' | 'fault' | 'ack'; category: 'VEHICLE' | 'ELEVATOR' | 'STREETLIGHT'; frame: DecodedFrame }[] = [
+const fixtures: {
+  name: string;
+  hex: string;
+  kind: 'telemetry' | 'heartbeat' | 'event' | 'fault' | 'ack';
+  category: 'VEHICLE' | 'ELEVATOR' | 'STREETLIGHT';
+  frame: DecodedFrame;
+}[] = [
   {
     name: 'vehicle telemetry in Shanghai, ignition+moving',
     // lat 31.230416 = 0x01DC89D0, lon 121.473701 = 0x073D8AA5, 123.4 km/h = 1234 = 0x04D2, heading 359 = 0x0167, flags 0b0011
     hex: `01 ${CLOCK} 01 dc 89 d0 07 3d 8a a5 04 d2 01 67 03`,
     kind: 'telemetry',
     category: 'VEHICLE',
-    frame: { type: 'vehicle-telemetry', latitude: 31.230416, longitude: 121.473701, speedKmh: 123.4, heading: 359, ignition: true, moving: true, doorOpen: false, immobilized: false },
+    frame: {
+      type: 'vehicle-telemetry',
+      latitude: 31.230416,
+      longitude: 121.473701,
+      speedKmh: 123.4,
+      heading: 359,
+      ignition: true,
+      moving: true,
+      doorOpen: false,
+      immobilized: false,
+    },
   },
   {
     name: 'vehicle telemetry south of the equator, parked, door open, immobilized',
@@ -22,7 +38,17 @@ const fixtures: { name: string; hex: string; kind: 'telemetry' | 'heartbeat' | '
     hex: `01 ${CLOCK} fd fb 33 ec 09 03 45 4a 00 00 00 00 0c`,
     kind: 'telemetry',
     category: 'VEHICLE',
-    frame: { type: 'vehicle-telemetry', latitude: -33.86882, longitude: 151.20929, speedKmh: 0, heading: 0, ignition: false, moving: false, doorOpen: true, immobilized: true },
+    frame: {
+      type: 'vehicle-telemetry',
+      latitude: -33.86882,
+      longitude: 151.20929,
+      speedKmh: 0,
+      heading: 0,
+      ignition: false,
+      moving: false,
+      doorOpen: true,
+      immobilized: true,
+    },
   },
   {
     name: 'elevator telemetry, basement floor -2 going up, doors closed',
@@ -201,12 +227,36 @@ describe('decodeUplink: errors', () => {
     ['empty payload', '', 'telemetry', 'VEHICLE', 'empty payload'],
     ['unknown frame type', `09 ${CLOCK}`, 'telemetry', 'VEHICLE', 'unknown frame type 0x09'],
     ['downlink type sent up', `10 00 00 00 01 01`, 'ack', 'VEHICLE', 'unknown frame type 0x10'],
-    ['type/kind mismatch', `02 ${CLOCK} 0c e4 ab`, 'telemetry', 'VEHICLE', 'frame type 0x02 (heartbeat) does not match topic kind "telemetry"'],
+    [
+      'type/kind mismatch',
+      `02 ${CLOCK} 0c e4 ab`,
+      'telemetry',
+      'VEHICLE',
+      'frame type 0x02 (heartbeat) does not match topic kind "telemetry"',
+    ],
     ['ack on event topic', `05 ${CLOCK} 00 00 00 07 02`, 'event', 'VEHICLE', 'frame type 0x05 (ack) does not match topic kind "event"'],
     ['truncated header', '02 67 45', 'heartbeat', 'VEHICLE', 'heartbeat frame is shorter than the 5-byte header, got 3'],
-    ['elevator telemetry 12 bytes', `01 ${CLOCK} fe 01 00 4b 00 00 30`, 'telemetry', 'ELEVATOR', 'telemetry frame for ELEVATOR must be 13 bytes, got 12'],
-    ['elevator frame sent by a vehicle', `01 ${CLOCK} fe 01 00 4b 00 00 30 39`, 'telemetry', 'VEHICLE', 'telemetry frame for VEHICLE must be 18 bytes, got 13'],
-    ['streetlight telemetry 16 bytes', `01 ${CLOCK} 01 3c 00 5a 00 03 00 00 30 39 00`, 'telemetry', 'STREETLIGHT', 'telemetry frame for STREETLIGHT must be 15 bytes, got 16'],
+    [
+      'elevator telemetry 12 bytes',
+      `01 ${CLOCK} fe 01 00 4b 00 00 30`,
+      'telemetry',
+      'ELEVATOR',
+      'telemetry frame for ELEVATOR must be 13 bytes, got 12',
+    ],
+    [
+      'elevator frame sent by a vehicle',
+      `01 ${CLOCK} fe 01 00 4b 00 00 30 39`,
+      'telemetry',
+      'VEHICLE',
+      'telemetry frame for VEHICLE must be 18 bytes, got 13',
+    ],
+    [
+      'streetlight telemetry 16 bytes',
+      `01 ${CLOCK} 01 3c 00 5a 00 03 00 00 30 39 00`,
+      'telemetry',
+      'STREETLIGHT',
+      'telemetry frame for STREETLIGHT must be 15 bytes, got 16',
+    ],
     ['heartbeat 9 bytes', `02 ${CLOCK} 0c e4 ab 00`, 'heartbeat', 'VEHICLE', 'heartbeat frame must be 8 bytes, got 9'],
     ['event 10 bytes', `03 ${CLOCK} 00 42 ff ff ff`, 'event', 'VEHICLE', 'event frame must be 11 bytes, got 10'],
     ['fault 7 bytes', `04 ${CLOCK} 01 01`, 'fault', 'ELEVATOR', 'fault frame must be 8 to 40 bytes, got 7'],
@@ -215,15 +265,57 @@ describe('decodeUplink: errors', () => {
     ['fault non-ASCII detail', `04 ${CLOCK} 01 01 02 41 c3 a9`, 'fault', 'ELEVATOR', 'fault detail must be ASCII, byte 0xc3 at offset 9'],
     ['ack 11 bytes', `05 ${CLOCK} 00 00 00 07 02 00`, 'ack', 'VEHICLE', 'ack frame must be 10 bytes, got 11'],
     ['ack result 3', `05 ${CLOCK} 00 00 00 07 03`, 'ack', 'VEHICLE', 'ack result must be 0 (done), 1 (rejected) or 2 (failed), got 3'],
-    ['elevator motion 3', `01 ${CLOCK} 01 03 00 4b 00 00 30 39`, 'telemetry', 'ELEVATOR', 'elevator motion must be 0 (idle), 1 (up) or 2 (down), got 3'],
-    ['elevator door 3', `01 ${CLOCK} 01 00 03 4b 00 00 30 39`, 'telemetry', 'ELEVATOR', 'elevator door must be 0 (closed), 1 (open) or 2 (moving), got 3'],
-    ['streetlight lamp 2', `01 ${CLOCK} 02 3c 00 5a 00 03 00 00 30 39`, 'telemetry', 'STREETLIGHT', 'streetlight lamp must be 0 (off) or 1 (on), got 2'],
-    ['streetlight dimming 101', `01 ${CLOCK} 01 65 00 5a 00 03 00 00 30 39`, 'telemetry', 'STREETLIGHT', 'streetlight dimming must be 0 to 100 percent, got 101'],
-    ['vehicle heading 360', `01 ${CLOCK} 01 dc 89 d0 07 3d 8a a5 04 d2 01 68 03`, 'telemetry', 'VEHICLE', 'vehicle heading must be 0 to 359 degrees, got 360'],
+    [
+      'elevator motion 3',
+      `01 ${CLOCK} 01 03 00 4b 00 00 30 39`,
+      'telemetry',
+      'ELEVATOR',
+      'elevator motion must be 0 (idle), 1 (up) or 2 (down), got 3',
+    ],
+    [
+      'elevator door 3',
+      `01 ${CLOCK} 01 00 03 4b 00 00 30 39`,
+      'telemetry',
+      'ELEVATOR',
+      'elevator door must be 0 (closed), 1 (open) or 2 (moving), got 3',
+    ],
+    [
+      'streetlight lamp 2',
+      `01 ${CLOCK} 02 3c 00 5a 00 03 00 00 30 39`,
+      'telemetry',
+      'STREETLIGHT',
+      'streetlight lamp must be 0 (off) or 1 (on), got 2',
+    ],
+    [
+      'streetlight dimming 101',
+      `01 ${CLOCK} 01 65 00 5a 00 03 00 00 30 39`,
+      'telemetry',
+      'STREETLIGHT',
+      'streetlight dimming must be 0 to 100 percent, got 101',
+    ],
+    [
+      'vehicle heading 360',
+      `01 ${CLOCK} 01 dc 89 d0 07 3d 8a a5 04 d2 01 68 03`,
+      'telemetry',
+      'VEHICLE',
+      'vehicle heading must be 0 to 359 degrees, got 360',
+    ],
     // 0x055D4A81 = 90000001 µdeg
-    ['vehicle latitude 90.000001', `01 ${CLOCK} 05 5d 4a 81 07 3d 8a a5 04 d2 01 67 03`, 'telemetry', 'VEHICLE', 'vehicle latitude out of range: 90.000001'],
+    [
+      'vehicle latitude 90.000001',
+      `01 ${CLOCK} 05 5d 4a 81 07 3d 8a a5 04 d2 01 67 03`,
+      'telemetry',
+      'VEHICLE',
+      'vehicle latitude out of range: 90.000001',
+    ],
     // 0xF5456AFF = -180000001 µdeg
-    ['vehicle longitude -180.000001', `01 ${CLOCK} 01 dc 89 d0 f5 45 6a ff 04 d2 01 67 03`, 'telemetry', 'VEHICLE', 'vehicle longitude out of range: -180.000001'],
+    [
+      'vehicle longitude -180.000001',
+      `01 ${CLOCK} 01 dc 89 d0 f5 45 6a ff 04 d2 01 67 03`,
+      'telemetry',
+      'VEHICLE',
+      'vehicle longitude out of range: -180.000001',
+    ],
   ];
   it.each(cases)('%s', (_name, hexText, kind, category, error) => {
     expect(decodeUplink(bytes(hexText), kind, category)).toEqual({ ok: false, error });
@@ -251,7 +343,20 @@ describe('decodeUplink: errors', () => {
 
 describe('encodeUplink: rejects values that do not fit', () => {
   it.each<[string, DecodedFrame]>([
-    ['heading 360', { type: 'vehicle-telemetry', latitude: 0, longitude: 0, speedKmh: 0, heading: 360, ignition: false, moving: false, doorOpen: false, immobilized: false }],
+    [
+      'heading 360',
+      {
+        type: 'vehicle-telemetry',
+        latitude: 0,
+        longitude: 0,
+        speedKmh: 0,
+        heading: 360,
+        ignition: false,
+        moving: false,
+        doorOpen: false,
+        immobilized: false,
+      },
+    ],
     ['dimming 101', { type: 'streetlight-telemetry', lampOn: true, dimmingPercent: 101, powerW: 0, ambientLux: 0, energyWh: 0 }],
     ['floor 128', { type: 'elevator-telemetry', floor: 128, motion: 'idle', door: 'closed', loadPercent: 0, tripCounter: 0 }],
     ['detail 33 chars', { type: 'fault', faultCode: 1, severity: 1, detail: 'x'.repeat(33) }],

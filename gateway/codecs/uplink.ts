@@ -5,26 +5,24 @@
 import {
   ACK_LENGTH,
   ACK_RESULTS,
+  type Category,
+  type DecodedFrame,
+  type DecodeResult,
   ELEVATOR_DOORS,
   ELEVATOR_MOTIONS,
   EVENT_LENGTH,
   FAULT_DETAIL_MAX,
   FAULT_MIN_LENGTH,
+  type FaultSeverity,
   FRAME_TYPES,
   HEADER_BYTES,
   HEARTBEAT_LENGTH,
   TELEMETRY_LENGTH,
-  VEHICLE_FLAGS,
-  type Category,
-  type DecodeResult,
-  type DecodedFrame,
-  type FaultSeverity,
   type UplinkKind,
+  VEHICLE_FLAGS,
 } from './frames.js';
 
-const KIND_OF_TYPE = new Map<number, UplinkKind>(
-  Object.entries(FRAME_TYPES).map(([kind, type]) => [type, kind as UplinkKind]),
-);
+const KIND_OF_TYPE = new Map<number, UplinkKind>(Object.entries(FRAME_TYPES).map(([kind, type]) => [type, kind as UplinkKind]));
 
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 const fail = (error: string): DecodeResult => ({ ok: false, error });

@@ -32,9 +32,39 @@ export async function seedDemo(services: Services): Promise<DemoData> {
   }
 
   const plans = [
-    { code: 'FLEET-BASIC', name: 'Fleet basic', monthlyRentalMinor: 3000n, includedMessages: 2000, downlinkPriceMicros: 20_000n, activationFeeMinor: 5000n, tiers: [[0n, 10_000n, 8_000n], [10_000n, null, 5_000n]] as const },
-    { code: 'BUILDING-CARE', name: 'Building care', monthlyRentalMinor: 4500n, includedMessages: 1000, downlinkPriceMicros: 10_000n, activationFeeMinor: 8000n, tiers: [[0n, 5_000n, 10_000n], [5_000n, null, 6_000n]] as const },
-    { code: 'CITY-LIGHT', name: 'City lighting', monthlyRentalMinor: 1500n, includedMessages: 300, downlinkPriceMicros: 5_000n, activationFeeMinor: 2000n, tiers: [[0n, null, 4_000n]] as const },
+    {
+      code: 'FLEET-BASIC',
+      name: 'Fleet basic',
+      monthlyRentalMinor: 3000n,
+      includedMessages: 2000,
+      downlinkPriceMicros: 20_000n,
+      activationFeeMinor: 5000n,
+      tiers: [
+        [0n, 10_000n, 8_000n],
+        [10_000n, null, 5_000n],
+      ] as const,
+    },
+    {
+      code: 'BUILDING-CARE',
+      name: 'Building care',
+      monthlyRentalMinor: 4500n,
+      includedMessages: 1000,
+      downlinkPriceMicros: 10_000n,
+      activationFeeMinor: 8000n,
+      tiers: [
+        [0n, 5_000n, 10_000n],
+        [5_000n, null, 6_000n],
+      ] as const,
+    },
+    {
+      code: 'CITY-LIGHT',
+      name: 'City lighting',
+      monthlyRentalMinor: 1500n,
+      includedMessages: 300,
+      downlinkPriceMicros: 5_000n,
+      activationFeeMinor: 2000n,
+      tiers: [[0n, null, 4_000n]] as const,
+    },
   ];
   const planIds: Record<string, string> = {};
   for (const p of plans) {
@@ -75,7 +105,13 @@ export async function seedDemo(services: Services): Promise<DemoData> {
     await db.contract.upsert({
       where: { number },
       update: {},
-      create: { number, customerId: customer.id, contractorId, tariffPlanId: planIds[e.plan]!, startDate: new Date('2026-01-01T00:00:00Z') },
+      create: {
+        number,
+        customerId: customer.id,
+        contractorId,
+        tariffPlanId: planIds[e.plan]!,
+        startDate: new Date('2026-01-01T00:00:00Z'),
+      },
     });
   }
 
@@ -114,5 +150,5 @@ export function printDemoBanner(data: DemoData, system: System): void {
     '',
   ];
   // The banner is for the person at the terminal, so it goes to stdout unformatted.
-  process.stdout.write(lines.filter((l) => l !== '').join('\n') + '\n');
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n`);
 }

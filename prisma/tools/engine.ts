@@ -7,23 +7,18 @@
 // what `prisma migrate diff` / `prisma migrate deploy` would produce.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import type {
-  MigrationDirectory,
-  MigrationList,
-  SchemaEngine,
-  SchemaFilter,
-} from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type { MigrationDirectory, MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
+import pg from 'pg';
 
 type EngineGlue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
 export type EngineLogger = (line: string) => void;
@@ -77,9 +72,7 @@ const timers = new Set<NodeJS.Timeout>();
 let running = 0;
 
 async function loadGlue(): Promise<EngineGlue> {
-  compiled ??= readFile(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm')).then((b) =>
-    wasmApi.compile(b),
-  );
+  compiled ??= readFile(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm')).then((b) => wasmApi.compile(b));
   const module = await compiled;
   // The glue caches views of the instance memory, so a replacement instance needs a fresh
   // copy of the glue module (the query string makes it a distinct ES module).
@@ -210,9 +203,7 @@ function trackedFactory(connectionString: string) {
       const name = `nx_shadow_${randomBytes(6).toString('hex')}`;
       await withAdminClient(connectionString, (c) => c.query(`CREATE DATABASE "${name}"`));
       const adapter = await adapterFor(withDatabase(connectionString, name)).connect();
-      return track(adapter, () =>
-        withAdminClient(connectionString, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
-      );
+      return track(adapter, () => withAdminClient(connectionString, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
     },
   };
   const close = () => Promise.all([...open].map((a) => a.dispose()));
@@ -240,7 +231,10 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationLi
   const baseDir = path.resolve(migrationsDir);
   const lockContent = await readFile(path.join(baseDir, LOCKFILE), 'utf8').catch(() => null);
   const entries = existsSync(baseDir) ? await readdir(baseDir, { withFileTypes: true }) : [];
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories: MigrationDirectory[] = await Promise.all(
     dirs.map(async (name) => ({
       path: name,
@@ -291,10 +285,7 @@ export async function diffSql(opts: {
   const server = withDatabase(opts.connectionString, 'postgres');
   return withEngine(server, [[schemaPath, content]], opts.logger, async (engine) => {
     const result = await engine.diff({
-      from:
-        migrations.migrationDirectories.length > 0
-          ? { tag: 'migrations', ...migrations }
-          : { tag: 'empty' },
+      from: migrations.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrations } : { tag: 'empty' },
       to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content }] },
       script: true,
       exitCode: null,
@@ -310,11 +301,7 @@ export async function diffSql(opts: {
  * Applies pending migrations to the (existing) database and records them in
  * `_prisma_migrations`, like `prisma migrate deploy`. Returns the names applied.
  */
-export async function applyMigrations(opts: {
-  connectionString: string;
-  migrationsDir: string;
-  logger?: EngineLogger;
-}): Promise<string[]> {
+export async function applyMigrations(opts: { connectionString: string; migrationsDir: string; logger?: EngineLogger }): Promise<string[]> {
   const migrationsList = await readMigrations(opts.migrationsDir);
   return withEngine(opts.connectionString, STUB_DATAMODEL, opts.logger, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });

@@ -1,9 +1,17 @@
 // An elevator monitor: the car waits, travels to a called floor, opens and closes its doors,
 // counts trips; now and then a door jams, the car stops between floors (possible
 // entrapment), the governor trips or mains power is lost. Any active fault halts the car.
-import { FAULT_CODES, type FaultCodeInfo, type ElevatorTelemetry, type AckResult, type CommandSpec, type EventFrame, type FaultFrame } from '../../gateway/codecs/index.js';
+import {
+  type AckResult,
+  type CommandSpec,
+  type ElevatorTelemetry,
+  type EventFrame,
+  FAULT_CODES,
+  type FaultCodeInfo,
+  type FaultFrame,
+} from '../../gateway/codecs/index.js';
 import type { Rng } from '../prng.js';
-import { FaultBook, walkSignal, type BehaviourModel } from './model.js';
+import { type BehaviourModel, FaultBook, walkSignal } from './model.js';
 
 type Phase = 'idle' | 'travelling' | 'opening' | 'open' | 'closing';
 const SEC_PER_FLOOR = 2.5;
@@ -120,8 +128,13 @@ export class ElevatorModel implements BehaviourModel {
 
   maybeFault(faultRate: number): FaultFrame | null {
     if (!this.rng.chance(faultRate)) return null;
-    const choices: FaultCodeInfo[] = [FAULT_CODES.ELEVATOR_DOOR_JAMMED, FAULT_CODES.ELEVATOR_POWER_LOST, FAULT_CODES.TERMINAL_INTERNAL_ERROR];
-    if (this.phase === 'travelling') choices.push(FAULT_CODES.ELEVATOR_ENTRAPMENT, FAULT_CODES.ELEVATOR_ENTRAPMENT, FAULT_CODES.ELEVATOR_OVERSPEED);
+    const choices: FaultCodeInfo[] = [
+      FAULT_CODES.ELEVATOR_DOOR_JAMMED,
+      FAULT_CODES.ELEVATOR_POWER_LOST,
+      FAULT_CODES.TERMINAL_INTERNAL_ERROR,
+    ];
+    if (this.phase === 'travelling')
+      choices.push(FAULT_CODES.ELEVATOR_ENTRAPMENT, FAULT_CODES.ELEVATOR_ENTRAPMENT, FAULT_CODES.ELEVATOR_OVERSPEED);
     const open = choices.filter((c) => !this.faults.has(c.code));
     if (open.length === 0) return null;
     const f = this.rng.pick(open);

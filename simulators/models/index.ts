@@ -5,10 +5,10 @@ import type { BehaviourModel } from './model.js';
 import { StreetlightModel } from './streetlight.js';
 import { VehicleModel } from './vehicle.js';
 
-export * from './model.js';
 export { ElevatorModel } from './elevator.js';
+export * from './model.js';
 export { StreetlightModel } from './streetlight.js';
-export { VehicleModel, SHANGHAI } from './vehicle.js';
+export { SHANGHAI, VehicleModel } from './vehicle.js';
 
 export function createModel(category: Category, rng: Rng): BehaviourModel {
   switch (category) {

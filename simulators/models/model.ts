@@ -1,15 +1,7 @@
 // The contract between a pure behaviour model and the MQTT driver that runs it.
 // Models never touch the network or the real clock: the driver passes simulated time in,
 // so the same seed and the same sequence of calls always give the same frames.
-import type {
-  AckResult,
-  Category,
-  CommandSpec,
-  DecodedFrame,
-  EventFrame,
-  FaultFrame,
-  HeartbeatFrame,
-} from '../../gateway/codecs/index.js';
+import type { AckResult, Category, CommandSpec, DecodedFrame, EventFrame, FaultFrame, HeartbeatFrame } from '../../gateway/codecs/index.js';
 
 export type TelemetryFrame = Extract<DecodedFrame, { type: `${string}-telemetry` }>;
 

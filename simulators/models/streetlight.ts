@@ -2,9 +2,17 @@
 // (local time of the operator, Shanghai by default), the lamp dims late at night, power
 // follows dimming and the energy counter integrates it. Faults: lamp failure (on, but no
 // power drawn), mains lost (dark, on backup battery), cabinet door opened.
-import { FAULT_CODES, type FaultCodeInfo, type StreetlightTelemetry, type AckResult, type CommandSpec, type EventFrame, type FaultFrame } from '../../gateway/codecs/index.js';
+import {
+  type AckResult,
+  type CommandSpec,
+  type EventFrame,
+  FAULT_CODES,
+  type FaultCodeInfo,
+  type FaultFrame,
+  type StreetlightTelemetry,
+} from '../../gateway/codecs/index.js';
 import type { Rng } from '../prng.js';
-import { FaultBook, SIM_EVENT_CODES, clamp, walkSignal, type BehaviourModel } from './model.js';
+import { type BehaviourModel, clamp, FaultBook, SIM_EVENT_CODES, walkSignal } from './model.js';
 
 const ON_BELOW_LUX = 30;
 const OFF_ABOVE_LUX = 80;
@@ -111,7 +119,11 @@ export class StreetlightModel implements BehaviourModel {
 
   maybeFault(faultRate: number): FaultFrame | null {
     if (!this.rng.chance(faultRate)) return null;
-    const choices: FaultCodeInfo[] = [FAULT_CODES.STREETLIGHT_MAINS_LOST, FAULT_CODES.STREETLIGHT_CABINET_OPEN, FAULT_CODES.TERMINAL_INTERNAL_ERROR];
+    const choices: FaultCodeInfo[] = [
+      FAULT_CODES.STREETLIGHT_MAINS_LOST,
+      FAULT_CODES.STREETLIGHT_CABINET_OPEN,
+      FAULT_CODES.TERMINAL_INTERNAL_ERROR,
+    ];
     if (this.lampOn) choices.push(FAULT_CODES.STREETLIGHT_LAMP_FAILURE, FAULT_CODES.STREETLIGHT_LAMP_FAILURE);
     const open = choices.filter((c) => !this.faults.has(c.code));
     if (open.length === 0) return null;

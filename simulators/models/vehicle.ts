@@ -1,9 +1,17 @@
 // A vehicle tracker: drives a loop of waypoints around a city centre (Shanghai by default),
 // stops at lights, parks with the ignition off, and now and then raises theft, impact or
 // low-battery faults. IMMOBILIZE stops it at the next standstill until released.
-import { FAULT_CODES, type FaultCodeInfo, type VehicleTelemetry, type AckResult, type CommandSpec, type EventFrame, type FaultFrame } from '../../gateway/codecs/index.js';
+import {
+  type AckResult,
+  type CommandSpec,
+  type EventFrame,
+  FAULT_CODES,
+  type FaultCodeInfo,
+  type FaultFrame,
+  type VehicleTelemetry,
+} from '../../gateway/codecs/index.js';
 import type { Rng } from '../prng.js';
-import { FaultBook, SIM_EVENT_CODES, clamp, walkSignal, type BehaviourModel } from './model.js';
+import { type BehaviourModel, clamp, FaultBook, SIM_EVENT_CODES, walkSignal } from './model.js';
 
 export type VehicleOptions = { rng: Rng; centre?: { lat: number; lon: number }; radiusKm?: number };
 
@@ -42,7 +50,11 @@ export class VehicleModel implements BehaviourModel {
     const pts = Array.from({ length: n }, () => {
       const angle = this.rng.range(0, 2 * Math.PI);
       const r = this.rng.range(0.2, 1) * radiusM;
-      return { angle, lat: centre.lat + (r * Math.cos(angle)) / M_PER_DEG_LAT, lon: centre.lon + (r * Math.sin(angle)) / (M_PER_DEG_LAT * Math.cos((centre.lat * Math.PI) / 180)) };
+      return {
+        angle,
+        lat: centre.lat + (r * Math.cos(angle)) / M_PER_DEG_LAT,
+        lon: centre.lon + (r * Math.sin(angle)) / (M_PER_DEG_LAT * Math.cos((centre.lat * Math.PI) / 180)),
+      };
     }).sort((a, b) => a.angle - b.angle);
     this.waypoints = pts.map(({ lat, lon }) => ({ lat, lon }));
     const start = this.waypoints[0]!;

@@ -3,7 +3,13 @@
 // the other does not follow fails `tsc` instead of the screen.
 
 /** A shape as JSON carries it (what the console receives): Dates become ISO strings. */
-export type Json<T> = T extends Date ? string : T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
+export type Json<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Json<U>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
 
 /** What the browser receives for one domain event: enough to draw the feed, map and counters. */
 export interface LiveEvent {

@@ -1,25 +1,42 @@
 import type { Redis } from 'ioredis';
-import type { Queues } from '../platform/queues.js';
+import {
+  contractStatusHooks,
+  createBillingModule,
+  createOneOffChargeService,
+  createServiceHistory,
+  createTariffPlanService,
+  meterDownlink,
+} from '../../billing/index.js';
+import { createDeviceModelService, createDevicesModule, createHealthModule } from '../../devices/index.js';
+import { createAuditService } from '../audit/index.js';
+import { createAuthService, createUserService } from '../auth/index.js';
 import type { Config } from '../config.js';
+import {
+  createContractService,
+  createCustomerService,
+  createInteractionService,
+  createLeadService,
+  createOrderService,
+  createTimelineService,
+} from '../crm/index.js';
+import { createEventService } from '../events/index.js';
+import { createNotifications } from '../notifications/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
-import { createMetrics, type Metrics } from '../platform/metrics.js';
-import { createAuditService } from '../audit/index.js';
-import { createAuthService } from '../auth/index.js';
-import { createContractService, createCustomerService, createInteractionService, createLeadService, createOrderService, createTimelineService } from '../crm/index.js';
-import { createUserService } from '../auth/index.js';
-import { createTariffPlanService } from '../../billing/index.js';
-import { createDeviceModelService } from '../../devices/index.js';
-import { createEventService } from '../events/index.js';
-import { createWebhookService } from '../webhooks/index.js';
-import { createDevicesModule, createHealthModule } from '../../devices/index.js';
-import { contractStatusHooks, createBillingModule, createOneOffChargeService, createServiceHistory, meterDownlink } from '../../billing/index.js';
-import { createScheduler } from '../platform/scheduler.js';
 import { createLoopMonitor, LOOP } from '../platform/loop-monitor.js';
+import { createMetrics, type Metrics } from '../platform/metrics.js';
+import type { Queues } from '../platform/queues.js';
 import { QUEUE } from '../platform/queues.js';
-import { businessCalendar, createKnowledgeService, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../service-desk/index.js';
+import { createScheduler } from '../platform/scheduler.js';
 import { createKpiService, createOverviewService } from '../reports/index.js';
-import { createNotifications } from '../notifications/index.js';
+import {
+  businessCalendar,
+  createKnowledgeService,
+  createSlaMonitor,
+  createTicketService,
+  createTicketWorkflowService,
+} from '../service-desk/index.js';
+import { createWebhookService } from '../webhooks/index.js';
 
 export interface Infra {
   config: Config;
@@ -61,8 +78,17 @@ export function createServices(infra: Infra) {
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
   const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
   // Billing owns usage counters: the devices module counts delivered downlinks through its meter.
-  const terminals = createDevicesModule({ db, redis, audit, events, log, prefix: config.REDIS_PREFIX, timeZone: config.OPERATOR_TIMEZONE, meterDownlink,
-    history: serviceHistory });
+  const terminals = createDevicesModule({
+    db,
+    redis,
+    audit,
+    events,
+    log,
+    prefix: config.REDIS_PREFIX,
+    timeZone: config.OPERATOR_TIMEZONE,
+    meterDownlink,
+    history: serviceHistory,
+  });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
   const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
@@ -105,7 +131,13 @@ export function createServices(infra: Infra) {
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
   // Every process knows every loop, so an API process reports the worker processes' stalls too.
-  const loops = createLoopMonitor({ redis, prefix: config.REDIS_PREFIX, log: log.child({ component: 'loops' }), metrics, stallAfterMs: config.LOOP_STALL_SEC * 1_000 });
+  const loops = createLoopMonitor({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    log: log.child({ component: 'loops' }),
+    metrics,
+    stallAfterMs: config.LOOP_STALL_SEC * 1_000,
+  });
   loops.define({ name: LOOP.outboxRelay, pendingAgeMs: () => events.oldestPendingAgeMs() });
   loops.define({ name: LOOP.webhookDeliveries, pendingAgeMs: () => webhooks.oldestDueAgeMs() });
   loops.define({ name: LOOP.watchdog, everyMs: config.HEALTH_TICK_MS });
@@ -118,9 +150,42 @@ export function createServices(infra: Infra) {
     },
   });
   return {
-    config, db, redis, queues, log, metrics, audit, auth, users, customers, leads, interactions, timeline, orders, contracts, tariffPlans,
-    deviceModels, events, webhooks, devices, deviceCredentials, downlinks, devicePresence, messages, inventory, scheduler, billing,
-    tickets, ticketWorkflow, slaMonitor, knowledge, health, overview, kpis, loops, notifications,
+    config,
+    db,
+    redis,
+    queues,
+    log,
+    metrics,
+    audit,
+    auth,
+    users,
+    customers,
+    leads,
+    interactions,
+    timeline,
+    orders,
+    contracts,
+    tariffPlans,
+    deviceModels,
+    events,
+    webhooks,
+    devices,
+    deviceCredentials,
+    downlinks,
+    devicePresence,
+    messages,
+    inventory,
+    scheduler,
+    billing,
+    tickets,
+    ticketWorkflow,
+    slaMonitor,
+    knowledge,
+    health,
+    overview,
+    kpis,
+    loops,
+    notifications,
   };
 }
 

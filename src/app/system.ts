@@ -1,17 +1,17 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { type GatewayPorts, startGateway } from '../../gateway/index.js';
 import type { Config } from '../config.js';
+import { type App, buildApp } from '../http/app.js';
 import { createDb } from '../platform/database.js';
-import type { Logger } from '../platform/logger.js';
-import { startInfrastructure } from '../platform/infrastructure.js';
 import { assertPortFree } from '../platform/embedded-postgres.js';
-import { createServices, type Services } from './container.js';
-import { buildApp, type App } from '../http/app.js';
-import { createQueues } from '../platform/queues.js';
-import { startWorkers } from './workers.js';
-import { startGateway, type GatewayPorts } from '../../gateway/index.js';
+import { startInfrastructure } from '../platform/infrastructure.js';
+import type { Logger } from '../platform/logger.js';
 import { startMetricsServer } from '../platform/metrics-server.js';
+import { createQueues } from '../platform/queues.js';
 import { loadCertificate, type TlsCertificate } from '../platform/tls-certificate.js';
+import { createServices, type Services } from './container.js';
+import { startWorkers } from './workers.js';
 
 export const ROLES = ['all', 'gateway', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -69,7 +69,6 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
     const workers = await startWorkers(services);
     stops.push(workers.stop);
   }
-
 
   const endpoints: string[] = [];
   let mqttPort: number | null = null;

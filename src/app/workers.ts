@@ -1,10 +1,10 @@
-import type { Services } from './container.js';
 import { startBillingWorkers } from '../../billing/index.js';
-import { startLivePublisher } from '../reports/index.js';
-import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
-import { SLA_MONITOR_JOB } from '../service-desk/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
+import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { LOOP } from '../platform/loop-monitor.js';
+import { startLivePublisher } from '../reports/index.js';
+import { SLA_MONITOR_JOB } from '../service-desk/index.js';
+import type { Services } from './container.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -24,7 +24,14 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   started.push(services.notifications.start());
   // Consumers first, so handlers are listening before the relay starts moving events.
   // The console's live feed (published to Redis for every API process).
-  started.push(startLivePublisher({ events: services.events, redis: services.redis, prefix: services.config.REDIS_PREFIX, log: services.log.child({ component: 'live' }) }));
+  started.push(
+    startLivePublisher({
+      events: services.events,
+      redis: services.redis,
+      prefix: services.config.REDIS_PREFIX,
+      log: services.log.child({ component: 'live' }),
+    }),
+  );
   started.push(services.events.startConsumer());
   started.push(await services.webhooks.startWorker(progress(LOOP.webhookDeliveries)));
   started.push(services.events.startRelay({ onProgress: progress(LOOP.outboxRelay) }));

@@ -1,7 +1,7 @@
-import type { Db } from '../platform/database.js';
 import type { Role } from '../../prisma/generated/enums.js';
-import { toJson } from '../platform/json.js';
+import type { Db } from '../platform/database.js';
 import { invalid } from '../platform/errors.js';
+import { toJson } from '../platform/json.js';
 
 /** Who made the change: the audit log sits below auth, so it names only what it stores. */
 export interface AuditActor {
@@ -44,11 +44,17 @@ export function createAuditService({ db }: { db: Db }) {
       let before: bigint | undefined;
       if (q.cursor) {
         const raw = Buffer.from(q.cursor, 'base64url').toString();
-        if (!/^[1-9][0-9]{0,18}$/.test(raw)) throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
+        if (!/^[1-9][0-9]{0,18}$/.test(raw))
+          throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
         before = BigInt(raw);
       }
       const rows = await db.auditLog.findMany({
-        where: { entityType: filter.entityType, entityId: filter.entityId, actorId: filter.actorId, ...(before ? { id: { lt: before } } : {}) },
+        where: {
+          entityType: filter.entityType,
+          entityId: filter.entityId,
+          actorId: filter.actorId,
+          ...(before ? { id: { lt: before } } : {}),
+        },
         orderBy: { id: 'desc' },
         take: q.limit + 1,
       });

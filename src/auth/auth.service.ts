@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { AuditService } from '../audit/index.js';
 import type { Db } from '../platform/database.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
-import type { AuditService } from '../audit/index.js';
-import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
-import { isStaff, type Principal, type Role } from './principal.js';
 import { API_KEY_MAX_LIFETIME_MS, API_KEY_SCOPES } from './api-key-scopes.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { assertStrongPassword } from './password-policy.js';
+import { isStaff, type Principal, type Role } from './principal.js';
+import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
 import { assertRoleFitsCustomer } from './user-policy.js';
 
 export interface AuthDeps {
@@ -95,7 +95,9 @@ export function createAuthService({ db, audit, sessionTtlHours, redis, prefix }:
      */
     async createApiKey(actor: Principal, input: { name: string; scopes: string[]; userId?: string; expiresAt?: Date | null }) {
       if (input.userId !== undefined && input.userId !== actor.userId) {
-        throw invalid('An API key acts as the user who creates it', [{ path: 'userId', message: 'Must be your own user id (or left out)' }]);
+        throw invalid('An API key acts as the user who creates it', [
+          { path: 'userId', message: 'Must be your own user id (or left out)' },
+        ]);
       }
       const scopes = [...new Set(input.scopes)];
       const unknown = scopes.filter((sc) => !API_KEY_SCOPES.includes(sc));
@@ -103,14 +105,18 @@ export function createAuthService({ db, audit, sessionTtlHours, redis, prefix }:
         throw invalid('Unknown or missing scopes', [{ path: 'scopes', message: `Choose from ${API_KEY_SCOPES.join(', ')}` }]);
       }
       if (actor.scopes) {
-        if (!actor.scopes.includes('api-keys:write')) throw new AppError('forbidden', 'This API key may not create API keys (needs api-keys:write)');
+        if (!actor.scopes.includes('api-keys:write'))
+          throw new AppError('forbidden', 'This API key may not create API keys (needs api-keys:write)');
         const beyond = scopes.filter((sc) => !actor.scopes!.includes(sc));
-        if (beyond.length) throw invalid('A key cannot grant scopes it does not hold', [{ path: 'scopes', message: `Not held: ${beyond.join(', ')}` }]);
+        if (beyond.length)
+          throw invalid('A key cannot grant scopes it does not hold', [{ path: 'scopes', message: `Not held: ${beyond.join(', ')}` }]);
       }
       const now = Date.now();
       const expiresAt = input.expiresAt ?? new Date(now + API_KEY_MAX_LIFETIME_MS);
       if (expiresAt.getTime() <= now || expiresAt.getTime() > now + API_KEY_MAX_LIFETIME_MS + EXPIRY_SLACK_MS) {
-        throw invalid('expiresAt must be in the future and at most one year away', [{ path: 'expiresAt', message: 'Between now and one year from now' }]);
+        throw invalid('expiresAt must be in the future and at most one year away', [
+          { path: 'expiresAt', message: 'Between now and one year from now' },
+        ]);
       }
       const key = newSecret('nxk_');
       const row = await db.apiKey.create({
@@ -127,11 +133,19 @@ export function createAuthService({ db, audit, sessionTtlHours, redis, prefix }:
     },
 
     async revokeApiKey(actor: Principal, id: string) {
-      const where = actor.role === 'ADMIN' ? { id } : isStaff(actor) ? { id, userId: actor.userId } : { id, user: { customerId: actor.customerId } };
+      const where =
+        actor.role === 'ADMIN' ? { id } : isStaff(actor) ? { id, userId: actor.userId } : { id, user: { customerId: actor.customerId } };
       const row = await db.apiKey.findFirst({ where });
       if (!row) throw notFound('API key');
       const updated = await db.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
-      await audit.record({ actor, action: 'api-key.revoked', entityType: 'api-key', entityId: id, before: publicKey(row), after: publicKey(updated) });
+      await audit.record({
+        actor,
+        action: 'api-key.revoked',
+        entityType: 'api-key',
+        entityId: id,
+        before: publicKey(row),
+        after: publicKey(updated),
+      });
       return publicKey(updated);
     },
   };
@@ -143,7 +157,15 @@ function toPrincipal(user: { id: string; role: Role; customerId: string | null }
   return { userId: user.id, role: user.role, customerId: user.customerId, via };
 }
 
-export function publicUser(u: { id: string; email: string; name: string; role: Role; customerId: string | null; active: boolean; createdAt: Date }) {
+export function publicUser(u: {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  customerId: string | null;
+  active: boolean;
+  createdAt: Date;
+}) {
   return { id: u.id, email: u.email, name: u.name, role: u.role, customerId: u.customerId, active: u.active, createdAt: u.createdAt };
 }
 

@@ -28,7 +28,8 @@ export function ownedByCustomerWhere(p: Principal): { AND: { customer?: Prisma.C
 export function contractWhere(p: Principal): { AND: Prisma.ContractWhereInput[] } {
   const scope = customerScope(p);
   if (scope === null) return { AND: [] };
-  if ('contractorId' in scope) return { AND: [{ OR: [{ contractorId: scope.contractorId }, { customer: { contractorId: scope.contractorId } }] }] };
+  if ('contractorId' in scope)
+    return { AND: [{ OR: [{ contractorId: scope.contractorId }, { customer: { contractorId: scope.contractorId } }] }] };
   return { AND: [{ customerId: scope.customerId }] };
 }
 

@@ -1,12 +1,12 @@
-import type { Db, Prisma } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
+import type { Db, Prisma } from '../platform/database.js';
 import { conflict, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import { publicUser } from './auth.service.js';
-import { hashPassword } from './secrets.js';
-import type { Principal } from './principal.js';
-import type { UserFilter, UserPatch } from './user.schemas.js';
 import { assertStrongPassword } from './password-policy.js';
+import type { Principal } from './principal.js';
+import { hashPassword } from './secrets.js';
+import type { UserFilter, UserPatch } from './user.schemas.js';
 import { assertRoleFitsCustomer, isExternalRole } from './user-policy.js';
 
 interface Ctx {
@@ -20,7 +20,8 @@ export function createUserService({ db, audit }: { db: Db; audit: AuditService }
     async list(_ctx: Ctx, filter: UserFilter, q: { limit: number; cursor?: string }) {
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const match: Prisma.UserWhereInput = { role: filter.role, active: filter.active, customerId: filter.customerId };
-      if (filter.q) match.OR = [{ email: { contains: filter.q, mode: 'insensitive' } }, { name: { contains: filter.q, mode: 'insensitive' } }];
+      if (filter.q)
+        match.OR = [{ email: { contains: filter.q, mode: 'insensitive' } }, { name: { contains: filter.q, mode: 'insensitive' } }];
       const rows = await db.user.findMany({ where: { AND: [cursorWhere, match] }, orderBy, take });
       return page(rows, q.limit, (u) => ({ ...publicUser(u), lastLoginAt: u.lastLoginAt }));
     },
@@ -51,14 +52,27 @@ export function createUserService({ db, audit }: { db: Db; audit: AuditService }
       return db.$transaction(async (tx) => {
         const row = await tx.user.update({ where: { id }, data });
         const ended = endSessions ? (await tx.session.deleteMany({ where: { userId: id } })).count : 0;
-        const revoked = revokeKeys ? (await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } })).count : 0;
+        const revoked = revokeKeys
+          ? (await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } })).count
+          : 0;
         const after = {
           ...publicUser(row),
           ...(patch.password ? { passwordReset: true } : {}),
           ...(ended ? { sessionsEnded: ended } : {}),
           ...(revoked ? { apiKeysRevoked: revoked } : {}),
         };
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'user.updated', entityType: 'user', entityId: id, before: publicUser(before), after }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'user.updated',
+            entityType: 'user',
+            entityId: id,
+            before: publicUser(before),
+            after,
+          },
+          tx,
+        );
         return publicUser(row);
       });
     },

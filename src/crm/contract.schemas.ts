@@ -6,7 +6,11 @@ export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 export const contractInput = z
   .object({
-    number: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{2,39}$/, 'Upper-case letters, digits and dashes, 3 to 40 characters').optional(),
+    number: z
+      .string()
+      .trim()
+      .regex(/^[A-Z0-9][A-Z0-9-]{2,39}$/, 'Upper-case letters, digits and dashes, 3 to 40 characters')
+      .optional(),
     customerId: z.string().uuid(),
     contractorId: z.string().uuid().nullable().optional(),
     tariffPlanId: z.string().uuid(),
@@ -24,7 +28,10 @@ export const contractPatch = z.object({
    * With tariffPlanId: the local day (operator time zone) the new plan applies from, today or
    * later (e.g. the 1st of next month); default today. Days before stay under the old plan.
    */
-  effectiveFrom: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'A date YYYY-MM-DD').optional(),
+  effectiveFrom: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'A date YYYY-MM-DD')
+    .optional(),
   endDate: dateInput.nullable().optional(),
   status: z.enum(CONTRACT_STATUSES).optional(),
   suspensionReason: z.string().trim().min(1).max(500).nullable().optional(),

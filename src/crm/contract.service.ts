@@ -1,13 +1,16 @@
-import { isUniqueViolation } from '../platform/errors.js';
-import type { Ctx } from '../auth/index.js';
-import type { Db, Prisma } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
-import { isStaff } from '../auth/index.js';
-import { conflict, invalid, notFound } from '../platform/errors.js';
+import type { Ctx, Principal } from '../auth/index.js';
+import { contractWhere, customerWhere, isStaff } from '../auth/index.js';
+import type { Db, Prisma } from '../platform/database.js';
+import { conflict, invalid, isUniqueViolation, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
-import { CONTRACT_TRANSITIONS, type ContractFilter, type ContractInput, type ContractPatch, type ContractStatus } from './contract.schemas.js';
-import { contractWhere, customerWhere } from '../auth/index.js';
+import {
+  CONTRACT_TRANSITIONS,
+  type ContractFilter,
+  type ContractInput,
+  type ContractPatch,
+  type ContractStatus,
+} from './contract.schemas.js';
 
 /** What a status change hook receives (suspension and reactivation matter to the gateway). */
 export interface ContractStatusChange {
@@ -94,11 +97,19 @@ export function createContractService(deps: ContractDeps) {
     return `C-${year}-${String((rows[0]?.n ?? 0) + 1).padStart(6, '0')}`;
   }
 
-  async function audited<T extends { id: string }>(ctx: Ctx, action: string, before: unknown, write: (tx: Prisma.TransactionClient) => Promise<T>) {
+  async function audited<T extends { id: string }>(
+    ctx: Ctx,
+    action: string,
+    before: unknown,
+    write: (tx: Prisma.TransactionClient) => Promise<T>,
+  ) {
     try {
       return await db.$transaction(async (tx) => {
         const row = await write(tx);
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action, entityType: 'contract', entityId: row.id, before, after: row }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action, entityType: 'contract', entityId: row.id, before, after: row },
+          tx,
+        );
         return row;
       });
     } catch (err) {
@@ -113,7 +124,13 @@ export function createContractService(deps: ContractDeps) {
     async list(ctx: Ctx, filter: ContractFilter, q: { limit: number; cursor?: string }) {
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.contract.findMany({
-        where: { AND: [contractWhere(ctx.actor), cursorWhere, { customerId: filter.customerId, contractorId: filter.contractorId, status: filter.status }] },
+        where: {
+          AND: [
+            contractWhere(ctx.actor),
+            cursorWhere,
+            { customerId: filter.customerId, contractorId: filter.contractorId, status: filter.status },
+          ],
+        },
         include,
         orderBy,
         take,
@@ -127,7 +144,8 @@ export function createContractService(deps: ContractDeps) {
       // Unknown and out-of-scope customers get the same answer, so existence does not leak.
       const customer = await db.customer.findFirst({ where: { AND: [{ id: input.customerId }, customerWhere(ctx.actor)] } });
       if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such customer' }]);
-      if (customer.kind !== 'END_USER') throw invalid('Contracts are made with end users', [{ path: 'customerId', message: 'Not an end user' }]);
+      if (customer.kind !== 'END_USER')
+        throw invalid('Contracts are made with end users', [{ path: 'customerId', message: 'Not an end user' }]);
       if (customer.status !== 'ACTIVE') throw conflict('The customer has churned');
 
       let contractorId = customer.contractorId;
@@ -135,7 +153,8 @@ export function createContractService(deps: ContractDeps) {
         contractorId = input.contractorId;
         if (contractorId) {
           const c = await db.customer.findUnique({ where: { id: contractorId } });
-          if (!c || c.kind !== 'CONTRACTOR') throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
+          if (c?.kind !== 'CONTRACTOR')
+            throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
         }
       }
       // A contractor can only reach its own end users (scoped above) and is always their contractor.
@@ -156,7 +175,9 @@ export function createContractService(deps: ContractDeps) {
           },
           include,
         });
-        await deps.history?.record(tx, [{ contractId: row.id, kind: 'CONTRACT_STARTED', tariffPlanId: row.tariffPlanId, at: row.startDate }]);
+        await deps.history?.record(tx, [
+          { contractId: row.id, kind: 'CONTRACT_STARTED', tariffPlanId: row.tariffPlanId, at: row.startDate },
+        ]);
         return row;
       });
     },
@@ -193,7 +214,8 @@ export function createContractService(deps: ContractDeps) {
         });
       }
       const endDate = patch.endDate === undefined ? before.endDate : patch.endDate;
-      if (endDate && endDate < before.startDate) throw invalid('endDate must not be before startDate', [{ path: 'endDate', message: 'Before startDate' }]);
+      if (endDate && endDate < before.startDate)
+        throw invalid('endDate must not be before startDate', [{ path: 'endDate', message: 'Before startDate' }]);
       if (patch.endDate !== undefined) data.endDate = patch.endDate;
       if (to !== from) {
         data.status = to;
@@ -210,9 +232,23 @@ export function createContractService(deps: ContractDeps) {
         data.suspensionReason = patch.suspensionReason;
       }
 
-      const action = to === from ? 'contract.updated' : to === 'ACTIVE' ? (from === 'SUSPENDED' ? 'contract.reactivated' : 'contract.activated') : `contract.${to.toLowerCase()}`;
-      const change = (row: { customerId: string; number: string; suspensionReason: string | null }): ContractStatusChange =>
-        ({ contractId: id, customerId: row.customerId, number: row.number, from, to, reason: row.suspensionReason, actor: ctx.actor });
+      const action =
+        to === from
+          ? 'contract.updated'
+          : to === 'ACTIVE'
+            ? from === 'SUSPENDED'
+              ? 'contract.reactivated'
+              : 'contract.activated'
+            : `contract.${to.toLowerCase()}`;
+      const change = (row: { customerId: string; number: string; suspensionReason: string | null }): ContractStatusChange => ({
+        contractId: id,
+        customerId: row.customerId,
+        number: row.number,
+        from,
+        to,
+        reason: row.suspensionReason,
+        actor: ctx.actor,
+      });
       const row = await audited(ctx, action, before, async (tx) => {
         // Conditional on the status we checked, so a concurrent change (dunning, another user)
         // turns into a 409 instead of an unchecked transition.
@@ -232,7 +268,8 @@ export function createContractService(deps: ContractDeps) {
       systemChange(id, 'ACTIVE', 'SUSPENDED', { suspendedAt: new Date(), suspensionReason: c.reason ?? 'Suspended by the platform' }, c),
 
     /** SUSPENDED -> ACTIVE by the platform; false if not suspended (or, with reasonPrefix, suspended for another reason). */
-    reactivateBySystem: (id: string, c: SystemStatusChange = {}) => systemChange(id, 'SUSPENDED', 'ACTIVE', { suspendedAt: null, suspensionReason: null }, c),
+    reactivateBySystem: (id: string, c: SystemStatusChange = {}) =>
+      systemChange(id, 'SUSPENDED', 'ACTIVE', { suspendedAt: null, suspensionReason: null }, c),
   };
 
   /**
@@ -240,7 +277,13 @@ export function createContractService(deps: ContractDeps) {
    * transaction, credentials after commit), without a scope and with no actor. Conditional on
    * the expected status, so whichever of a person and the platform commits first wins.
    */
-  async function systemChange(id: string, from: ContractStatus, to: ContractStatus, data: Prisma.ContractUncheckedUpdateManyInput, c: SystemStatusChange) {
+  async function systemChange(
+    id: string,
+    from: ContractStatus,
+    to: ContractStatus,
+    data: Prisma.ContractUncheckedUpdateManyInput,
+    c: SystemStatusChange,
+  ) {
     const reasonGuard = c.reasonPrefix ? { suspensionReason: { startsWith: c.reasonPrefix } } : {};
     const done = await db.$transaction(async (tx) => {
       const before = await tx.contract.findUnique({ where: { id }, include });

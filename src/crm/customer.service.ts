@@ -1,12 +1,10 @@
-import type { Ctx } from '../auth/index.js';
-import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
-import { isStaff } from '../auth/index.js';
+import type { Ctx } from '../auth/index.js';
+import { customerWhere, isStaff } from '../auth/index.js';
+import type { Db } from '../platform/database.js';
 import { invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
-import { customerWhere } from '../auth/index.js';
 
 export function createCustomerService({ db, audit }: { db: Db; audit: AuditService }) {
   async function visible(ctx: Ctx, id: string) {
@@ -18,7 +16,7 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
   async function checkContractor(contractorId: string | null | undefined) {
     if (!contractorId) return;
     const c = await db.customer.findUnique({ where: { id: contractorId } });
-    if (!c || c.kind !== 'CONTRACTOR') {
+    if (c?.kind !== 'CONTRACTOR') {
       throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
     }
   }
@@ -26,7 +24,11 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
   return {
     get: visible,
 
-    async list(ctx: Ctx, filter: { kind?: 'END_USER' | 'CONTRACTOR'; contractorId?: string; status?: 'ACTIVE' | 'CHURNED'; q?: string }, q: { limit: number; cursor?: string }) {
+    async list(
+      ctx: Ctx,
+      filter: { kind?: 'END_USER' | 'CONTRACTOR'; contractorId?: string; status?: 'ACTIVE' | 'CHURNED'; q?: string },
+      q: { limit: number; cursor?: string },
+    ) {
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.customer.findMany({
         where: {
@@ -59,7 +61,10 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       await checkContractor(data.contractorId);
       return db.$transaction(async (tx) => {
         const row = await tx.customer.create({ data });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'customer.created', entityType: 'customer', entityId: row.id, after: row }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'customer.created', entityType: 'customer', entityId: row.id, after: row },
+          tx,
+        );
         return row;
       });
     },
@@ -78,10 +83,26 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       }
       if (before.kind === 'CONTRACTOR') delete data.contractorId;
       await checkContractor(data.contractorId);
-      const churn = data.status === 'CHURNED' && before.status !== 'CHURNED' ? { churnedAt: new Date() } : data.status === 'ACTIVE' ? { churnedAt: null } : {};
+      const churn =
+        data.status === 'CHURNED' && before.status !== 'CHURNED'
+          ? { churnedAt: new Date() }
+          : data.status === 'ACTIVE'
+            ? { churnedAt: null }
+            : {};
       return db.$transaction(async (tx) => {
         const row = await tx.customer.update({ where: { id }, data: { ...data, ...churn } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'customer.updated', entityType: 'customer', entityId: id, before, after: row }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'customer.updated',
+            entityType: 'customer',
+            entityId: id,
+            before,
+            after: row,
+          },
+          tx,
+        );
         return row;
       });
     },
@@ -96,7 +117,10 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       return db.$transaction(async (tx) => {
         if (input.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
         const row = await tx.contact.create({ data: { ...input, customerId } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.created', entityType: 'contact', entityId: row.id, after: row }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'contact.created', entityType: 'contact', entityId: row.id, after: row },
+          tx,
+        );
         return row;
       });
     },
@@ -108,7 +132,18 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       return db.$transaction(async (tx) => {
         if (patch.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
         const row = await tx.contact.update({ where: { id: contactId }, data: patch });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.updated', entityType: 'contact', entityId: row.id, before, after: row }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'contact.updated',
+            entityType: 'contact',
+            entityId: row.id,
+            before,
+            after: row,
+          },
+          tx,
+        );
         return row;
       });
     },
@@ -119,7 +154,10 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       if (!before) throw notFound('Contact');
       await db.$transaction(async (tx) => {
         await tx.contact.delete({ where: { id: contactId } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'contact.deleted', entityType: 'contact', entityId: contactId, before }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'contact.deleted', entityType: 'contact', entityId: contactId, before },
+          tx,
+        );
       });
     },
   };

@@ -1,7 +1,6 @@
+import type { AuditService } from '../audit/index.js';
 import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
 import { notFound } from '../platform/errors.js';
 import type { InteractionInput } from './lead.schemas.js';
 
@@ -9,7 +8,8 @@ import type { InteractionInput } from './lead.schemas.js';
 export function createInteractionService({ db, audit }: { db: Db; audit: AuditService }) {
   return {
     async record(ctx: Ctx, input: InteractionInput) {
-      if (input.customerId && !(await db.customer.findUnique({ where: { id: input.customerId }, select: { id: true } }))) throw notFound('Customer');
+      if (input.customerId && !(await db.customer.findUnique({ where: { id: input.customerId }, select: { id: true } })))
+        throw notFound('Customer');
       if (input.leadId && !(await db.lead.findUnique({ where: { id: input.leadId }, select: { id: true } }))) throw notFound('Lead');
       return db.$transaction(async (tx) => {
         const row = await tx.interaction.create({
@@ -23,7 +23,17 @@ export function createInteractionService({ db, audit }: { db: Db; audit: AuditSe
             userId: ctx.actor.userId,
           },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'interaction.created', entityType: 'interaction', entityId: row.id, after: row }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'interaction.created',
+            entityType: 'interaction',
+            entityId: row.id,
+            after: row,
+          },
+          tx,
+        );
         return row;
       });
     },

@@ -1,7 +1,6 @@
+import type { AuditService } from '../audit/index.js';
 import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import type { LeadConversion, LeadInput, LeadPatch, LeadStage } from './lead.schemas.js';
@@ -60,8 +59,13 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
     async create(ctx: Ctx, input: LeadInput) {
       const { estimatedValueMinor, ...rest } = input;
       return db.$transaction(async (tx) => {
-        const row = await tx.lead.create({ data: { ...rest, estimatedValueMinor: BigInt(estimatedValueMinor), ownerId: input.ownerId ?? ctx.actor.userId } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'lead.created', entityType: 'lead', entityId: row.id, after: row }, tx);
+        const row = await tx.lead.create({
+          data: { ...rest, estimatedValueMinor: BigInt(estimatedValueMinor), ownerId: input.ownerId ?? ctx.actor.userId },
+        });
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'lead.created', entityType: 'lead', entityId: row.id, after: row },
+          tx,
+        );
         return publicLead(row);
       });
     },
@@ -69,9 +73,12 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
     async update(ctx: Ctx, id: string, patch: LeadPatch) {
       const before = await find(id);
       if (patch.stage && patch.stage !== before.stage) {
-        if (patch.stage === 'WON') throw new AppError('conflict', 'A lead is won by converting it into a customer (POST /leads/{id}/convert)');
-        if (!NEXT[before.stage].includes(patch.stage)) throw new AppError('conflict', `A lead cannot move from ${before.stage} to ${patch.stage}`);
-        if (patch.stage === 'LOST' && !patch.lostReason) throw invalid('A lost lead needs a reason', [{ path: 'lostReason', message: 'Required when stage is LOST' }]);
+        if (patch.stage === 'WON')
+          throw new AppError('conflict', 'A lead is won by converting it into a customer (POST /leads/{id}/convert)');
+        if (!NEXT[before.stage].includes(patch.stage))
+          throw new AppError('conflict', `A lead cannot move from ${before.stage} to ${patch.stage}`);
+        if (patch.stage === 'LOST' && !patch.lostReason)
+          throw invalid('A lost lead needs a reason', [{ path: 'lostReason', message: 'Required when stage is LOST' }]);
       }
       const { estimatedValueMinor, ...rest } = patch;
       return db.$transaction(async (tx) => {
@@ -79,7 +86,10 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
           where: { id },
           data: { ...rest, ...(estimatedValueMinor !== undefined ? { estimatedValueMinor: BigInt(estimatedValueMinor) } : {}) },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'lead.updated', entityType: 'lead', entityId: id, before, after: row }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'lead.updated', entityType: 'lead', entityId: id, before, after: row },
+          tx,
+        );
         return publicLead(row);
       });
     },
@@ -87,10 +97,12 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
     /** Wins the lead: creates the end-user customer (with the lead's contact) and links them. */
     async convert(ctx: Ctx, id: string, input: LeadConversion) {
       const lead = await find(id);
-      if (lead.stage === 'WON' || lead.stage === 'LOST') throw new AppError('conflict', `A ${lead.stage.toLowerCase()} lead cannot be converted`);
+      if (lead.stage === 'WON' || lead.stage === 'LOST')
+        throw new AppError('conflict', `A ${lead.stage.toLowerCase()} lead cannot be converted`);
       if (input.contractorId) {
         const c = await db.customer.findUnique({ where: { id: input.contractorId } });
-        if (!c || c.kind !== 'CONTRACTOR') throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
+        if (c?.kind !== 'CONTRACTOR')
+          throw invalid('contractorId must name a contractor', [{ path: 'contractorId', message: 'Not a contractor' }]);
       }
       return db.$transaction(async (tx) => {
         const customer = await tx.customer.create({
@@ -102,15 +114,41 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
             segment: input.segment ?? null,
             tier: input.tier,
             contractorId: input.contractorId ?? null,
-            ...(lead.contactName ? { contacts: { create: { name: lead.contactName, email: lead.email, phone: lead.phone, isPrimary: true } } } : {}),
+            ...(lead.contactName
+              ? { contacts: { create: { name: lead.contactName, email: lead.email, phone: lead.phone, isPrimary: true } } }
+              : {}),
           },
         });
         // Conditional update: two people converting at once cannot create two customers.
-        const won = await tx.lead.updateMany({ where: { id, stage: lead.stage }, data: { stage: 'WON', convertedCustomerId: customer.id, convertedAt: new Date() } });
+        const won = await tx.lead.updateMany({
+          where: { id, stage: lead.stage },
+          data: { stage: 'WON', convertedCustomerId: customer.id, convertedAt: new Date() },
+        });
         if (won.count !== 1) throw new AppError('conflict', 'The lead changed while converting; reload and retry');
         await tx.interaction.updateMany({ where: { leadId: id }, data: { customerId: customer.id } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'lead.converted', entityType: 'lead', entityId: id, before: lead, after: { stage: 'WON', convertedCustomerId: customer.id } }, tx);
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'customer.created', entityType: 'customer', entityId: customer.id, after: customer }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'lead.converted',
+            entityType: 'lead',
+            entityId: id,
+            before: lead,
+            after: { stage: 'WON', convertedCustomerId: customer.id },
+          },
+          tx,
+        );
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'customer.created',
+            entityType: 'customer',
+            entityId: customer.id,
+            after: customer,
+          },
+          tx,
+        );
         return { lead: publicLead({ ...lead, stage: 'WON' as const, convertedCustomerId: customer.id }), customer };
       });
     },

@@ -1,13 +1,12 @@
-import type { Ctx } from '../auth/index.js';
 import { randomBytes } from 'node:crypto';
-import type { Db, Prisma } from '../platform/database.js';
+import type { DeviceService } from '../../devices/index.js';
 import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
+import type { Ctx } from '../auth/index.js';
+import { customerWhere } from '../auth/index.js';
+import type { Db, Prisma } from '../platform/database.js';
 import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
-import type { DeviceService } from '../../devices/index.js';
 import type { OrderInput } from './order.schemas.js';
-import { customerWhere } from '../auth/index.js';
 
 type OrderRow = NonNullable<Awaited<ReturnType<Db['order']['findUnique']>>>;
 
@@ -32,7 +31,17 @@ export interface EquipmentBilling {
   ): Promise<void>;
 }
 
-export function createOrderService({ db, audit, devices, billing }: { db: Db; audit: AuditService; devices: DeviceService; billing?: EquipmentBilling }) {
+export function createOrderService({
+  db,
+  audit,
+  devices,
+  billing,
+}: {
+  db: Db;
+  audit: AuditService;
+  devices: DeviceService;
+  billing?: EquipmentBilling;
+}) {
   async function visible(ctx: Ctx, id: string) {
     const row = await db.order.findFirst({
       where: { AND: [{ id }, { customer: customerWhere(ctx.actor) }] },
@@ -49,7 +58,18 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
       const moved = await tx.order.updateMany({ where: { id, status: before.status }, data: { status: to } });
       if (moved.count !== 1) throw conflict('The order changed meanwhile; reload and retry');
       const after = await tx.order.findUniqueOrThrow({ where: { id }, include: { deviceModel: { select: { code: true } } } });
-      await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: `order.${to.toLowerCase()}`, entityType: 'order', entityId: id, before, after }, tx);
+      await audit.record(
+        {
+          actor: ctx.actor,
+          requestId: ctx.requestId,
+          action: `order.${to.toLowerCase()}`,
+          entityType: 'order',
+          entityId: id,
+          before,
+          after,
+        },
+        tx,
+      );
       return view(after);
     });
   }
@@ -71,13 +91,16 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
     },
 
     async create(ctx: Ctx, input: OrderInput) {
-      const customer = await db.customer.findFirst({ where: { AND: [{ id: input.customerId, kind: 'END_USER' }, customerWhere(ctx.actor)] } });
+      const customer = await db.customer.findFirst({
+        where: { AND: [{ id: input.customerId, kind: 'END_USER' }, customerWhere(ctx.actor)] },
+      });
       if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such end user in your scope' }]);
       const model = await db.deviceModel.findUnique({ where: { code: input.model } });
       if (!model) throw invalid('Unknown device model', [{ path: 'model', message: `No device model ${input.model}` }]);
       if (input.contractId) {
         const contract = await db.contract.findUnique({ where: { id: input.contractId } });
-        if (!contract || contract.customerId !== customer.id) throw invalid('The contract is not the customer\'s', [{ path: 'contractId', message: 'Not a contract of this customer' }]);
+        if (!contract || contract.customerId !== customer.id)
+          throw invalid("The contract is not the customer's", [{ path: 'contractId', message: 'Not a contract of this customer' }]);
       }
       const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       return db.$transaction(async (tx) => {
@@ -94,7 +117,10 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
           },
           include: { deviceModel: { select: { code: true } } },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'order.created', entityType: 'order', entityId: row.id, after: row }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'order.created', entityType: 'order', entityId: row.id, after: row },
+          tx,
+        );
         return view(row);
       });
     },
@@ -107,19 +133,28 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
       const order = await visible(ctx, id);
       if (order.status !== 'CONFIRMED') throw conflict(`Only a confirmed order can be fulfilled; this one is ${order.status}`);
       const contractId = input.contractId ?? order.contractId;
-      if (!contractId) throw invalid('Name the contract to allocate to', [{ path: 'contractId', message: 'Required: the order has no contract' }]);
+      if (!contractId)
+        throw invalid('Name the contract to allocate to', [{ path: 'contractId', message: 'Required: the order has no contract' }]);
       const contract = await db.contract.findUnique({ where: { id: contractId } });
-      if (!contract || contract.customerId !== order.customerId) throw invalid('The contract is not the customer\'s', [{ path: 'contractId', message: 'Not a contract of this customer' }]);
+      if (!contract || contract.customerId !== order.customerId)
+        throw invalid("The contract is not the customer's", [{ path: 'contractId', message: 'Not a contract of this customer' }]);
       if (contract.status !== 'ACTIVE') throw new AppError('conflict', `The contract is ${contract.status}`);
 
       const wanted = order.quantity - order.allocated;
       const allocated: { serial: string; secret: string }[] = [];
       // Candidates in serial order; one another fulfilment grabbed first is simply skipped.
-      const candidates = await db.device.findMany({ where: { deviceModelId: order.deviceModelId, status: 'IN_STOCK' }, orderBy: { serial: 'asc' }, take: wanted * 2 + 10, select: { serial: true } });
+      const candidates = await db.device.findMany({
+        where: { deviceModelId: order.deviceModelId, status: 'IN_STOCK' },
+        orderBy: { serial: 'asc' },
+        take: wanted * 2 + 10,
+        select: { serial: true },
+      });
       for (const { serial } of candidates) {
         if (allocated.length === wanted) break;
         try {
-          allocated.push(await devices.provision(ctx, serial, { contractId, label: `${order.number} #${order.allocated + allocated.length + 1}` }));
+          allocated.push(
+            await devices.provision(ctx, serial, { contractId, label: `${order.number} #${order.allocated + allocated.length + 1}` }),
+          );
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'conflict')) throw err;
         }
@@ -134,9 +169,27 @@ export function createOrderService({ db, audit, devices, billing }: { db: Db; au
         });
         if (order.kind === 'BUY') {
           const { number: orderNumber, unitPriceMinor, deviceModel } = order;
-          await billing?.recordEquipment(tx, { contractId, orderId: id, orderNumber, model: deviceModel.code, quantity: allocated.length, unitPriceMinor });
+          await billing?.recordEquipment(tx, {
+            contractId,
+            orderId: id,
+            orderNumber,
+            model: deviceModel.code,
+            quantity: allocated.length,
+            unitPriceMinor,
+          });
         }
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: done ? 'order.fulfilled' : 'order.partially-allocated', entityType: 'order', entityId: id, before: order, after: { ...row, serials: allocated.map((a) => a.serial) } }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: done ? 'order.fulfilled' : 'order.partially-allocated',
+            entityType: 'order',
+            entityId: id,
+            before: order,
+            after: { ...row, serials: allocated.map((a) => a.serial) },
+          },
+          tx,
+        );
         return row;
       });
       return { order: view(after), terminals: allocated, missing: order.quantity - total };

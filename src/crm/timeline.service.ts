@@ -16,13 +16,21 @@ export interface TimelineEntry {
  */
 export function createTimelineService({ db }: { db: Db }) {
   return {
-    async forCustomer(customerId: string, opts: { limit: number; before?: Date }): Promise<{ items: TimelineEntry[]; nextBefore: string | null }> {
+    async forCustomer(
+      customerId: string,
+      opts: { limit: number; before?: Date },
+    ): Promise<{ items: TimelineEntry[]; nextBefore: string | null }> {
       const customer = await db.customer.findUnique({ where: { id: customerId }, select: { id: true } });
       if (!customer) throw notFound('Customer');
       const before = opts.before ?? new Date(8.64e15);
       const take = opts.limit;
       const [interactions, contracts, orders, devices, tickets, invoices, payments] = await Promise.all([
-        db.interaction.findMany({ where: { customerId, occurredAt: { lt: before } }, orderBy: { occurredAt: 'desc' }, take, include: { user: { select: { name: true } } } }),
+        db.interaction.findMany({
+          where: { customerId, occurredAt: { lt: before } },
+          orderBy: { occurredAt: 'desc' },
+          take,
+          include: { user: { select: { name: true } } },
+        }),
         db.contract.findMany({ where: { customerId, createdAt: { lt: before } }, orderBy: { createdAt: 'desc' }, take }),
         db.order.findMany({ where: { customerId, createdAt: { lt: before } }, orderBy: { createdAt: 'desc' }, take }),
         db.device.findMany({ where: { customerId, provisionedAt: { lt: before } }, orderBy: { provisionedAt: 'desc' }, take }),
@@ -31,13 +39,53 @@ export function createTimelineService({ db }: { db: Db }) {
         db.payment.findMany({ where: { customerId, receivedAt: { lt: before } }, orderBy: { receivedAt: 'desc' }, take }),
       ]);
       const entries: TimelineEntry[] = [
-        ...interactions.map((i) => ({ at: i.occurredAt, kind: `interaction.${i.kind.toLowerCase()}`, title: i.subject, ref: { type: 'interaction', id: i.id }, detail: { by: i.user.name, body: i.body } })),
-        ...contracts.map((c) => ({ at: c.createdAt, kind: 'contract.created', title: `Contract ${c.number} (${c.status.toLowerCase()})`, ref: { type: 'contract', id: c.id } })),
-        ...orders.map((o) => ({ at: o.createdAt, kind: 'order.created', title: `Order ${o.number}: ${o.quantity} terminals to ${o.kind.toLowerCase()} (${o.status.toLowerCase()})`, ref: { type: 'order', id: o.id } })),
-        ...devices.map((d) => ({ at: d.provisionedAt!, kind: 'device.provisioned', title: `Terminal ${d.serial}${d.label ? ` "${d.label}"` : ''} provisioned`, ref: { type: 'device', id: d.id }, detail: { status: d.status } })),
-        ...tickets.map((t) => ({ at: t.createdAt, kind: 'ticket.created', title: `Ticket #${t.number}: ${t.subject}`, ref: { type: 'ticket', id: t.id }, detail: { status: t.status, priority: t.priority } })),
-        ...invoices.map((i) => ({ at: i.issuedAt!, kind: 'invoice.issued', title: `Invoice ${i.number ?? ''} for ${i.period}`, ref: { type: 'invoice', id: i.id }, detail: { totalMinor: Number(i.totalMinor), currency: i.currency, status: i.status } })),
-        ...payments.map((p) => ({ at: p.receivedAt, kind: 'payment.received', title: `Payment ${p.reference}`, ref: { type: 'payment', id: p.id }, detail: { amountMinor: Number(p.amountMinor), currency: p.currency } })),
+        ...interactions.map((i) => ({
+          at: i.occurredAt,
+          kind: `interaction.${i.kind.toLowerCase()}`,
+          title: i.subject,
+          ref: { type: 'interaction', id: i.id },
+          detail: { by: i.user.name, body: i.body },
+        })),
+        ...contracts.map((c) => ({
+          at: c.createdAt,
+          kind: 'contract.created',
+          title: `Contract ${c.number} (${c.status.toLowerCase()})`,
+          ref: { type: 'contract', id: c.id },
+        })),
+        ...orders.map((o) => ({
+          at: o.createdAt,
+          kind: 'order.created',
+          title: `Order ${o.number}: ${o.quantity} terminals to ${o.kind.toLowerCase()} (${o.status.toLowerCase()})`,
+          ref: { type: 'order', id: o.id },
+        })),
+        ...devices.map((d) => ({
+          at: d.provisionedAt!,
+          kind: 'device.provisioned',
+          title: `Terminal ${d.serial}${d.label ? ` "${d.label}"` : ''} provisioned`,
+          ref: { type: 'device', id: d.id },
+          detail: { status: d.status },
+        })),
+        ...tickets.map((t) => ({
+          at: t.createdAt,
+          kind: 'ticket.created',
+          title: `Ticket #${t.number}: ${t.subject}`,
+          ref: { type: 'ticket', id: t.id },
+          detail: { status: t.status, priority: t.priority },
+        })),
+        ...invoices.map((i) => ({
+          at: i.issuedAt!,
+          kind: 'invoice.issued',
+          title: `Invoice ${i.number ?? ''} for ${i.period}`,
+          ref: { type: 'invoice', id: i.id },
+          detail: { totalMinor: Number(i.totalMinor), currency: i.currency, status: i.status },
+        })),
+        ...payments.map((p) => ({
+          at: p.receivedAt,
+          kind: 'payment.received',
+          title: `Payment ${p.reference}`,
+          ref: { type: 'payment', id: p.id },
+          detail: { amountMinor: Number(p.amountMinor), currency: p.currency },
+        })),
       ];
       entries.sort((a, b) => b.at.getTime() - a.at.getTime());
       const items = entries.slice(0, take);

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
-import { QUEUE, type Queues } from '../platform/queues.js';
 import type { Logger } from '../platform/logger.js';
+import { QUEUE, type Queues } from '../platform/queues.js';
 import type { EventBatch, EventEnvelope, EventHandler } from './events.types.js';
 
 /** Jobs queued before events were relayed in slices carry one envelope each. */
@@ -24,7 +24,9 @@ export function createEventConsumer({ queues, log }: { queues: Queues; log: Logg
       const worker = new Worker<EventBatch | EventEnvelope>(
         QUEUE.events,
         async (job) => {
-          const calls = eventsOf(job.data).flatMap((event) => handlers.map((h) => ({ handler: h.name, event, result: Promise.resolve().then(() => h.fn(event)) })));
+          const calls = eventsOf(job.data).flatMap((event) =>
+            handlers.map((h) => ({ handler: h.name, event, result: Promise.resolve().then(() => h.fn(event)) })),
+          );
           const results = await Promise.allSettled(calls.map((c) => c.result));
           const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ ...calls[i]!, err: r.reason as unknown }] : []));
           if (failed.length) {

@@ -2,13 +2,13 @@ import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { QUEUE, type Queues } from '../platform/queues.js';
 import { createEventConsumer } from './event-consumer.js';
-import { startOutboxRelay } from './outbox-relay.js';
-import { writeOutbox, type OutboxWriter } from './outbox.js';
 import type { DomainEvent, EventHandler } from './events.types.js';
+import { type OutboxWriter, writeOutbox } from './outbox.js';
+import { startOutboxRelay } from './outbox-relay.js';
 
 export type { DomainEvent, EventEnvelope, EventHandler } from './events.types.js';
 export { eventIdOf } from './events.types.js';
-export { type OutboxWriter, OUTBOX_CHANNEL, OUTBOX_NOTIFY, outboxInsertCte, writeOutbox } from './outbox.js';
+export { OUTBOX_CHANNEL, OUTBOX_NOTIFY, type OutboxWriter, outboxInsertCte, writeOutbox } from './outbox.js';
 
 export interface EventServiceDeps {
   db: Db;

@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Logger } from '../platform/logger.js';
 import { withPgClient } from '../platform/pg-checkout.js';
+import { type EventBatch, type EventEnvelope, eventIdOf } from './events.types.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
-import { eventIdOf, type EventBatch, type EventEnvelope } from './events.types.js';
 
 export interface RelayOptions {
   databaseUrl: string;
@@ -79,7 +79,10 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 10_000 });
   // Idle connections closed by the server (restart, database dropped in tests) reconnect on next use.
   pool.on('error', (err: Error & { code?: string }) =>
-    err.code === '57P01' ? log.debug({ err: err.message }, 'outbox relay connection closed by server') : log.warn({ err: err.message }, 'outbox relay pool error'));
+    err.code === '57P01'
+      ? log.debug({ err: err.message }, 'outbox relay connection closed by server')
+      : log.warn({ err: err.message }, 'outbox relay pool error'),
+  );
 
   let stopped = false;
   let nudged = false;
@@ -144,7 +147,10 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
         `UPDATE "OutboxEvent" SET "relayedAt" = NULL WHERE "relayedAt" > (now() AT TIME ZONE 'UTC') - make_interval(mins => $1)`,
         [REPLAY_WINDOW_MIN],
       );
-      log.warn({ replayed: res.rowCount, windowMin: REPLAY_WINDOW_MIN }, 'Redis came back without its data: recently relayed events are relayed again');
+      log.warn(
+        { replayed: res.rowCount, windowMin: REPLAY_WINDOW_MIN },
+        'Redis came back without its data: recently relayed events are relayed again',
+      );
     }
     markerSeen = true;
   }
@@ -187,7 +193,11 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
       const jobs: { name: string; data: EventBatch; opts: typeof JOB_OPTS & { jobId: string } }[] = [];
       for (let i = 0; i < rows.length; i += EVENTS_PER_JOB) {
         const events = envelopes.slice(i, i + EVENTS_PER_JOB);
-        jobs.push({ name: 'events', data: { events }, opts: { jobId: `evts-${rows[i]!.id}-${rows[i + events.length - 1]!.id}`, ...JOB_OPTS } });
+        jobs.push({
+          name: 'events',
+          data: { events },
+          opts: { jobId: `evts-${rows[i]!.id}-${rows[i + events.length - 1]!.id}`, ...JOB_OPTS },
+        });
       }
       // ioredis queues commands while Redis is down; give up instead so the rows stay claimable.
       await within(queue.addBulk(jobs), ADD_TIMEOUT_MS, 'events queue');
@@ -227,7 +237,8 @@ export function startOutboxRelay(opts: RelayOptions): { stop(): Promise<void> } 
         await pruneIfDue();
       } catch (err) {
         failures++;
-        if (failures === 1 || failures % 20 === 0) log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait and the relay retries');
+        if (failures === 1 || failures % 20 === 0)
+          log.warn({ err: (err as Error).message, failures }, 'outbox relay failed; rows wait and the relay retries');
         // Short enough that the relay resumes within a couple of seconds of Redis or Postgres returning.
         await sleep(Math.min(2_000, 100 * 2 ** failures));
         continue;

@@ -29,17 +29,20 @@ export function moveAccessTokenToHeader(req: IncomingMessage): string {
 export function redactAccessToken(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const parts = url.slice(q + 1).split('&').map((part) => {
-    const eq = part.indexOf('=');
-    const rawName = eq < 0 ? part : part.slice(0, eq);
-    let name = rawName;
-    try {
-      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-    } catch {
-      // A malformed escape is logged as it came; only a readable name can match.
-    }
-    return name.trim().toLowerCase() === 'access_token' ? `${rawName}=[redacted]` : part;
-  });
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const rawName = eq < 0 ? part : part.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape is logged as it came; only a readable name can match.
+      }
+      return name.trim().toLowerCase() === 'access_token' ? `${rawName}=[redacted]` : part;
+    });
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 

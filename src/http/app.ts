@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../platform/logger.js';
-import type { HttpServices } from './http-services.js';
+import { moveAccessTokenToHeader, requestLogSerializer } from './access-token.js';
 import { authPlugin } from './auth.plugin.js';
+import { browserPolicy } from './browser-policy.js';
+import { consolePlugin } from './console.plugin.js';
+import type { HttpServices } from './http-services.js';
 import { idempotencyPlugin } from './idempotency.plugin.js';
 import { inputGuardPlugin } from './input-guard.plugin.js';
 import { documentRoute } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { apiRoutes } from './routes/index.js';
-import { consolePlugin } from './console.plugin.js';
-import { moveAccessTokenToHeader, requestLogSerializer } from './access-token.js';
-import { browserPolicy } from './browser-policy.js';
 
 // An incomplete request (headers or body) is dropped after this long, and an idle keep-alive
 // connection too, instead of holding a socket for a minute. The live feed is unaffected: its

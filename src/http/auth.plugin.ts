@@ -1,8 +1,7 @@
-import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuthService, Principal, Role } from '../auth/index.js';
 import { AppError } from '../platform/errors.js';
-import type { Principal, Role } from '../auth/index.js';
-import type { AuthService } from '../auth/index.js';
 import { enforceKeyScopes } from './key-scopes.js';
 
 declare module 'fastify' {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/database.js';
-import { createIdempotencyStore, IN_FLIGHT } from '../platform/idempotency-store.js';
 import { AppError } from '../platform/errors.js';
+import { createIdempotencyStore, IN_FLIGHT } from '../platform/idempotency-store.js';
 import { createSecretBox } from '../platform/secret-box.js';
 
 declare module 'fastify' {
@@ -32,14 +32,20 @@ export const idempotencyHeaders = z.object({
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
 
 function fingerprint(req: FastifyRequest): string {
   // The raw body is gone by now; the parsed body is what the handler acts on anyway.
-  return createHash('sha256').update(JSON.stringify(canonical(req.body ?? null))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(req.body ?? null)))
+    .digest('base64url');
 }
 
 /**
@@ -70,7 +76,8 @@ export const idempotencyPlugin = fp<{ db: Db; secretKey: string | undefined }>(a
             { path: 'headers.idempotency-key', message: 'Reused with a different body or path' },
           ]);
         }
-        if (existing.statusCode === IN_FLIGHT) throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry later');
+        if (existing.statusCode === IN_FLIGHT)
+          throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry later');
         const body = store.responseBody(existing);
         await reply
           .status(existing.statusCode)

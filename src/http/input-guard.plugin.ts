@@ -1,5 +1,5 @@
-import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { invalid } from '../platform/errors.js';
 
 /** Deeper than any document this API accepts; bounds every later walk over the body. */
@@ -39,7 +39,8 @@ function findProblem(root: unknown, where: string): { path: string; message: str
     if (!isPlain(value)) continue;
     if (path.length > MAX_JSON_DEPTH) return { path: where, message: `Nested more than ${MAX_JSON_DEPTH} levels deep` };
     for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return { path: [...path, key.replaceAll('\u0000', '\\u0000')].join('.'), message: 'Must not contain a NUL character' };
+      if (key.includes('\u0000'))
+        return { path: [...path, key.replaceAll('\u0000', '\\u0000')].join('.'), message: 'Must not contain a NUL character' };
       stack.push({ value: child, path: [...path, key] });
     }
   }

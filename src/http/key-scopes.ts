@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { type ScopeFamily, scopeAllows } from '../auth/index.js';
 import { AppError } from '../platform/errors.js';
-import { scopeAllows, type ScopeFamily } from '../auth/index.js';
 
 // The one place that says which resource family each API route belongs to, by the first
 // segment of its URL pattern under /api/v1. A route missing here is closed to API keys.

@@ -10,14 +10,21 @@ export function documentRoute(route: RouteOptions): void {
   route.schema ??= {};
   const schema = route.schema as { hide?: boolean; tags?: string[]; summary?: string };
   if (schema.hide) return;
-  const parts = route.url.replace(/^\/api\/v\d+\//, '').split('/').filter(Boolean);
+  const parts = route.url
+    .replace(/^\/api\/v\d+\//, '')
+    .split('/')
+    .filter(Boolean);
   schema.tags ??= [parts[0] ?? 'api'];
   if (schema.summary) return;
   const method = (Array.isArray(route.method) ? route.method[0] : route.method) ?? 'GET';
   schema.summary = summarise(method.toUpperCase(), parts);
 }
 
-const singular = (word: string) => word.replace(/-/g, ' ').replace(/ies$/, 'y').replace(/([^su])s$/, '$1');
+const singular = (word: string) =>
+  word
+    .replace(/-/g, ' ')
+    .replace(/ies$/, 'y')
+    .replace(/([^su])s$/, '$1');
 const plain = (word: string) => word.replace(/-/g, ' ');
 const a = (phrase: string) => `${/^[aeiou]/i.test(phrase) ? 'an' : 'a'} ${phrase}`;
 

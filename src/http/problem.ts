@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, fromDatabaseError, type ErrorCode } from '../platform/errors.js';
+import { AppError, type ErrorCode, fromDatabaseError } from '../platform/errors.js';
 import { isConnectionError } from '../platform/pg-checkout.js';
 
 /** What a client is told to wait while the database is away (restarts and failovers take seconds). */
@@ -51,7 +51,7 @@ export function problemHandler(err: FastifyError | AppError | Error, req: Fastif
 
   const fromDb = fromDatabaseError(err);
   if (fromDb) {
-    req.log.warn({ err }, 'database refused the request\'s input');
+    req.log.warn({ err }, "database refused the request's input");
     err = fromDb;
   }
   if (err instanceof AppError) {

@@ -13,7 +13,12 @@ export interface Channels {
   sms(to: string | null, m: PageMessage): Promise<'sent' | 'not configured' | 'no phone'>;
 }
 
-export function createChannels(cfg: { smtpUrl?: string | undefined; from: string; smsUrl?: string | undefined; smsToken?: string | undefined }): Channels {
+export function createChannels(cfg: {
+  smtpUrl?: string | undefined;
+  from: string;
+  smsUrl?: string | undefined;
+  smsToken?: string | undefined;
+}): Channels {
   const transport = cfg.smtpUrl ? nodemailer.createTransport(cfg.smtpUrl) : null;
   return {
     async email(to, m) {

@@ -1,11 +1,11 @@
 // Notifications: on-call rotations per ticket group and the pager that calls people for
 // safety-critical tickets and SLA breaches (e-mail and SMS, escalation when unacknowledged).
 import { z } from 'zod';
+import type { AuditService } from '../audit/index.js';
+import type { EventEnvelope, EventService } from '../events/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
-import type { AuditService } from '../audit/index.js';
-import type { EventEnvelope, EventService } from '../events/index.js';
 import type { TicketService } from '../service-desk/index.js';
 import { createChannels } from './channels.js';
 import { createOnCallService } from './on-call.service.js';
@@ -24,11 +24,23 @@ export function createNotifications(deps: {
   events: Pick<EventService, 'onEvent'>;
   tickets: TicketService;
   log: Logger;
-  config: { SMTP_URL?: string | undefined; PAGE_FROM: string; SMS_GATEWAY_URL?: string | undefined; SMS_GATEWAY_TOKEN?: string | undefined; PAGE_ACK_MINUTES: number; PUBLIC_URL: string };
+  config: {
+    SMTP_URL?: string | undefined;
+    PAGE_FROM: string;
+    SMS_GATEWAY_URL?: string | undefined;
+    SMS_GATEWAY_TOKEN?: string | undefined;
+    PAGE_ACK_MINUTES: number;
+    PUBLIC_URL: string;
+  };
 }) {
   const log = deps.log.child({ component: 'pager' });
   const onCall = createOnCallService({ db: deps.db, audit: deps.audit });
-  const channels = createChannels({ smtpUrl: deps.config.SMTP_URL, from: deps.config.PAGE_FROM, smsUrl: deps.config.SMS_GATEWAY_URL, smsToken: deps.config.SMS_GATEWAY_TOKEN });
+  const channels = createChannels({
+    smtpUrl: deps.config.SMTP_URL,
+    from: deps.config.PAGE_FROM,
+    smsUrl: deps.config.SMS_GATEWAY_URL,
+    smsToken: deps.config.SMS_GATEWAY_TOKEN,
+  });
   const pager = createPager({
     db: deps.db,
     queues: deps.queues,

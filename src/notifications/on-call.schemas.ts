@@ -10,7 +10,11 @@ export const rotationInput = z.object({
       z
         .object({
           userId: z.string().uuid(),
-          phone: z.string().regex(/^\+?[0-9 -]{5,20}$/, 'A phone number, e.g. +8613800000000').nullable().optional(),
+          phone: z
+            .string()
+            .regex(/^\+?[0-9 -]{5,20}$/, 'A phone number, e.g. +8613800000000')
+            .nullable()
+            .optional(),
           from: z.coerce.date(),
           to: z.coerce.date(),
           lead: z.boolean().default(false),

@@ -1,8 +1,9 @@
 // On-call rotations per ticket group: who is paged, in which order, at a given time. Persons
 // on shift are paged in the order given; the group lead (lead: true) comes last.
-import type { Db } from '../platform/database.js';
+
 import type { AuditService } from '../audit/index.js';
 import type { Ctx } from '../auth/index.js';
+import type { Db } from '../platform/database.js';
 import { invalid } from '../platform/errors.js';
 import type { OnCallGroup, RotationInput } from './on-call.schemas.js';
 
@@ -15,12 +16,21 @@ export interface OnCallPerson {
 }
 
 export function createOnCallService({ db, audit }: { db: Db; audit: AuditService }) {
-  const shiftView = (s: { userId: string; phone: string | null; lead: boolean; position: number; startsAt: Date; endsAt: Date }) =>
-    ({ userId: s.userId, phone: s.phone, lead: s.lead, position: s.position, from: s.startsAt, to: s.endsAt });
+  const shiftView = (s: { userId: string; phone: string | null; lead: boolean; position: number; startsAt: Date; endsAt: Date }) => ({
+    userId: s.userId,
+    phone: s.phone,
+    lead: s.lead,
+    position: s.position,
+    from: s.startsAt,
+    to: s.endsAt,
+  });
 
   return {
     async get(group: OnCallGroup) {
-      const rows = await db.onCallShift.findMany({ where: { group, endsAt: { gt: new Date() } }, orderBy: [{ startsAt: 'asc' }, { position: 'asc' }] });
+      const rows = await db.onCallShift.findMany({
+        where: { group, endsAt: { gt: new Date() } },
+        orderBy: [{ startsAt: 'asc' }, { position: 'asc' }],
+      });
       return { group, shifts: rows.map(shiftView) };
     },
 
@@ -34,9 +44,28 @@ export function createOnCallService({ db, audit }: { db: Db; audit: AuditService
       await db.$transaction(async (tx) => {
         await tx.onCallShift.deleteMany({ where: { group, endsAt: { gt: new Date() } } });
         await tx.onCallShift.createMany({
-          data: input.shifts.map((s, i) => ({ group, userId: s.userId, phone: s.phone ?? null, lead: s.lead, position: i, startsAt: s.from, endsAt: s.to })),
+          data: input.shifts.map((s, i) => ({
+            group,
+            userId: s.userId,
+            phone: s.phone ?? null,
+            lead: s.lead,
+            position: i,
+            startsAt: s.from,
+            endsAt: s.to,
+          })),
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'on-call.set', entityType: 'on-call', entityId: group, before, after: input }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'on-call.set',
+            entityType: 'on-call',
+            entityId: group,
+            before,
+            after: input,
+          },
+          tx,
+        );
       });
       return this.get(group);
     },
@@ -47,7 +76,11 @@ export function createOnCallService({ db, audit }: { db: Db; audit: AuditService
         where: { group: group as OnCallGroup, startsAt: { lte: at }, endsAt: { gt: at } },
         orderBy: [{ lead: 'asc' }, { position: 'asc' }],
       });
-      const users = new Map((await db.user.findMany({ where: { id: { in: rows.map((r) => r.userId) } }, select: { id: true, email: true, name: true } })).map((u) => [u.id, u]));
+      const users = new Map(
+        (await db.user.findMany({ where: { id: { in: rows.map((r) => r.userId) } }, select: { id: true, email: true, name: true } })).map(
+          (u) => [u.id, u],
+        ),
+      );
       return rows.flatMap((r) => {
         const u = users.get(r.userId);
         return u ? [{ userId: u.id, email: u.email, name: u.name, phone: r.phone, lead: r.lead }] : [];

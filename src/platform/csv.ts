@@ -1,4 +1,4 @@
-import { stringify, type Options } from 'csv-stringify/sync';
+import { type Options, stringify } from 'csv-stringify/sync';
 
 // A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)`,
 // `@SUM(...)`, DDE through `+cmd|...`); tab and carriage return are stripped by some programs,

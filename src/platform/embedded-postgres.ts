@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, relative, resolve } from 'node:path';
 import net from 'node:net';
+import { dirname, relative, resolve } from 'node:path';
 import type { Logger } from './logger.js';
 
 export interface StartedPostgres {

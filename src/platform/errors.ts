@@ -30,8 +30,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
-export const invalid = (message: string, fieldErrors: FieldError[] = []): AppError =>
-  new AppError('invalid_data', message, fieldErrors);
+export const invalid = (message: string, fieldErrors: FieldError[] = []): AppError => new AppError('invalid_data', message, fieldErrors);
 export const conflict = (message: string): AppError => new AppError('conflict', message);
 export const rateLimited = (message: string, retryAfterSec: number): AppError =>
   Object.assign(new AppError('rate_limited', message), { retryAfterSec: Math.max(1, Math.ceil(retryAfterSec)) });
@@ -62,7 +61,7 @@ function constraintField(meta: DbErrorShape['meta']): string | undefined {
   if (c?.fields?.length) return c.fields.join(',');
   if (Array.isArray(meta?.target) && meta.target.length) return meta.target.join(',');
   const name = c?.index ?? meta?.field_name ?? (typeof meta?.target === 'string' ? meta.target : undefined);
-  return name ? /^[A-Za-z]+_(.+?)_(?:key|fkey|idx|pkey)$/.exec(name)?.[1]?.replace(/_/g, ',') ?? name : undefined;
+  return name ? (/^[A-Za-z]+_(.+?)_(?:key|fkey|idx|pkey)$/.exec(name)?.[1]?.replace(/_/g, ',') ?? name) : undefined;
 }
 
 /**
@@ -78,8 +77,10 @@ export function fromDatabaseError(err: unknown): AppError | null {
   if (typeof e.code !== 'string' || !/^P\d{4}$/.test(e.code)) return null;
   const field = constraintField(e.meta);
   const fieldErrors = (message: string) => (field ? [{ path: field, message }] : []);
-  if (e.code === 'P2002') return new AppError('conflict', `A record with this ${field ?? 'value'} exists already`, fieldErrors('Already taken'));
-  if (e.code === 'P2003') return new AppError('invalid_data', `No such ${field ?? 'referenced record'}`, fieldErrors('Names no existing record'));
+  if (e.code === 'P2002')
+    return new AppError('conflict', `A record with this ${field ?? 'value'} exists already`, fieldErrors('Already taken'));
+  if (e.code === 'P2003')
+    return new AppError('invalid_data', `No such ${field ?? 'referenced record'}`, fieldErrors('Names no existing record'));
   if (e.code === 'P2025') return new AppError('not_found', 'Not found');
   const sqlState = e.meta?.driverAdapterError?.cause?.originalCode ?? e.meta?.driverAdapterError?.cause?.code ?? '';
   // SQLSTATE class 22 is "data exception": the value, not the server, is wrong.

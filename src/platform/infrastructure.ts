@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import type { Config } from '../config.js';
-import type { Logger } from './logger.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { resolveRedis } from './redis.js';
+import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '../../prisma/tools/engine.js';
+import type { Config } from '../config.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import type { Logger } from './logger.js';
+import { resolveRedis } from './redis.js';
 
 export const MIGRATIONS_DIR = resolve(fileURLToPath(new URL('../../prisma/migrations', import.meta.url)));
 

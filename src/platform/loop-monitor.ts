@@ -40,7 +40,6 @@ const MEASURE_TIMEOUT_MS = 1_000;
 // Progress is written to Redis at most this often per loop; readers allow for the lag.
 const PUBLISH_EVERY_MS = 1_000;
 
-
 export function createLoopMonitor(deps: { redis: Redis; prefix: string; log: Logger; metrics?: Metrics; stallAfterMs: number }) {
   const key = `${deps.prefix}:loops:progress`;
   const specs = new Map<string, LoopSpec>();
@@ -110,19 +109,25 @@ export function createLoopMonitor(deps: { redis: Redis; prefix: string; log: Log
       // Often enough to name a stall within the stall time, at most every 5 s.
       const every = Math.min(5_000, Math.max(500, deps.stallAfterMs / 2));
       const timer = setInterval(() => {
-        running = monitor.check().then((states) => {
-          for (const s of states) {
-            deps.metrics?.loopStalled.labels(s.loop).set(s.stalled ? 1 : 0);
-            if (s.lastProgressAt) deps.metrics?.loopProgressAge.labels(s.loop).set((Date.now() - Date.parse(s.lastProgressAt)) / 1_000);
-            if (s.pendingAgeSec !== null) deps.metrics?.loopPendingAge.labels(s.loop).set(s.pendingAgeSec);
-            if (s.stalled && !stalled.has(s.loop)) {
-              stalled.add(s.loop);
-              deps.log.error({ loop: s.loop, lastProgressAt: s.lastProgressAt, pendingAgeSec: s.pendingAgeSec }, `background loop ${s.loop} is stalled`);
-            } else if (!s.stalled && stalled.delete(s.loop)) {
-              deps.log.info({ loop: s.loop }, `background loop ${s.loop} advances again`);
+        running = monitor.check().then(
+          (states) => {
+            for (const s of states) {
+              deps.metrics?.loopStalled.labels(s.loop).set(s.stalled ? 1 : 0);
+              if (s.lastProgressAt) deps.metrics?.loopProgressAge.labels(s.loop).set((Date.now() - Date.parse(s.lastProgressAt)) / 1_000);
+              if (s.pendingAgeSec !== null) deps.metrics?.loopPendingAge.labels(s.loop).set(s.pendingAgeSec);
+              if (s.stalled && !stalled.has(s.loop)) {
+                stalled.add(s.loop);
+                deps.log.error(
+                  { loop: s.loop, lastProgressAt: s.lastProgressAt, pendingAgeSec: s.pendingAgeSec },
+                  `background loop ${s.loop} is stalled`,
+                );
+              } else if (!s.stalled && stalled.delete(s.loop)) {
+                deps.log.info({ loop: s.loop }, `background loop ${s.loop} advances again`);
+              }
             }
-          }
-        }, (err: Error) => deps.log.warn({ err: err.message }, 'loop check failed'));
+          },
+          (err: Error) => deps.log.warn({ err: err.message }, 'loop check failed'),
+        );
       }, every);
       timer.unref();
       return {

@@ -55,7 +55,13 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   } catch {
     parsed = null;
   }
-  if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && UUID.test(parsed[1])) {
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    typeof parsed[0] === 'string' &&
+    typeof parsed[1] === 'string' &&
+    UUID.test(parsed[1])
+  ) {
     const createdAt = new Date(parsed[0]);
     const t = createdAt.getTime();
     if (t >= EARLIEST && t <= LATEST) return { createdAt, id: parsed[1] };

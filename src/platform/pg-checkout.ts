@@ -5,9 +5,21 @@ import type pg from 'pg';
  * backend, restart, failover, refused connection), as opposed to an error of the statement.
  */
 const CONNECTION_CODES = new Set([
-  '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
   // Prisma: server unreachable, timed out, closed the connection; pool timeout.
-  'P1001', 'P1002', 'P1017', 'P2024',
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
 ]);
 
 /** True when `err` says the database is unreachable rather than that the statement was wrong. */
@@ -17,7 +29,11 @@ export function isConnectionError(err: unknown): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
-  if (/DatabaseNotReachable|ConnectionClosed|Can't reach database|Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|the database system is|not currently accepting connections/i.test(msg)) {
+  if (
+    /DatabaseNotReachable|ConnectionClosed|Can't reach database|Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|the database system is|not currently accepting connections/i.test(
+      msg,
+    )
+  ) {
     return true;
   }
   return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);

@@ -1,9 +1,12 @@
 import type { Config } from '../config.js';
-import type { Logger } from './logger.js';
 import { assertPortFree } from './embedded-postgres.js';
+import type { Logger } from './logger.js';
 
 async function isFree(port: number, host: string): Promise<boolean> {
-  return assertPortFree(port, '', host).then(() => true, () => false);
+  return assertPortFree(port, '', host).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -14,7 +17,12 @@ async function isFree(port: number, host: string): Promise<boolean> {
  */
 export async function demoPorts(config: Config, log: Logger): Promise<Config> {
   const moved: Partial<Record<'HTTP_PORT' | 'MQTT_PORT' | 'MQTT_TLS_PORT' | 'METRICS_PORT', number>> = {};
-  const hosts = { HTTP_PORT: config.HTTP_HOST, MQTT_PORT: config.MQTT_HOST, MQTT_TLS_PORT: config.MQTT_HOST, METRICS_PORT: config.METRICS_HOST } as const;
+  const hosts = {
+    HTTP_PORT: config.HTTP_HOST,
+    MQTT_PORT: config.MQTT_HOST,
+    MQTT_TLS_PORT: config.MQTT_HOST,
+    METRICS_PORT: config.METRICS_HOST,
+  } as const;
   for (const key of ['HTTP_PORT', 'MQTT_PORT', 'MQTT_TLS_PORT', 'METRICS_PORT'] as const) {
     const wanted = config[key];
     if (config.SET_BY_ENV.has(key) || wanted === 0 || (await isFree(wanted, hosts[key]))) continue;

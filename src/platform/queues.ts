@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { type ConnectionOptions, Queue } from 'bullmq';
 import type { Logger } from './logger.js';
 
 /** Every BullMQ queue name in one place. */

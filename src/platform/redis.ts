@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
 import { assertPortFree } from './embedded-postgres.js';
+import type { Logger } from './logger.js';
 
 export interface ResolvedRedis {
   url: string;
@@ -16,12 +16,7 @@ const DEFAULT_URL = 'redis://127.0.0.1:6379';
  * REDIS_URL when given; else the local Redis on 6379 if it answers; else a private
  * redis-server with AOF on under dataDir; else (Debian, root) install redis-server first.
  */
-export async function resolveRedis(
-  redisUrl: string | undefined,
-  dataDir: string,
-  port: number,
-  log: Logger,
-): Promise<ResolvedRedis> {
+export async function resolveRedis(redisUrl: string | undefined, dataDir: string, port: number, log: Logger): Promise<ResolvedRedis> {
   if (redisUrl) return { url: redisUrl, stop: async () => {} };
   if (await answers(DEFAULT_URL)) {
     log.info({ url: DEFAULT_URL }, 'using local Redis');
@@ -39,11 +34,9 @@ export async function resolveRedis(
   await assertPortFree(port, 'EMBEDDED_REDIS_PORT');
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
-    { stdio: 'ignore' },
-  );
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+    stdio: 'ignore',
+  });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await answers(url))) throw new Error(`private redis-server did not start on port ${port}`);

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUE, type Queues } from './queues.js';
 import type { Logger } from './logger.js';
+import { QUEUE, type Queues } from './queues.js';
 
 /**
  * Repeatable housekeeping jobs share one BullMQ queue (QUEUE.scheduler). A BullMQ worker takes
@@ -45,7 +45,8 @@ export function createScheduler({ queues, log }: { queues: Queues; log: Logger }
       // A Redis that restarted without its data has forgotten the schedules: declare them again on
       // every reconnect (upserting an existing schedule changes nothing).
       const client = (await queue.getBackend().client) as unknown as Redis;
-      const redeclare = () => void upsertAll().catch((err: Error) => log.warn({ err: err.message }, 'could not declare the scheduled jobs again'));
+      const redeclare = () =>
+        void upsertAll().catch((err: Error) => log.warn({ err: err.message }, 'could not declare the scheduled jobs again'));
       client.on('ready', redeclare);
       const worker = new Worker(
         QUEUE.scheduler,

@@ -3,9 +3,7 @@ import { z } from 'zod';
 /** Zod pieces shared by several modules' schemas. */
 
 /** A calendar date ("2026-01-01") or an ISO timestamp with offset; stored as a UTC instant. */
-export const dateInput = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })])
-  .transform((s) => new Date(s));
+export const dateInput = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).transform((s) => new Date(s));
 
 /** Query-string booleans ("true"/"false"). */
 export const queryBool = z.enum(['true', 'false']).transform((v) => v === 'true');

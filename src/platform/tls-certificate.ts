@@ -45,15 +45,29 @@ export async function ensureSelfSignedCertificate(dir: string): Promise<{ certPa
   if (existsSync(certPath) && existsSync(keyPath)) return { certPath, keyPath, created: false };
   await mkdir(dir, { recursive: true });
   const args = [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-    '-keyout', keyPath, '-out', certPath,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '825',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
   ];
   try {
     await run('openssl', args);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : (e.stderr?.trim() || e.message);
+    const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : e.stderr?.trim() || e.message;
     throw new Error(`cannot create a demo TLS certificate for MQTT (${why}); set MQTT_TLS_CERT and MQTT_TLS_KEY to PEM files instead`);
   }
   return { certPath, keyPath, created: true };

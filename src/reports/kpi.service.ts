@@ -1,6 +1,6 @@
-import type { Db } from '../platform/database.js';
 import { periodBounds, shiftPeriod } from '../../billing/index.js';
 import type { CustomerValue, PeriodKpis } from '../api-types/index.js';
+import type { Db } from '../platform/database.js';
 
 export type { CustomerValue, PeriodKpis };
 
@@ -27,9 +27,17 @@ export function createKpiService({ db, timeZone }: { db: Db; timeZone: string })
         db.customer.count({ where: { ...endUser, churnedAt: { gte: start, lt: end } } }),
         db.customer.count({ where: { ...endUser, createdAt: { lt: start }, OR: [{ churnedAt: null }, { churnedAt: { gte: start } }] } }),
         db.invoice.groupBy({ by: ['customerId'], where: { period, status: { not: 'VOID' } }, _sum: { subtotalMinor: true } }),
-        db.invoice.findMany({ where: { dueAt: { gte: start, lt: end }, status: { not: 'VOID' } }, select: { paidAt: true, dueAt: true, status: true } }),
+        db.invoice.findMany({
+          where: { dueAt: { gte: start, lt: end }, status: { not: 'VOID' } },
+          select: { paidAt: true, dueAt: true, status: true },
+        }),
         db.device.groupBy({ by: ['status'], _count: { _all: true } }),
-        db.usageCounter.groupBy({ by: ['day'], where: { day: { gte: firstDay, lt: endDay } }, _sum: { upMessages: true }, orderBy: { day: 'asc' } }),
+        db.usageCounter.groupBy({
+          by: ['day'],
+          where: { day: { gte: firstDay, lt: endDay } },
+          _sum: { upMessages: true },
+          orderBy: { day: 'asc' },
+        }),
         db.ticket.groupBy({
           by: ['group', 'firstResponseBreached', 'resolutionBreached'],
           where: { status: { notIn: ['RESOLVED', 'CLOSED', 'MERGED'] } },
@@ -75,12 +83,29 @@ export function createKpiService({ db, timeZone }: { db: Db; timeZone: string })
       const from = shiftPeriod(period, -11);
       const invoices = await db.invoice.findMany({
         where: { period: { gte: from, lte: period }, status: { not: 'VOID' }, customer: { kind: 'END_USER' } },
-        select: { customerId: true, subtotalMinor: true, status: true, paidAt: true, dueAt: true, customer: { select: { name: true, contractor: { select: { commissionRateBp: true } } } } },
+        select: {
+          customerId: true,
+          subtotalMinor: true,
+          status: true,
+          paidAt: true,
+          dueAt: true,
+          customer: { select: { name: true, contractor: { select: { commissionRateBp: true } } } },
+        },
       });
       const now = new Date();
-      const byCustomer = new Map<string, { name: string; rateBp: number; revenue: bigint; invoices: number; due: number; onTime: number }>();
+      const byCustomer = new Map<
+        string,
+        { name: string; rateBp: number; revenue: bigint; invoices: number; due: number; onTime: number }
+      >();
       for (const inv of invoices) {
-        const c = byCustomer.get(inv.customerId) ?? { name: inv.customer.name, rateBp: inv.customer.contractor?.commissionRateBp ?? 0, revenue: 0n, invoices: 0, due: 0, onTime: 0 };
+        const c = byCustomer.get(inv.customerId) ?? {
+          name: inv.customer.name,
+          rateBp: inv.customer.contractor?.commissionRateBp ?? 0,
+          revenue: 0n,
+          invoices: 0,
+          due: 0,
+          onTime: 0,
+        };
         c.revenue += inv.subtotalMinor;
         c.invoices += 1;
         if (inv.dueAt && inv.dueAt <= now) {
@@ -89,7 +114,9 @@ export function createKpiService({ db, timeZone }: { db: Db; timeZone: string })
         }
         byCustomer.set(inv.customerId, c);
       }
-      const rows = [...byCustomer.entries()].sort((a, b) => (b[1].revenue > a[1].revenue ? 1 : b[1].revenue < a[1].revenue ? -1 : a[0].localeCompare(b[0])));
+      const rows = [...byCustomer.entries()].sort((a, b) =>
+        b[1].revenue > a[1].revenue ? 1 : b[1].revenue < a[1].revenue ? -1 : a[0].localeCompare(b[0]),
+      );
       const n = rows.length;
       return rows.map(([customerId, c], rank) => {
         const commission = divHalfUp(c.revenue * BigInt(c.rateBp), 10_000n);

@@ -2,9 +2,9 @@
 // publishes them in small batches on one Redis channel; each API process subscribes once and
 // fans them out to its SSE clients. Redis pub/sub, so api and worker may be separate processes.
 import type { Redis } from 'ioredis';
-import type { Logger } from '../platform/logger.js';
-import type { EventEnvelope, EventService } from '../events/index.js';
 import type { LiveEvent } from '../api-types/index.js';
+import type { EventEnvelope, EventService } from '../events/index.js';
+import type { Logger } from '../platform/logger.js';
 
 export type { LiveEvent };
 
@@ -42,7 +42,14 @@ export function toLiveEvent(e: EventEnvelope): LiveEvent {
  * a few publishes a second, not one per uplink; a batch is capped so a burst cannot build a
  * huge message (the console only needs a sample of uplinks, counts come from the overview).
  */
-export function startLivePublisher(deps: { events: EventService; redis: Redis; prefix: string; log: Logger; flushMs?: number; maxBatch?: number }) {
+export function startLivePublisher(deps: {
+  events: EventService;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  flushMs?: number;
+  maxBatch?: number;
+}) {
   const { events, redis, prefix, log } = deps;
   const maxBatch = deps.maxBatch ?? 500;
   let batch: LiveEvent[] = [];

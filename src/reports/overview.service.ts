@@ -1,13 +1,12 @@
 // The network overview of the console: terminal counts, traffic per minute, silent and faulty
 // terminals, open tickets and map points, all limited to what the principal may see.
 import type { Redis } from 'ioredis';
-import type { Db } from '../platform/database.js';
+import type { NetworkOverview } from '../api-types/index.js';
 import type { Principal } from '../auth/index.js';
-import { customerScope } from '../auth/index.js';
-import { deviceScopeWhere } from '../auth/index.js';
+import { customerScope, deviceScopeWhere } from '../auth/index.js';
+import type { Db } from '../platform/database.js';
 import { ticketScopeWhere } from '../service-desk/index.js';
 import { fixesKey } from './live-feed.js';
-import type { CategoryCount, NetworkOverview } from '../api-types/index.js';
 
 const CLOSED_TICKET = ['RESOLVED', 'CLOSED', 'MERGED'] as const;
 /** Statuses in which a terminal is expected to report. */
@@ -82,7 +81,8 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
     );
     const counts = new Map(rows.map((r) => [new Date(r.minute).getTime(), Number(r.count)]));
     const series: { minute: string; count: number }[] = [];
-    for (let t = start.getTime(); t <= end.getTime(); t += 60_000) series.push({ minute: new Date(t).toISOString(), count: counts.get(t) ?? 0 });
+    for (let t = start.getTime(); t <= end.getTime(); t += 60_000)
+      series.push({ minute: new Date(t).toISOString(), count: counts.get(t) ?? 0 });
     return series;
   }
 
@@ -117,7 +117,15 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
         where,
         orderBy: [{ priority: 'desc' }, { createdAt: 'desc' }],
         take: LIST_LIMIT,
-        select: { id: true, number: true, subject: true, priority: true, faultCode: true, createdAt: true, device: { select: { serial: true, label: true } } },
+        select: {
+          id: true,
+          number: true,
+          subject: true,
+          priority: true,
+          faultCode: true,
+          createdAt: true,
+          device: { select: { serial: true, label: true } },
+        },
       }),
       db.ticket.groupBy({ by: ['deviceId'], where, _count: { _all: true } }),
     ]);
@@ -156,13 +164,31 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
       take: LIST_LIMIT,
       select: { id: true, kind: true, title: true, startedAt: true, _count: { select: { devices: { where: { recoveredAt: null } } } } },
     });
-    return { count: rows.length, items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, startedAt: r.startedAt, silentTerminals: r._count.devices })) };
+    return {
+      count: rows.length,
+      items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, startedAt: r.startedAt, silentTerminals: r._count.devices })),
+    };
   }
 
   return {
     async get(p: Principal, now = new Date()): Promise<NetworkOverview> {
-      const [t, mpm, s, f, tickets, inc] = await Promise.all([terminals(p), messagesPerMinute(p, now), silent(p, now), faulty(p), openTickets(p), incidents(p)]);
-      return { generatedAt: now.toISOString(), terminals: t, messagesPerMinute: mpm, silent: s, faulty: f, openTickets: tickets, incidents: inc };
+      const [t, mpm, s, f, tickets, inc] = await Promise.all([
+        terminals(p),
+        messagesPerMinute(p, now),
+        silent(p, now),
+        faulty(p),
+        openTickets(p),
+        incidents(p),
+      ]);
+      return {
+        generatedAt: now.toISOString(),
+        terminals: t,
+        messagesPerMinute: mpm,
+        silent: s,
+        faulty: f,
+        openTickets: tickets,
+        incidents: inc,
+      };
     },
 
     /**
@@ -172,7 +198,18 @@ export function createOverviewService({ db, redis, prefix }: OverviewDeps) {
      */
     async mapPoints(p: Principal) {
       const scope = scopeSql(p, 1);
-      const rows = await db.$queryRawUnsafe<{ id: string; serial: string; label: string | null; category: string; online: boolean; status: string; lat: number | null; lon: number | null }[]>(
+      const rows = await db.$queryRawUnsafe<
+        {
+          id: string;
+          serial: string;
+          label: string | null;
+          category: string;
+          online: boolean;
+          status: string;
+          lat: number | null;
+          lon: number | null;
+        }[]
+      >(
         `SELECT d.id, d.serial, d.label, dm.category::text AS category, d.online, d.status::text AS status, d.latitude AS lat, d.longitude AS lon
            FROM "Device" d JOIN "DeviceModel" dm ON dm.id = d."deviceModelId"
           WHERE d.status IN ('PROVISIONED','ACTIVE','SUSPENDED') AND ${scope.sql}

@@ -24,7 +24,10 @@ export function incidentTicketSteps(steps: AutoSteps) {
   return {
     /** Resolves an incident's open INCIDENT tickets that nobody works on (autoResolve's rules). */
     async resolveIncidentTickets(tx: Tx, incidentId: string, note: string): Promise<void> {
-      const open = await tx.ticket.findMany({ where: { incidentId, kind: 'INCIDENT', status: { notIn: [...DONE_STATUSES] } }, select: { id: true } });
+      const open = await tx.ticket.findMany({
+        where: { incidentId, kind: 'INCIDENT', status: { notIn: [...DONE_STATUSES] } },
+        select: { id: true },
+      });
       for (const t of open) await steps.autoResolve({ id: t.id }, note, tx);
     },
 
@@ -35,7 +38,10 @@ export function incidentTicketSteps(steps: AutoSteps) {
      */
     async foldIntoIncident(tx: Tx, f: { incidentId: string; intoId: string; dedupKeys: string[]; note: string }): Promise<FoldedTicket[]> {
       if (!f.dedupKeys.length) return [];
-      const early = await tx.ticket.findMany({ where: { dedupKey: { in: f.dedupKeys } }, select: { id: true, deviceId: true, createdAt: true } });
+      const early = await tx.ticket.findMany({
+        where: { dedupKey: { in: f.dedupKeys } },
+        select: { id: true, deviceId: true, createdAt: true },
+      });
       const out: FoldedTicket[] = [];
       for (const t of early) {
         if (!t.deviceId) continue;

@@ -1,7 +1,6 @@
+import type { AuditService } from '../audit/index.js';
 import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
 import { notFound } from '../platform/errors.js';
 import type { ArticleInput, ArticlePatch, ArticleSearch } from './knowledge.schemas.js';
 
@@ -30,7 +29,17 @@ export function createKnowledgeService({ db, audit }: { db: Db; audit: AuditServ
     async create(ctx: Ctx, input: ArticleInput) {
       return db.$transaction(async (tx) => {
         const row = await tx.knowledgeArticle.create({ data: { ...input, createdById: ctx.actor.userId } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'knowledge-article.created', entityType: 'knowledge-article', entityId: row.id, after: row }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'knowledge-article.created',
+            entityType: 'knowledge-article',
+            entityId: row.id,
+            after: row,
+          },
+          tx,
+        );
         return row;
       });
     },
@@ -40,7 +49,18 @@ export function createKnowledgeService({ db, audit }: { db: Db; audit: AuditServ
       if (!before) throw notFound('Knowledge article');
       return db.$transaction(async (tx) => {
         const row = await tx.knowledgeArticle.update({ where: { id }, data: patch });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'knowledge-article.updated', entityType: 'knowledge-article', entityId: id, before, after: row }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'knowledge-article.updated',
+            entityType: 'knowledge-article',
+            entityId: id,
+            before,
+            after: row,
+          },
+          tx,
+        );
         return row;
       });
     },

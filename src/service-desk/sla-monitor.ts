@@ -2,8 +2,9 @@
 // tickets whose first-response or resolution due date passed, writes an SLA_BREACH history row
 // and emits `ticket.sla_breached` (operator-internal: escalation notifications, not webhooks).
 // Paused clocks (waiting on the customer) never breach; their due dates move when they resume.
-import type { Db } from '../platform/database.js';
+
 import type { EventService } from '../events/index.js';
+import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { DONE_STATUSES } from './ticket.schemas.js';
 import { ticketEventPayload } from './ticket.view.js';
@@ -35,7 +36,14 @@ export function createSlaMonitor({ db, events, log, now = () => new Date() }: Sl
       const dueAt = clock === 'FIRST_RESPONSE' ? t.firstResponseDueAt : t.resolutionDueAt;
       const what = clock === 'FIRST_RESPONSE' ? 'First response' : 'Resolution';
       await tx.ticketEvent.create({
-        data: { ticketId: id, kind: 'SLA_BREACH', visibility: 'INTERNAL', body: `${what} target missed (due ${dueAt?.toISOString()})`, data: { sla: clock, dueAt: dueAt?.toISOString() ?? null }, createdAt: at },
+        data: {
+          ticketId: id,
+          kind: 'SLA_BREACH',
+          visibility: 'INTERNAL',
+          body: `${what} target missed (due ${dueAt?.toISOString()})`,
+          data: { sla: clock, dueAt: dueAt?.toISOString() ?? null },
+          createdAt: at,
+        },
       });
       await events.emit(tx, [
         {
@@ -43,7 +51,13 @@ export function createSlaMonitor({ db, events, log, now = () => new Date() }: Sl
           // Operator-internal: escalation goes to the desk and group leads, not to customer webhooks.
           customerId: null,
           deviceId: t.deviceId,
-          payload: { ...ticketEventPayload(t, { sla: clock }), customerId: t.customerId, assigneeId: t.assigneeId, sla: clock, dueAt: dueAt?.toISOString() ?? null },
+          payload: {
+            ...ticketEventPayload(t, { sla: clock }),
+            customerId: t.customerId,
+            assigneeId: t.assigneeId,
+            sla: clock,
+            dueAt: dueAt?.toISOString() ?? null,
+          },
         },
       ]);
       return true;

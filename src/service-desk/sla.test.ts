@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMinutes, businessCalendar, businessMinutesBetween, calendarFor, remainingBusinessMinutes, slaPolicyFor } from './sla.js';
+import {
+  addBusinessMinutes,
+  businessCalendar,
+  businessMinutesBetween,
+  calendarFor,
+  remainingBusinessMinutes,
+  slaPolicyFor,
+} from './sla.js';
 
 const shanghai = businessCalendar('Asia/Shanghai');
 const berlin = businessCalendar('Europe/Berlin');
@@ -8,21 +15,31 @@ const at = (iso: string) => new Date(iso);
 describe('business-hours calendar (Asia/Shanghai, UTC+8 all year)', () => {
   it('counts only the rest of the working day and continues next morning', () => {
     // Wed 2026-11-25 17:00 local + 2 h -> Thu 10:00 local.
-    expect(addBusinessMinutes(at('2026-11-25T17:00:00+08:00'), 120, shanghai).toISOString()).toBe(at('2026-11-26T10:00:00+08:00').toISOString());
+    expect(addBusinessMinutes(at('2026-11-25T17:00:00+08:00'), 120, shanghai).toISOString()).toBe(
+      at('2026-11-26T10:00:00+08:00').toISOString(),
+    );
   });
 
   it('skips nights: a ticket opened at 22:00 starts its clock at 09:00', () => {
-    expect(addBusinessMinutes(at('2026-11-24T22:00:00+08:00'), 30, shanghai).toISOString()).toBe(at('2026-11-25T09:30:00+08:00').toISOString());
-    expect(addBusinessMinutes(at('2026-11-25T03:00:00+08:00'), 30, shanghai).toISOString()).toBe(at('2026-11-25T09:30:00+08:00').toISOString());
+    expect(addBusinessMinutes(at('2026-11-24T22:00:00+08:00'), 30, shanghai).toISOString()).toBe(
+      at('2026-11-25T09:30:00+08:00').toISOString(),
+    );
+    expect(addBusinessMinutes(at('2026-11-25T03:00:00+08:00'), 30, shanghai).toISOString()).toBe(
+      at('2026-11-25T09:30:00+08:00').toISOString(),
+    );
     expect(businessMinutesBetween(at('2026-11-24T18:00:00+08:00'), at('2026-11-25T09:00:00+08:00'), shanghai)).toBe(0);
   });
 
   it('skips weekends', () => {
     // Fri 17:30 + 60 -> Mon 09:30.
-    expect(addBusinessMinutes(at('2026-11-27T17:30:00+08:00'), 60, shanghai).toISOString()).toBe(at('2026-11-30T09:30:00+08:00').toISOString());
+    expect(addBusinessMinutes(at('2026-11-27T17:30:00+08:00'), 60, shanghai).toISOString()).toBe(
+      at('2026-11-30T09:30:00+08:00').toISOString(),
+    );
     expect(businessMinutesBetween(at('2026-11-27T17:00:00+08:00'), at('2026-11-30T10:00:00+08:00'), shanghai)).toBe(120);
     // A ticket opened on Saturday starts on Monday morning.
-    expect(addBusinessMinutes(at('2026-11-28T11:00:00+08:00'), 540, shanghai).toISOString()).toBe(at('2026-11-30T18:00:00+08:00').toISOString());
+    expect(addBusinessMinutes(at('2026-11-28T11:00:00+08:00'), 540, shanghai).toISOString()).toBe(
+      at('2026-11-30T18:00:00+08:00').toISOString(),
+    );
   });
 
   it('skips holidays', () => {
@@ -34,7 +51,8 @@ describe('business-hours calendar (Asia/Shanghai, UTC+8 all year)', () => {
 
   it('adds and measures consistently over several weeks', () => {
     const start = at('2026-11-25T13:17:00+08:00');
-    for (const m of [1, 59, 540, 2700, 10_000]) expect(businessMinutesBetween(start, addBusinessMinutes(start, m, shanghai), shanghai)).toBe(m);
+    for (const m of [1, 59, 540, 2700, 10_000])
+      expect(businessMinutesBetween(start, addBusinessMinutes(start, m, shanghai), shanghai)).toBe(m);
     expect(remainingBusinessMinutes(at('2026-11-25T10:00:00+08:00'), at('2026-11-25T09:00:00+08:00'), shanghai)).toBe(-60);
   });
 });
@@ -58,8 +76,15 @@ describe('business-hours calendar in a zone with DST (Europe/Berlin)', () => {
 
 describe('SLA policy', () => {
   it('picks targets by tier, STANDARD without a customer, 24x7 for platinum critical and incidents', () => {
-    expect(slaPolicyFor({ tier: null, priority: 'NORMAL', source: 'STAFF', kind: 'GENERAL' })).toMatchObject({ tier: 'STANDARD', firstResponseMinutes: 480, allHours: false });
-    expect(slaPolicyFor({ tier: 'GOLD', priority: 'HIGH', source: 'CUSTOMER', kind: 'GENERAL' })).toMatchObject({ firstResponseMinutes: 120, resolutionMinutes: 1080 });
+    expect(slaPolicyFor({ tier: null, priority: 'NORMAL', source: 'STAFF', kind: 'GENERAL' })).toMatchObject({
+      tier: 'STANDARD',
+      firstResponseMinutes: 480,
+      allHours: false,
+    });
+    expect(slaPolicyFor({ tier: 'GOLD', priority: 'HIGH', source: 'CUSTOMER', kind: 'GENERAL' })).toMatchObject({
+      firstResponseMinutes: 120,
+      resolutionMinutes: 1080,
+    });
     const critical = slaPolicyFor({ tier: 'PLATINUM', priority: 'CRITICAL', source: 'STAFF', kind: 'GENERAL' });
     expect(critical).toMatchObject({ firstResponseMinutes: 30, allHours: true });
     expect(slaPolicyFor({ tier: null, priority: 'HIGH', source: 'AUTO', kind: 'INCIDENT' }).allHours).toBe(true);
@@ -72,9 +97,13 @@ describe('SLA policy', () => {
     const safety = slaPolicyFor({ tier: 'SILVER', priority: 'CRITICAL', source: 'AUTO', kind: 'DEVICE_FAULT', safety: true });
     expect(safety).toMatchObject({ tier: 'SILVER', firstResponseMinutes: 15, allHours: true });
     const saturday = at('2026-11-28T04:37:00+08:00');
-    expect(addBusinessMinutes(saturday, safety.firstResponseMinutes, calendarFor(shanghai, safety)).toISOString()).toBe(at('2026-11-28T04:52:00+08:00').toISOString());
+    expect(addBusinessMinutes(saturday, safety.firstResponseMinutes, calendarFor(shanghai, safety)).toISOString()).toBe(
+      at('2026-11-28T04:52:00+08:00').toISOString(),
+    );
     // The same ticket without the safety class would have waited for Monday.
     const silver = slaPolicyFor({ tier: 'SILVER', priority: 'CRITICAL', source: 'AUTO', kind: 'DEVICE_FAULT' });
-    expect(addBusinessMinutes(saturday, silver.firstResponseMinutes, calendarFor(shanghai, silver)).toISOString()).toBe(at('2026-11-30T13:00:00+08:00').toISOString());
+    expect(addBusinessMinutes(saturday, silver.firstResponseMinutes, calendarFor(shanghai, silver)).toISOString()).toBe(
+      at('2026-11-30T13:00:00+08:00').toISOString(),
+    );
   });
 });

@@ -50,7 +50,13 @@ const TARGETS: Record<CustomerTier, { firstResponseMinutes: number; resolutionMi
 const CRITICAL_24X7 = { firstResponseMinutes: 30, resolutionMinutes: 240 };
 const SAFETY_24X7 = { firstResponseMinutes: 15, resolutionMinutes: 240 };
 
-export function slaPolicyFor(t: { tier: CustomerTier | string | null | undefined; priority: string; source: string; kind: string; safety?: boolean }): SlaPolicy {
+export function slaPolicyFor(t: {
+  tier: CustomerTier | string | null | undefined;
+  priority: string;
+  source: string;
+  kind: string;
+  safety?: boolean;
+}): SlaPolicy {
   if (t.source === 'AUTO' && t.kind === 'INCIDENT') return { tier: 'PLATINUM', ...CRITICAL_24X7, allHours: true };
   const tier = (t.tier && t.tier in TARGETS ? t.tier : 'STANDARD') as CustomerTier;
   // People may be at risk (an entrapment): nobody waits for Monday, whatever the contract says.
@@ -64,7 +70,8 @@ export function businessCalendar(timeZone: string, holidays: readonly string[] =
   return { timeZone, days: [1, 2, 3, 4, 5], startMinute: 9 * 60, endMinute: 18 * 60, holidays: new Set(holidays) };
 }
 
-export const calendarFor = (base: BusinessCalendar, policy: SlaPolicy): BusinessCalendar => (policy.allHours ? { ...base, allHours: true } : base);
+export const calendarFor = (base: BusinessCalendar, policy: SlaPolicy): BusinessCalendar =>
+  policy.allHours ? { ...base, allHours: true } : base;
 
 // --- time-zone arithmetic (Intl only; no library) ---------------------------------------------
 
@@ -74,7 +81,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string) {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(timeZone, f);
   }
   return f;

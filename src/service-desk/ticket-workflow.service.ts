@@ -1,16 +1,15 @@
 import type { Ctx } from '../auth/index.js';
+import { STAFF_ROLES } from '../auth/index.js';
 // The service desk's flow on top of plain tickets: triage -> (resolve by phone | escalate to
 // REPAIR/SYSTEM -> on-site visit) -> resolve with a note (optionally into the knowledge base)
 // -> close; plus reopen and merging duplicates. Each step checks where the ticket may go from
 // its current status (409 otherwise) and goes through the ticket service's single change path,
 // so it writes history rows, a ticket.updated event and one audit row named after the step.
 import type { Db } from '../platform/database.js';
-import type { Principal } from '../auth/index.js';
-import { STAFF_ROLES } from '../auth/index.js';
 import { conflict, invalid } from '../platform/errors.js';
-import type { TicketService } from './ticket.service.js';
 import type { KnowledgeService } from './knowledge.service.js';
-import { WORKING_STATUSES, type TicketStatus } from './ticket.schemas.js';
+import { type TicketStatus, WORKING_STATUSES } from './ticket.schemas.js';
+import type { TicketService } from './ticket.service.js';
 import type { AssignInput, EscalateInput, MergeInput, ResolveInput, TriageInput, VisitInput } from './ticket-workflow.schemas.js';
 
 type Step = 'triage' | 'assign' | 'escalate' | 'visit' | 'resolve' | 'close' | 'reopen' | 'merge';
@@ -48,7 +47,14 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
   }
 
   /** Loads the ticket in scope, checks the step and applies it in one transaction. */
-  async function step(ctx: Ctx, id: string, name: Step, run: (before: Awaited<ReturnType<TicketService['findVisible']>>) => Parameters<TicketService['changeIn']>[2] & { extra?: Parameters<TicketService['changeIn']>[5] }) {
+  async function step(
+    ctx: Ctx,
+    id: string,
+    name: Step,
+    run: (
+      before: Awaited<ReturnType<TicketService['findVisible']>>,
+    ) => Parameters<TicketService['changeIn']>[2] & { extra?: Parameters<TicketService['changeIn']>[5] },
+  ) {
     const before = await tickets.findVisible(ctx, id);
     allow(name, before);
     const { extra, ...patch } = run(before);
@@ -90,20 +96,31 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
         return {
           status: 'ESCALATED',
           group: input.to,
-          extra: { events: [{ kind: 'ESCALATED', body: input.reason, data: { from: t.group, to: input.to } }], changes: { escalatedTo: input.to } },
+          extra: {
+            events: [{ kind: 'ESCALATED', body: input.reason, data: { from: t.group, to: input.to } }],
+            changes: { escalatedTo: input.to },
+          },
         };
       });
       return tickets.view(row);
     },
 
     async scheduleVisit(ctx: Ctx, id: string, input: VisitInput) {
-      if (input.scheduledAt <= tickets.now()) throw invalid('A visit must be in the future', [{ path: 'scheduledAt', message: 'Must be in the future' }]);
+      if (input.scheduledAt <= tickets.now())
+        throw invalid('A visit must be in the future', [{ path: 'scheduledAt', message: 'Must be in the future' }]);
       const row = await step(ctx, id, 'visit', () => ({
         status: 'VISIT_SCHEDULED',
         extra: {
           data: { visitScheduledAt: input.scheduledAt, visitAddress: input.address },
           // The customer needs to know when somebody comes.
-          events: [{ kind: 'VISIT', visibility: 'CUSTOMER', body: input.note ?? `On-site visit at ${input.address}`, data: { at: input.scheduledAt.toISOString(), address: input.address } }],
+          events: [
+            {
+              kind: 'VISIT',
+              visibility: 'CUSTOMER',
+              body: input.note ?? `On-site visit at ${input.address}`,
+              data: { at: input.scheduledAt.toISOString(), address: input.address },
+            },
+          ],
           changes: { visit: { at: input.scheduledAt.toISOString(), address: input.address } },
         },
       }));
@@ -136,7 +153,17 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
         note: input.note,
         extra: {
           data: { resolutionNote: input.note, ...(articleId ? { knowledgeArticleId: articleId } : {}) },
-          ...(articleId ? { events: [{ kind: 'KNOWLEDGE', body: input.saveAsArticle ? 'Saved as knowledge article' : 'Solved with knowledge article', data: { articleId, created: input.saveAsArticle } }] } : {}),
+          ...(articleId
+            ? {
+                events: [
+                  {
+                    kind: 'KNOWLEDGE',
+                    body: input.saveAsArticle ? 'Saved as knowledge article' : 'Solved with knowledge article',
+                    data: { articleId, created: input.saveAsArticle },
+                  },
+                ],
+              }
+            : {}),
         },
       }));
       if (input.articleId) await knowledge.markUsed(input.articleId);
@@ -149,7 +176,13 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
 
     /** Back to work after the customer says it is not fixed; the original due dates still apply. */
     async reopen(ctx: Ctx, id: string, reason: string) {
-      return tickets.view(await step(ctx, id, 'reopen', () => ({ status: 'IN_PROGRESS', note: reason, extra: { data: { resolutionNote: null, knowledgeArticleId: null } } })));
+      return tickets.view(
+        await step(ctx, id, 'reopen', () => ({
+          status: 'IN_PROGRESS',
+          note: reason,
+          extra: { data: { resolutionNote: null, knowledgeArticleId: null } },
+        })),
+      );
     },
 
     /**
@@ -176,13 +209,35 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
           body: c.body,
           data: { mergedFrom: cur.number, sourceEventId: Number(c.id) },
         }));
-        const merged = await tickets.changeIn(tx, cur, { toStatus: 'MERGED', mergedIntoId: into.id, ...(input.note ? { note: input.note } : {}) }, ctx.actor, ctx.requestId, {
-          action: 'ticket.merge',
-          events: [{ kind: 'MERGED', visibility: 'CUSTOMER', body: `Merged into ticket #${into.number}`, data: { into: into.id, number: into.number } }],
-        });
+        const merged = await tickets.changeIn(
+          tx,
+          cur,
+          { toStatus: 'MERGED', mergedIntoId: into.id, ...(input.note ? { note: input.note } : {}) },
+          ctx.actor,
+          ctx.requestId,
+          {
+            action: 'ticket.merge',
+            events: [
+              {
+                kind: 'MERGED',
+                visibility: 'CUSTOMER',
+                body: `Merged into ticket #${into.number}`,
+                data: { into: into.id, number: into.number },
+              },
+            ],
+          },
+        );
         await tickets.changeIn(tx, into, {}, ctx.actor, ctx.requestId, {
           action: 'ticket.merge-received',
-          events: [{ kind: 'MERGED', visibility: 'CUSTOMER', body: `Ticket #${cur.number} merged into this one`, data: { from: cur.id, number: cur.number, comments: copied.length } }, ...copied],
+          events: [
+            {
+              kind: 'MERGED',
+              visibility: 'CUSTOMER',
+              body: `Ticket #${cur.number} merged into this one`,
+              data: { from: cur.id, number: cur.number, comments: copied.length },
+            },
+            ...copied,
+          ],
           changes: { mergedFrom: cur.id },
         });
         return merged;

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
-export const TICKET_STATUSES = ['NEW', 'TRIAGED', 'IN_PROGRESS', 'WAITING_CUSTOMER', 'ESCALATED', 'VISIT_SCHEDULED', 'RESOLVED', 'CLOSED', 'MERGED'] as const;
+export const TICKET_STATUSES = [
+  'NEW',
+  'TRIAGED',
+  'IN_PROGRESS',
+  'WAITING_CUSTOMER',
+  'ESCALATED',
+  'VISIT_SCHEDULED',
+  'RESOLVED',
+  'CLOSED',
+  'MERGED',
+] as const;
 export const TICKET_GROUPS = ['SERVICE_DESK', 'REPAIR', 'SYSTEM', 'FINANCE'] as const;
 export const TICKET_PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'CRITICAL'] as const;
 /** Statuses in which nobody has started work yet: automatic resolution may still close the ticket. */
@@ -18,7 +28,11 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** What a person sends to open a ticket; automatic tickets use `AutoTicketInput`. */
 export const ticketInput = z.object({
-  kind: z.string().trim().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'An upper-case kind such as GENERAL').default('GENERAL'),
+  kind: z
+    .string()
+    .trim()
+    .regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'An upper-case kind such as GENERAL')
+    .default('GENERAL'),
   subject: text(200),
   description: text(5_000).nullable().optional(),
   priority: z.enum(TICKET_PRIORITIES).default('NORMAL'),
@@ -45,7 +59,10 @@ export type TicketPatch = z.infer<typeof ticketPatch>;
 export const ticketFilter = z.object({
   status: z.enum(TICKET_STATUSES).optional(),
   /** `true` lists only tickets still being worked (not resolved, closed or merged). */
-  open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  open: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   group: z.enum(TICKET_GROUPS).optional(),
   priority: z.enum(TICKET_PRIORITIES).optional(),
   kind: z.string().max(40).optional(),

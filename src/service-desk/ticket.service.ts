@@ -1,32 +1,28 @@
-import { isUniqueViolation } from '../platform/errors.js';
-import type { Ctx } from '../auth/index.js';
+import type { AuditService } from '../audit/index.js';
+import type { Ctx, Principal } from '../auth/index.js';
+import { customerWhere, deviceScopeWhere, isStaff, STAFF_ROLES } from '../auth/index.js';
+import type { EventService } from '../events/index.js';
 // Tickets: opening (by people and by the platform), scoped reading, comments and status
 // changes with a history row each. Automatic tickets carry a dedupKey that is unique while the
 // ticket is open, so one problem opens one ticket even when several workers race.
 import type { Db, Prisma } from '../platform/database.js';
-import type { AuditService } from '../audit/index.js';
-import type { EventService } from '../events/index.js';
-import type { Principal } from '../auth/index.js';
-import { isStaff, STAFF_ROLES } from '../auth/index.js';
-import { conflict, invalid, notFound } from '../platform/errors.js';
-import { page, pageArgs } from '../platform/pagination.js';
-import { customerWhere } from '../auth/index.js';
-import { deviceScopeWhere } from '../auth/index.js';
+import { conflict, invalid, isUniqueViolation, notFound } from '../platform/errors.js';
 import { toJson } from '../platform/json.js';
+import { page, pageArgs } from '../platform/pagination.js';
+import { incidentTicketSteps } from './incident-tickets.js';
+import { addBusinessMinutes, type BusinessCalendar, businessCalendar, businessMsBetween, calendarFor, slaPolicyFor } from './sla.js';
 import {
-  DONE_STATUSES,
-  UNTOUCHED_STATUSES,
-  WORKING_STATUSES,
   type AutoTicketInput,
   type CommentInput,
+  DONE_STATUSES,
   type TicketFilter,
   type TicketInput,
   type TicketPatch,
   type TicketStatus,
+  UNTOUCHED_STATUSES,
+  WORKING_STATUSES,
 } from './ticket.schemas.js';
-import { slaView, ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView, type TicketRow } from './ticket.view.js';
-import { incidentTicketSteps } from './incident-tickets.js';
-import { addBusinessMinutes, businessCalendar, businessMsBetween, calendarFor, slaPolicyFor, type BusinessCalendar } from './sla.js';
+import { slaView, type TicketRow, ticketEventPayload, ticketEventView, ticketScopeWhere, ticketView } from './ticket.view.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -87,7 +83,13 @@ function statusData(to: TicketStatus | 'MERGED', note: string | undefined, now: 
   return { status: to, resolvedAt: null, closedAt: null };
 }
 
-export function createTicketService({ db, audit, events, now: clock = () => new Date(), calendar = businessCalendar('Asia/Shanghai') }: TicketServiceDeps) {
+export function createTicketService({
+  db,
+  audit,
+  events,
+  now: clock = () => new Date(),
+  calendar = businessCalendar('Asia/Shanghai'),
+}: TicketServiceDeps) {
   const view = (t: TicketRow) => ticketView(t, slaView(t, clock(), calendar));
   const calendarOf = (t: Pick<TicketRow, 'priority' | 'source' | 'kind' | 'safety'> & { tier?: string | null | undefined }) =>
     calendarFor(calendar, slaPolicyFor({ tier: t.tier, priority: t.priority, source: t.source, kind: t.kind, safety: t.safety }));
@@ -117,12 +119,23 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
   }
 
   /** Creates the ticket, its CREATED history row and the ticket.created event in `tx`. */
-  async function insertIn(tx: Tx, input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
+  async function insertIn(
+    tx: Tx,
+    input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' },
+    actor: Principal | null,
+    requestId?: string,
+  ) {
     // A fault counts from when the terminal raised it, not from when its event was handled.
     const now = input.openedAt && input.openedAt < clock() ? input.openedAt : clock();
     const customer = input.customerId ? await tx.customer.findUnique({ where: { id: input.customerId }, select: { tier: true } }) : null;
     const safety = input.safety ?? false;
-    const policy = slaPolicyFor({ tier: customer?.tier, priority: input.priority ?? 'NORMAL', source: input.source, kind: input.kind, safety });
+    const policy = slaPolicyFor({
+      tier: customer?.tier,
+      priority: input.priority ?? 'NORMAL',
+      source: input.source,
+      kind: input.kind,
+      safety,
+    });
     const cal = calendarFor(calendar, policy);
     const row = await tx.ticket.create({
       data: {
@@ -145,7 +158,16 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       },
       include: withDevice,
     });
-    await tx.ticketEvent.create({ data: { ticketId: row.id, kind: 'CREATED', actorId: actor?.userId ?? null, visibility: 'CUSTOMER', body: row.subject, createdAt: now } });
+    await tx.ticketEvent.create({
+      data: {
+        ticketId: row.id,
+        kind: 'CREATED',
+        actorId: actor?.userId ?? null,
+        visibility: 'CUSTOMER',
+        body: row.subject,
+        createdAt: now,
+      },
+    });
     await emit(tx, 'ticket.created', row);
     if (actor) await audit.record({ actor, requestId, action: 'ticket.created', entityType: 'ticket', entityId: row.id, after: row }, tx);
     return row;
@@ -156,7 +178,8 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
    * races between processes: the loser's insert fails and it reads the winner's ticket.
    */
   async function open(input: AutoTicketInput & { source: 'CUSTOMER' | 'STAFF' | 'AUTO' }, actor: Principal | null, requestId?: string) {
-    const existing = async () => (input.dedupKey ? db.ticket.findUnique({ where: { dedupKey: input.dedupKey }, include: withDevice }) : null);
+    const existing = async () =>
+      input.dedupKey ? db.ticket.findUnique({ where: { dedupKey: input.dedupKey }, include: withDevice }) : null;
     const before = await existing();
     if (before) return { ticket: before, created: false };
     try {
@@ -177,7 +200,8 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     requestId?: string,
     extra: ChangeExtra = {},
   ) {
-    if (before.status === 'CLOSED' || before.status === 'MERGED') throw conflict(`Ticket #${before.number} is ${before.status.toLowerCase()} and can no longer change`);
+    if (before.status === 'CLOSED' || before.status === 'MERGED')
+      throw conflict(`Ticket #${before.number} is ${before.status.toLowerCase()} and can no longer change`);
     const now = clock();
     const data: Prisma.TicketUncheckedUpdateInput = {};
     const history: Prisma.TicketEventCreateManyInput[] = [];
@@ -188,7 +212,14 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       Object.assign(data, statusData(to, patch.note, now));
       if (patch.mergedIntoId) data.mergedIntoId = patch.mergedIntoId;
       changes.status = { from: before.status, to };
-      history.push({ ticketId: before.id, kind: 'STATUS', actorId, visibility: 'CUSTOMER', body: patch.note ?? null, data: { from: before.status, to } });
+      history.push({
+        ticketId: before.id,
+        kind: 'STATUS',
+        actorId,
+        visibility: 'CUSTOMER',
+        body: patch.note ?? null,
+        data: { from: before.status, to },
+      });
       // SLA: a staff status change is the first response; waiting on the customer stops the clock.
       if (actor && isStaff(actor) && !before.firstRespondedAt) data.firstRespondedAt = now;
       if (to === 'WAITING_CUSTOMER') data.slaPausedAt = now;
@@ -219,7 +250,11 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     const row = await tx.ticket.update({ where: { id: before.id }, data: { ...data, updatedAt: now }, include: withDevice });
     await tx.ticketEvent.createMany({ data: history.map((h) => ({ createdAt: now, ...h })) });
     if (Object.keys(changes).length) await emit(tx, 'ticket.updated', row, changes);
-    if (actor) await audit.record({ actor, requestId, action: extra.action ?? 'ticket.updated', entityType: 'ticket', entityId: row.id, before, after: row }, tx);
+    if (actor)
+      await audit.record(
+        { actor, requestId, action: extra.action ?? 'ticket.updated', entityType: 'ticket', entityId: row.id, before, after: row },
+        tx,
+      );
     return row;
   }
 
@@ -229,7 +264,15 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
     if (!user || !STAFF_ROLES.includes(user.role)) throw invalid('Unknown assignee', [{ path: 'assigneeId', message: 'Not a staff user' }]);
   }
 
-  async function addEvent(tx: Tx, t: TicketRow, kind: string, body: string, visibility: 'INTERNAL' | 'CUSTOMER', actorId: string | null, data?: unknown) {
+  async function addEvent(
+    tx: Tx,
+    t: TicketRow,
+    kind: string,
+    body: string,
+    visibility: 'INTERNAL' | 'CUSTOMER',
+    actorId: string | null,
+    data?: unknown,
+  ) {
     await tx.ticketEvent.create({ data: { ticketId: t.id, kind, actorId, visibility, body, data: toJson(data) } });
     await tx.ticket.update({ where: { id: t.id }, data: { updatedAt: new Date() } });
   }
@@ -243,7 +286,8 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       if (input.serial || input.deviceId) {
         const which = input.serial ? { serial: input.serial } : { id: input.deviceId! };
         const device = await db.device.findFirst({ where: { AND: [which, deviceScopeWhere(ctx.actor)] } });
-        if (!device) throw invalid('Unknown terminal', [{ path: input.serial ? 'serial' : 'deviceId', message: 'No such terminal in your scope' }]);
+        if (!device)
+          throw invalid('Unknown terminal', [{ path: input.serial ? 'serial' : 'deviceId', message: 'No such terminal in your scope' }]);
         deviceId = device.id;
         customerId ??= device.customerId;
       }
@@ -319,13 +363,26 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
       const visibility = isStaff(ctx.actor) ? input.visibility : 'CUSTOMER';
       return db.$transaction(async (tx) => {
         const now = clock();
-        const row = await tx.ticketEvent.create({ data: { ticketId: id, kind: 'COMMENT', actorId: ctx.actor.userId, visibility, body: input.body, createdAt: now } });
+        const row = await tx.ticketEvent.create({
+          data: { ticketId: id, kind: 'COMMENT', actorId: ctx.actor.userId, visibility, body: input.body, createdAt: now },
+        });
         // SLA: the first customer-visible answer by staff is the first response.
         const responded = isStaff(ctx.actor) && visibility === 'CUSTOMER' && !t.firstRespondedAt ? { firstRespondedAt: now } : {};
         await tx.ticket.update({ where: { id }, data: { updatedAt: now, ...responded } });
         // Internal notes never leave the operator; customer-visible ones notify the customer.
-        if (visibility === 'CUSTOMER') await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'ticket.commented', entityType: 'ticket', entityId: id, after: { visibility, body: input.body } }, tx);
+        if (visibility === 'CUSTOMER')
+          await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'ticket.commented',
+            entityType: 'ticket',
+            entityId: id,
+            after: { visibility, body: input.body },
+          },
+          tx,
+        );
         // The customer answered: the ticket is back with the desk and its SLA clock runs again.
         if (!isStaff(ctx.actor) && t.status === 'WAITING_CUSTOMER') {
           const cur = await tx.ticket.findUniqueOrThrow({ where: { id }, include: withDevice });
@@ -385,7 +442,15 @@ export function createTicketService({ db, audit, events, now: clock = () => new 
           data: { ...statusData('RESOLVED', note, now), updatedAt: now },
         });
         if (n.count === 1) {
-          await t.ticketEvent.create({ data: { ticketId: cur.id, kind: 'STATUS', visibility: 'CUSTOMER', body: note, data: { from: cur.status, to: 'RESOLVED', auto: true } } });
+          await t.ticketEvent.create({
+            data: {
+              ticketId: cur.id,
+              kind: 'STATUS',
+              visibility: 'CUSTOMER',
+              body: note,
+              data: { from: cur.status, to: 'RESOLVED', auto: true },
+            },
+          });
           await emit(t, 'ticket.updated', { ...cur, status: 'RESOLVED' }, { status: { from: cur.status, to: 'RESOLVED' }, auto: true });
           return 'resolved';
         }

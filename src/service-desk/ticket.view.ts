@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/index.js';
-import type { Prisma } from '../platform/database.js';
 import { customerScope } from '../auth/index.js';
-import { calendarFor, remainingBusinessMinutes, slaPolicyFor, type BusinessCalendar } from './sla.js';
+import type { Prisma } from '../platform/database.js';
+import { type BusinessCalendar, calendarFor, remainingBusinessMinutes, slaPolicyFor } from './sla.js';
 
 /**
  * Prisma `where` on Ticket: an end user sees the tickets of its own customer record; a
@@ -83,7 +83,8 @@ export function slaView(t: TicketRow, now: Date, base: BusinessCalendar) {
     paused: t.slaPausedAt !== null,
     pausedSince: t.slaPausedAt,
     pausedSeconds: t.slaPausedSeconds,
-    firstResponseRemainingMinutes: t.firstRespondedAt || done || !t.firstResponseDueAt ? null : remainingBusinessMinutes(asOf, t.firstResponseDueAt, cal),
+    firstResponseRemainingMinutes:
+      t.firstRespondedAt || done || !t.firstResponseDueAt ? null : remainingBusinessMinutes(asOf, t.firstResponseDueAt, cal),
     resolutionRemainingMinutes: done || !t.resolutionDueAt ? null : remainingBusinessMinutes(asOf, t.resolutionDueAt, cal),
     firstResponseBreached: t.firstResponseBreached,
     resolutionBreached: t.resolutionBreached,
@@ -135,7 +136,15 @@ export interface TicketEventRow {
 }
 
 export function ticketEventView(e: TicketEventRow) {
-  return { id: Number(e.id), kind: e.kind, actorId: e.actorId, visibility: e.visibility, body: e.body, data: e.data ?? null, createdAt: e.createdAt };
+  return {
+    id: Number(e.id),
+    kind: e.kind,
+    actorId: e.actorId,
+    visibility: e.visibility,
+    body: e.body,
+    data: e.data ?? null,
+    createdAt: e.createdAt,
+  };
 }
 
 /** What a ticket event carries to consumers (webhooks of the ticket's customer, live feed). */

@@ -6,9 +6,19 @@ import { networkInterfaces } from 'node:os';
 
 const blocked4 = new net.BlockList();
 for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked4.addSubnet(prefix, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked4.addSubnet(prefix, bits, 'ipv4');
 
 const blocked6 = new net.BlockList();
 for (const [prefix, bits] of [
@@ -21,7 +31,8 @@ for (const [prefix, bits] of [
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated, still routed by some stacks)
   ['ff00::', 8], // multicast
-] as const) blocked6.addSubnet(prefix, bits, 'ipv6');
+] as const)
+  blocked6.addSubnet(prefix, bits, 'ipv6');
 
 /** The eight 16-bit groups of an IPv6 address (zone id dropped, embedded dotted IPv4 allowed). */
 function groups6(address: string): number[] | null {

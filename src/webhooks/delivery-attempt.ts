@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { createBatcher } from '../platform/batcher.js';
-import type { DeliveryQueue } from './delivery-queue.js';
-import type { EndpointHealth } from './endpoint-health.js';
-import type { EndpointService, SendingEndpoint } from './endpoint.service.js';
-import type { SendResult, WebhookSender } from './http-sender.js';
 import type { EndpointSemaphore } from './concurrency.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { EndpointService, SendingEndpoint } from './endpoint.service.js';
+import type { EndpointHealth } from './endpoint-health.js';
+import type { SendResult, WebhookSender } from './http-sender.js';
 import { webhookHeaders } from './signing.js';
-import { RETRY_SCHEDULE_SEC, type DeliveryJob } from './webhooks.schemas.js';
+import { type DeliveryJob, RETRY_SCHEDULE_SEC } from './webhooks.schemas.js';
 
 const MAX_RETRY_AFTER_SEC = 86_400;
 
@@ -20,8 +20,22 @@ export interface AttemptTarget {
 }
 
 interface Outcome {
-  attempt: { deliveryId: string; attemptNo: number; statusCode: number | null; latencyMs: number; error: string | null; responseSnippet: string | null };
-  delivery: { id: string; status: 'SUCCEEDED' | 'PENDING' | 'FAILED'; code: number | null; err: string | null; succeeded: string | null; next: string | null };
+  attempt: {
+    deliveryId: string;
+    attemptNo: number;
+    statusCode: number | null;
+    latencyMs: number;
+    error: string | null;
+    responseSnippet: string | null;
+  };
+  delivery: {
+    id: string;
+    status: 'SUCCEEDED' | 'PENDING' | 'FAILED';
+    code: number | null;
+    err: string | null;
+    succeeded: string | null;
+    next: string | null;
+  };
 }
 
 /** Delay before the next scheduled attempt, or null when the schedule is exhausted. */
@@ -30,7 +44,8 @@ export function nextDelayMs(job: DeliveryJob, result: SendResult, scale: number)
   if (job.manual || next >= RETRY_SCHEDULE_SEC.length) return null;
   let delay = RETRY_SCHEDULE_SEC[next]! * 1000 * scale;
   // 429: wait at least as long as the receiver asked.
-  if (result.statusCode === 429 && result.retryAfterSec !== null) delay = Math.max(delay, Math.min(result.retryAfterSec, MAX_RETRY_AFTER_SEC) * 1000);
+  if (result.statusCode === 429 && result.retryAfterSec !== null)
+    delay = Math.max(delay, Math.min(result.retryAfterSec, MAX_RETRY_AFTER_SEC) * 1000);
   return delay;
 }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { DelayedError, Worker, type Job } from 'bullmq';
-import type pg from 'pg';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { createBatcher } from '../platform/batcher.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { QUEUE, type Queues } from '../platform/queues.js';
-import { createBatcher } from '../platform/batcher.js';
 import type { EndpointSemaphore } from './concurrency.js';
 import type { DeliveryAttempts } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { SendingEndpoint } from './endpoint.service.js';
-import { RETRY_SCHEDULE_SEC, type DeliveryJob } from './webhooks.schemas.js';
+import { type DeliveryJob, RETRY_SCHEDULE_SEC } from './webhooks.schemas.js';
 
 export interface DeliveryWorkerDeps {
   db: Db;
@@ -68,7 +68,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
   async function process(job: Job<DeliveryJob>, token?: string): Promise<string> {
     const data = job.data;
     const d = await load(data.deliveryId);
-    if (!d || d.status !== 'PENDING' || d.attemptCount !== data.attemptNo) return 'stale';
+    if (d?.status !== 'PENDING' || d.attemptCount !== data.attemptNo) return 'stale';
     const ep: SendingEndpoint = { ...d, id: d.endpointId };
     if (!ep.enabled) {
       await db.webhookDelivery.updateMany({
@@ -109,7 +109,10 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
       })),
     );
   }
-  const sweeper = setInterval(() => void sweep().catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep failed')), SWEEP_EVERY_MS);
+  const sweeper = setInterval(
+    () => void sweep().catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep failed')),
+    SWEEP_EVERY_MS,
+  );
   sweeper.unref();
   // After Redis reconnects it may have come back without its data (no persistence, a blank
   // replica): queue every due delivery again at once instead of after the grace. Jobs that
@@ -119,7 +122,10 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
   let afterReconnect: NodeJS.Timeout | undefined;
   const onReady = () => {
     clearTimeout(afterReconnect);
-    afterReconnect = setTimeout(() => void sweep(0).catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep after reconnect failed')), 1_000);
+    afterReconnect = setTimeout(
+      () => void sweep(0).catch((err: Error) => log.warn({ err: err.message }, 'webhook sweep after reconnect failed')),
+      1_000,
+    );
     afterReconnect.unref();
   };
   void (queues.get(QUEUE.webhooks).getBackend().client as Promise<unknown> as Promise<Redis>).then((c) => {

@@ -1,9 +1,9 @@
-import type { Db } from '../platform/database.js';
+import type { WebhookAttempt, WebhookDelivery } from '../../prisma/generated/client.js';
 import type { AuditService } from '../audit/index.js';
 import { ownedByCustomerWhere } from '../auth/index.js';
+import type { Db } from '../platform/database.js';
 import { conflict, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
-import type { WebhookAttempt, WebhookDelivery } from '../../prisma/generated/client.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { Ctx, EndpointService } from './endpoint.service.js';
 
@@ -36,15 +36,33 @@ function publicAttempt(a: WebhookAttempt) {
 }
 
 /** The delivery log and the manual levers on it: replay one, recover all failed since a time. */
-export function createDeliveryService({ db, audit, endpoints, deliveries }: { db: Db; audit: AuditService; endpoints: EndpointService; deliveries: DeliveryQueue }) {
+export function createDeliveryService({
+  db,
+  audit,
+  endpoints,
+  deliveries,
+}: {
+  db: Db;
+  audit: AuditService;
+  endpoints: EndpointService;
+  deliveries: DeliveryQueue;
+}) {
   async function visible(ctx: Ctx, id: string) {
-    const d = await db.webhookDelivery.findFirst({ where: { AND: [{ id }, { endpoint: ownedByCustomerWhere(ctx.actor) }] }, include: { endpoint: true } });
+    const d = await db.webhookDelivery.findFirst({
+      where: { AND: [{ id }, { endpoint: ownedByCustomerWhere(ctx.actor) }] },
+      include: { endpoint: true },
+    });
     if (!d) throw notFound('Webhook delivery');
     return d;
   }
 
   return {
-    async list(ctx: Ctx, endpointId: string, filter: { status?: 'PENDING' | 'SUCCEEDED' | 'FAILED'; eventType?: string }, q: { limit: number; cursor?: string }) {
+    async list(
+      ctx: Ctx,
+      endpointId: string,
+      filter: { status?: 'PENDING' | 'SUCCEEDED' | 'FAILED'; eventType?: string },
+      q: { limit: number; cursor?: string },
+    ) {
       await endpoints.visible(ctx, endpointId);
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.webhookDelivery.findMany({
@@ -69,7 +87,10 @@ export function createDeliveryService({ db, audit, endpoints, deliveries }: { db
       if (d.status === 'PENDING' && (await deliveries.promote({ deliveryId: id, attemptNo: d.attemptCount }))) return publicDelivery(d);
       const row = await db.$transaction(async (tx) => {
         const updated = await tx.webhookDelivery.update({ where: { id }, data: { status: 'PENDING', nextAttemptAt: new Date() } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_delivery.replayed', entityType: 'webhook_delivery', entityId: id }, tx);
+        await audit.record(
+          { actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_delivery.replayed', entityType: 'webhook_delivery', entityId: id },
+          tx,
+        );
         return updated;
       });
       await deliveries.add([{ job: { deliveryId: id, attemptNo: row.attemptCount, step: 0, manual: true } }]);
@@ -87,11 +108,26 @@ export function createDeliveryService({ db, audit, endpoints, deliveries }: { db
       });
       const ids = failed.map((f) => f.id);
       await db.$transaction(async (tx) => {
-        await tx.webhookDelivery.updateMany({ where: { id: { in: ids }, status: 'FAILED' }, data: { status: 'PENDING', nextAttemptAt: new Date() } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_endpoint.recovered', entityType: 'webhook_endpoint', entityId: endpointId, after: { since, deliveries: ids.length } }, tx);
+        await tx.webhookDelivery.updateMany({
+          where: { id: { in: ids }, status: 'FAILED' },
+          data: { status: 'PENDING', nextAttemptAt: new Date() },
+        });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_endpoint.recovered',
+            entityType: 'webhook_endpoint',
+            entityId: endpointId,
+            after: { since, deliveries: ids.length },
+          },
+          tx,
+        );
       });
       for (let i = 0; i < failed.length; i += 500) {
-        await deliveries.add(failed.slice(i, i + 500).map((f) => ({ job: { deliveryId: f.id, attemptNo: f.attemptCount, step: 0, manual: true } })));
+        await deliveries.add(
+          failed.slice(i, i + 500).map((f) => ({ job: { deliveryId: f.id, attemptNo: f.attemptCount, step: 0, manual: true } })),
+        );
       }
       return { recovered: ids.length };
     },

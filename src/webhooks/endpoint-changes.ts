@@ -11,7 +11,9 @@ export function createEndpointChanges({ redis, prefix, log }: { redis: Redis; pr
   const channel = `${prefix}:webhooks:endpoints-changed`;
   return {
     publish(customerId: string): void {
-      void redis.publish(channel, customerId).catch((err: Error) => log.warn({ err: err.message }, 'webhook endpoint change publish failed'));
+      void redis
+        .publish(channel, customerId)
+        .catch((err: Error) => log.warn({ err: err.message }, 'webhook endpoint change publish failed'));
     },
     /** Calls `listener` with the customer id of every change, from any process, until stopped. */
     async subscribe(listener: (customerId: string) => void): Promise<{ stop(): void }> {

@@ -1,6 +1,6 @@
-import type { Db } from '../platform/database.js';
 import type { AuditService } from '../audit/index.js';
 import type { EventService } from '../events/index.js';
+import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { SendingEndpoint as WebhookEndpoint } from './endpoint.service.js';
 import { DISABLE_AFTER_MS, ENDPOINT_DISABLED_EVENT } from './webhooks.schemas.js';
@@ -9,12 +9,37 @@ import { DISABLE_AFTER_MS, ENDPOINT_DISABLED_EVENT } from './webhooks.schemas.js
  * Tracks continuous failure per endpoint (failingSince, cleared by any success) and disables
  * endpoints that answer 410 or fail for 5 days, telling the customer with an event.
  */
-export function createEndpointHealth({ db, audit, events, log, onChange }: { db: Db; audit: AuditService; events: EventService; log: Logger; onChange?: (customerId: string) => void }) {
+export function createEndpointHealth({
+  db,
+  audit,
+  events,
+  log,
+  onChange,
+}: {
+  db: Db;
+  audit: AuditService;
+  events: EventService;
+  log: Logger;
+  onChange?: (customerId: string) => void;
+}) {
   async function disable(ep: WebhookEndpoint, reason: string): Promise<void> {
     const disabled = await db.$transaction(async (tx) => {
-      const res = await tx.webhookEndpoint.updateMany({ where: { id: ep.id, enabled: true }, data: { enabled: false, disabledReason: reason } });
+      const res = await tx.webhookEndpoint.updateMany({
+        where: { id: ep.id, enabled: true },
+        data: { enabled: false, disabledReason: reason },
+      });
       if (res.count === 0) return false; // someone else got there first
-      await audit.record({ actor: null, action: 'webhook_endpoint.disabled', entityType: 'webhook_endpoint', entityId: ep.id, before: { enabled: true }, after: { enabled: false, disabledReason: reason } }, tx);
+      await audit.record(
+        {
+          actor: null,
+          action: 'webhook_endpoint.disabled',
+          entityType: 'webhook_endpoint',
+          entityId: ep.id,
+          before: { enabled: true },
+          after: { enabled: false, disabledReason: reason },
+        },
+        tx,
+      );
       await events.emit(tx, [
         {
           type: ENDPOINT_DISABLED_EVENT,

@@ -1,12 +1,10 @@
-import type { Ctx } from '../auth/index.js';
-import type { Db } from '../platform/database.js';
+import type { WebhookEndpoint } from '../../prisma/generated/client.js';
 import type { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/index.js';
-import { isStaff } from '../auth/index.js';
-import { customerWhere, ownedByCustomerWhere } from '../auth/index.js';
+import type { Ctx } from '../auth/index.js';
+import { customerWhere, isStaff, ownedByCustomerWhere } from '../auth/index.js';
+import type { Db } from '../platform/database.js';
 import { invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
-import type { WebhookEndpoint } from '../../prisma/generated/client.js';
 import type { SecretBox } from '../platform/secret-box.js';
 import { newWebhookSecret } from './signing.js';
 import { assertPublicTarget } from './ssrf-guard.js';
@@ -15,7 +13,15 @@ import type { EndpointInput, EndpointPatch } from './webhooks.schemas.js';
 /** The columns the delivery worker needs to sign and send. */
 export type SendingEndpoint = Pick<
   WebhookEndpoint,
-  'id' | 'customerId' | 'url' | 'enabled' | 'maxConcurrency' | 'secretEncrypted' | 'previousSecretEncrypted' | 'previousSecretExpiresAt' | 'failingSince'
+  | 'id'
+  | 'customerId'
+  | 'url'
+  | 'enabled'
+  | 'maxConcurrency'
+  | 'secretEncrypted'
+  | 'previousSecretEncrypted'
+  | 'previousSecretExpiresAt'
+  | 'failingSince'
 >;
 
 /** How long the previous secret keeps signing after a rotation. */
@@ -39,7 +45,13 @@ export function publicEndpoint(row: WebhookEndpoint) {
   };
 }
 
-export function createEndpointService(deps: { db: Db; audit: AuditService; box: SecretBox; allowPrivate: boolean; onChange?: (customerId: string) => void }) {
+export function createEndpointService(deps: {
+  db: Db;
+  audit: AuditService;
+  box: SecretBox;
+  allowPrivate: boolean;
+  onChange?: (customerId: string) => void;
+}) {
   const { db, audit, box, allowPrivate } = deps;
   const changed = (customerId: string) => deps.onChange?.(customerId);
   // Every delivery signs; decrypting once per stored secret (not per request) keeps that cheap.
@@ -103,7 +115,17 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
             secretEncrypted: box.encrypt(secret),
           },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_endpoint.created', entityType: 'webhook_endpoint', entityId: created.id, after: publicEndpoint(created) }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_endpoint.created',
+            entityType: 'webhook_endpoint',
+            entityId: created.id,
+            after: publicEndpoint(created),
+          },
+          tx,
+        );
         return created;
       });
       changed(customerId);
@@ -125,7 +147,18 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
             ...reenable,
           },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_endpoint.updated', entityType: 'webhook_endpoint', entityId: id, before: publicEndpoint(before), after: publicEndpoint(updated) }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_endpoint.updated',
+            entityType: 'webhook_endpoint',
+            entityId: id,
+            before: publicEndpoint(before),
+            after: publicEndpoint(updated),
+          },
+          tx,
+        );
         return updated;
       });
       changed(row.customerId);
@@ -136,7 +169,17 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
       const before = await visible(ctx, id);
       await db.$transaction(async (tx) => {
         await tx.webhookEndpoint.delete({ where: { id } });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_endpoint.deleted', entityType: 'webhook_endpoint', entityId: id, before: publicEndpoint(before) }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_endpoint.deleted',
+            entityType: 'webhook_endpoint',
+            entityId: id,
+            before: publicEndpoint(before),
+          },
+          tx,
+        );
       });
       changed(before.customerId);
     },
@@ -151,7 +194,17 @@ export function createEndpointService(deps: { db: Db; audit: AuditService; box: 
           where: { id },
           data: { secretEncrypted: box.encrypt(secret), previousSecretEncrypted: before.secretEncrypted, previousSecretExpiresAt },
         });
-        await audit.record({ actor: ctx.actor, requestId: ctx.requestId, action: 'webhook_endpoint.secret_rotated', entityType: 'webhook_endpoint', entityId: id, after: { previousSecretExpiresAt } }, tx);
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_endpoint.secret_rotated',
+            entityType: 'webhook_endpoint',
+            entityId: id,
+            after: { previousSecretExpiresAt },
+          },
+          tx,
+        );
         return updated;
       });
       changed(row.customerId);

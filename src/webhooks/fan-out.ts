@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Db } from '../platform/database.js';
 import type { EventEnvelope } from '../events/index.js';
 import { createBatcher } from '../platform/batcher.js';
+import type { Db } from '../platform/database.js';
 import { jsonReplacer } from '../platform/json.js';
 import type { AttemptTarget } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';

@@ -15,7 +15,14 @@ const SLOT_WAIT_MS = 1_000;
  * this process has `limit` requests in flight, or it is stopping), and every retry. A crash
  * mid-attempt leaves the delivery PENDING and due, and the worker's sweeper queues it again.
  */
-export function createFirstAttempts(deps: { attempts: DeliveryAttempts; semaphore: EndpointSemaphore; deliveries: DeliveryQueue; log: Logger; limit: number; onProgress?: () => void }) {
+export function createFirstAttempts(deps: {
+  attempts: DeliveryAttempts;
+  semaphore: EndpointSemaphore;
+  deliveries: DeliveryQueue;
+  log: Logger;
+  limit: number;
+  onProgress?: () => void;
+}) {
   const { attempts, semaphore, deliveries, log } = deps;
   const running = new Set<Promise<void>>();
   let stopped = false;

@@ -63,7 +63,12 @@ export function createWebhookSender({ timeoutMs, allowPrivate }: { timeoutMs: nu
       } catch (err) {
         const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
         const code = e.cause?.code ?? e.code;
-        const message = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : code === 'ESSRF' ? `refused: ${e.cause?.message ?? e.message}` : `${code ? `${code}: ` : ''}${e.message}`;
+        const message =
+          e.name === 'TimeoutError'
+            ? `timeout after ${timeoutMs} ms`
+            : code === 'ESSRF'
+              ? `refused: ${e.cause?.message ?? e.message}`
+              : `${code ? `${code}: ` : ''}${e.message}`;
         return { statusCode: null, latencyMs: latency(), error: message.slice(0, 500), snippet: null, retryAfterSec: null };
       }
     },

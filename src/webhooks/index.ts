@@ -1,27 +1,27 @@
-import pg from 'pg';
 import { Redis, type RedisOptions } from 'ioredis';
+import pg from 'pg';
+import type { AuditService } from '../audit/index.js';
 import type { Config } from '../config.js';
+import type { EventService } from '../events/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
-import type { AuditService } from '../audit/index.js';
-import type { EventService } from '../events/index.js';
+import { createSecretBox } from '../platform/secret-box.js';
 import { createEndpointSemaphore } from './concurrency.js';
+import { createDeliveryService } from './delivery.service.js';
 import { createDeliveryAttempts } from './delivery-attempt.js';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { createDeliveryService } from './delivery.service.js';
 import { startDeliveryWorker } from './delivery-worker.js';
+import { createEndpointService } from './endpoint.service.js';
 import { createEndpointChanges } from './endpoint-changes.js';
 import { createEndpointHealth } from './endpoint-health.js';
-import { createEndpointService } from './endpoint.service.js';
 import { createFanOut } from './fan-out.js';
 import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
-import { createSecretBox } from '../platform/secret-box.js';
 
-export * from './webhooks.schemas.js';
-export { signWebhook } from './signing.js';
 export { isPrivateAddress } from './address-policy.js';
+export { signWebhook } from './signing.js';
+export * from './webhooks.schemas.js';
 
 export interface WebhookDeps {
   config: Config;
@@ -51,7 +51,10 @@ export function createWebhookService(deps: WebhookDeps) {
   const sql = new pg.Pool({ connectionString: deps.databaseUrl, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
   // Idle connections closed by the server (restart, database dropped in tests) just reconnect on next use.
   sql.on('error', (err: Error & { code?: string }) =>
-    err.code === '57P01' ? log.debug({ err: err.message }, 'webhooks pg connection closed by server') : log.warn({ err: err.message }, 'webhooks pg pool error'));
+    err.code === '57P01'
+      ? log.debug({ err: err.message }, 'webhooks pg connection closed by server')
+      : log.warn({ err: err.message }, 'webhooks pg pool error'),
+  );
   const fanOut = createFanOut({ db, sql, deliveries: deliveryQueue });
   const endpointChanges = createEndpointChanges({ redis: deps.redis, prefix: config.REDIS_PREFIX, log });
   const changed = (customerId: string) => {
@@ -85,10 +88,35 @@ export function createWebhookService(deps: WebhookDeps) {
       semRedis.on('error', (err) => log.warn({ err: err.message }, 'webhook semaphore redis error'));
       const semaphore = createEndpointSemaphore(semRedis, queues.prefix, config.WEBHOOK_TIMEOUT_MS + 5_000);
       const sender = createWebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate });
-      const attempts = createDeliveryAttempts({ sql, endpoints, health, deliveries: deliveryQueue, sender, semaphore, retryScale: config.WEBHOOK_RETRY_SCALE });
-      const first = createFirstAttempts({ attempts, semaphore, deliveries: deliveryQueue, log, limit: config.WEBHOOK_WORKER_CONCURRENCY, onProgress });
+      const attempts = createDeliveryAttempts({
+        sql,
+        endpoints,
+        health,
+        deliveries: deliveryQueue,
+        sender,
+        semaphore,
+        retryScale: config.WEBHOOK_RETRY_SCALE,
+      });
+      const first = createFirstAttempts({
+        attempts,
+        semaphore,
+        deliveries: deliveryQueue,
+        log,
+        limit: config.WEBHOOK_WORKER_CONCURRENCY,
+        onProgress,
+      });
       fanOut.useFirstAttempts(first);
-      const worker = startDeliveryWorker({ db, sql, queues, log, deliveries: deliveryQueue, attempts, semaphore, concurrency: config.WEBHOOK_WORKER_CONCURRENCY, onProgress });
+      const worker = startDeliveryWorker({
+        db,
+        sql,
+        queues,
+        log,
+        deliveries: deliveryQueue,
+        attempts,
+        semaphore,
+        concurrency: config.WEBHOOK_WORKER_CONCURRENCY,
+        onProgress,
+      });
       return {
         async stop() {
           fanOut.useFirstAttempts(null);

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { patchOf } from '../platform/schemas.js';
 
-const eventType = z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, 'An event type such as device.uplink or device.*');
+const eventType = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, 'An event type such as device.uplink or device.*');
 
 export const endpointUrl = z
   .string()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -56,7 +56,8 @@ describe('API foundation', () => {
   it('scopes contractors to their own end users and answers 404 outside', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
-    const mk = async (payload: object) => (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload })).json() as { id: string };
+    const mk = async (payload: object) =>
+      (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload })).json() as { id: string };
     const contractorA = await mk({ kind: 'CONTRACTOR', name: 'Contractor A', commissionRateBp: 500 });
     const contractorB = await mk({ kind: 'CONTRACTOR', name: 'Contractor B' });
     const custA = await mk({ kind: 'END_USER', name: 'End user of A', contractorId: contractorA.id });
@@ -70,7 +71,12 @@ describe('API foundation', () => {
     expect(list.items.map((c) => c.id).sort()).toEqual([contractorA.id, custA.id].sort());
 
     // A contractor's new end user is always its own, whatever contractorId it sends.
-    const created = await app.inject({ method: 'POST', url: '/api/v1/customers', headers: a.headers, payload: { kind: 'END_USER', name: 'New', contractorId: contractorB.id } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/customers',
+      headers: a.headers,
+      payload: { kind: 'END_USER', name: 'New', contractorId: contractorB.id },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json().contractorId).toBe(contractorA.id);
 
@@ -82,8 +88,20 @@ describe('API foundation', () => {
   it('changes only the fields a PATCH names', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
-    const created = (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'Gold Co', tier: 'GOLD', paymentTermsDays: 45 } })).json() as { id: string };
-    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/customers/${created.id}`, headers: sales.headers, payload: { phone: '+86 21 5555 0100' } });
+    const created = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: sales.headers,
+        payload: { kind: 'END_USER', name: 'Gold Co', tier: 'GOLD', paymentTermsDays: 45 },
+      })
+    ).json() as { id: string };
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${created.id}`,
+      headers: sales.headers,
+      payload: { phone: '+86 21 5555 0100' },
+    });
     expect(patched.json()).toMatchObject({ tier: 'GOLD', paymentTermsDays: 45, phone: '+86 21 5555 0100' });
   });
 
@@ -91,7 +109,12 @@ describe('API foundation', () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
     for (let i = 0; i < 7; i++) {
-      await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: `Paged ${i}`, segment: 'paging' } });
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: sales.headers,
+        payload: { kind: 'END_USER', name: `Paged ${i}`, segment: 'paging' },
+      });
     }
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -14,11 +14,21 @@ describe('API keys', () => {
   it('shows a key once, stores only its hash, authenticates with it and stops after revocation', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
-    const customer = (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'Keyed Ltd' } })).json() as { id: string };
+    const customer = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: sales.headers,
+        payload: { kind: 'END_USER', name: 'Keyed Ltd' },
+      })
+    ).json() as { id: string };
     const user = await loginAs(sys.services, app, 'CUSTOMER', customer.id);
 
     const created = await app.inject({
-      method: 'POST', url: '/api/v1/api-keys', headers: user.headers, payload: { name: 'ERP integration', scopes: ['crm:read'] },
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: user.headers,
+      payload: { name: 'ERP integration', scopes: ['crm:read'] },
     });
     expect(created.statusCode).toBe(201);
     const { key, id } = created.json() as { key: string; id: string };
@@ -37,10 +47,13 @@ describe('API keys', () => {
     expect((await app.inject({ url: `/api/v1/customers/${customer.id}`, headers: viaKey })).statusCode).toBe(401);
   });
 
-  it('does not let one customer revoke another customer\'s key', async () => {
+  it("does not let one customer revoke another customer's key", async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
-    const mk = async (name: string) => (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name } })).json() as { id: string };
+    const mk = async (name: string) =>
+      (
+        await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name } })
+      ).json() as { id: string };
     const a = await loginAs(sys.services, app, 'CUSTOMER', (await mk('A')).id);
     const b = await loginAs(sys.services, app, 'CUSTOMER', (await mk('B')).id);
     const payload = { name: 'a', scopes: ['devices:read'] };
@@ -52,7 +65,10 @@ describe('API keys', () => {
     const lines: string[] = [];
     const { createLogger } = await import('../../src/platform/logger.js');
     const log = createLogger('info', {}, { write: (l: string) => void lines.push(l) });
-    log.info({ body: { password: 'hunter2', secret: 's3cret' }, token: 'nxs_x', req: { headers: { authorization: 'Bearer nxs_y' } } }, 'probe');
+    log.info(
+      { body: { password: 'hunter2', secret: 's3cret' }, token: 'nxs_x', req: { headers: { authorization: 'Bearer nxs_y' } } },
+      'probe',
+    );
     expect(lines.join('')).toContain('probe');
     expect(lines.join('')).not.toMatch(/hunter2|s3cret|nxs_x|nxs_y/);
   });

@@ -1,14 +1,15 @@
 // The console's data feeds over HTTP: GET /overview (counts, traffic per minute, silent and
 // faulty terminals, open tickets, map) and GET /live (SSE from the worker through Redis),
 // both scoped to the principal's customers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { IncomingMessage } from 'node:http';
 import type { MqttClient } from 'mqtt';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { loginAs } from '../helpers/api.js';
-import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeUplink } from '../../gateway/codecs/index.js';
 import { moveAccessTokenToHeader } from '../../src/http/access-token.js';
-import type { IncomingMessage } from 'node:http';
+import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
 
 let sys: TestSystem;
 let a: Awaited<ReturnType<typeof createContract>>;
@@ -30,32 +31,38 @@ function openStream(token: string) {
   const controller = new AbortController();
   const events: { type: string; serial: string | null; customerId: string | null; lat: number | null }[] = [];
   const hello: unknown[] = [];
-  const ready = fetch(`${sys.httpUrl}/api/v1/live?access_token=${encodeURIComponent(token)}`, { signal: controller.signal }).then(async (res) => {
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buf = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buf += decoder.decode(value, { stream: true });
-          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-            if (!data) continue;
-            if (block.includes('event: hello')) hello.push(JSON.parse(data));
-            else events.push(...(JSON.parse(data) as typeof events));
+  const ready = fetch(`${sys.httpUrl}/api/v1/live?access_token=${encodeURIComponent(token)}`, { signal: controller.signal }).then(
+    async (res) => {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buf = '';
+      void (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            buf += decoder.decode(value, { stream: true });
+            for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+              const block = buf.slice(0, i);
+              buf = buf.slice(i + 2);
+              const data = block
+                .split('\n')
+                .filter((l) => l.startsWith('data: '))
+                .map((l) => l.slice(6))
+                .join('\n');
+              if (!data) continue;
+              if (block.includes('event: hello')) hello.push(JSON.parse(data));
+              else events.push(...(JSON.parse(data) as typeof events));
+            }
           }
+        } catch {
+          /* aborted */
         }
-      } catch {
-        /* aborted */
-      }
-    })();
-  });
+      })();
+    },
+  );
   return { events, hello, ready, close: () => controller.abort() };
 }
 
@@ -103,10 +110,32 @@ describe('console data feeds', { timeout: 90_000 }, () => {
     const cA = await connectTerminal(sys.mqttPort!, va.serial, va.secret);
     const cB = await connectTerminal(sys.mqttPort!, lb.serial, lb.secret);
     clients.push(cA, cB);
-    await cA.publishAsync(`nx/${va.serial}/up/telemetry`, encodeUplink({ type: 'vehicle-telemetry', latitude: 31.2401, longitude: 121.49, speedKmh: 20, heading: 90, ignition: true, moving: true, doorOpen: false, immobilized: false }, new Date()), { qos: 1 });
-    await cB.publishAsync(`nx/${lb.serial}/up/fault`, encodeUplink({ type: 'fault', faultCode: 0x0201, severity: 1, detail: 'lamp' }, new Date()), { qos: 1 });
+    await cA.publishAsync(
+      `nx/${va.serial}/up/telemetry`,
+      encodeUplink(
+        {
+          type: 'vehicle-telemetry',
+          latitude: 31.2401,
+          longitude: 121.49,
+          speedKmh: 20,
+          heading: 90,
+          ignition: true,
+          moving: true,
+          doorOpen: false,
+          immobilized: false,
+        },
+        new Date(),
+      ),
+      { qos: 1 },
+    );
+    await cB.publishAsync(
+      `nx/${lb.serial}/up/fault`,
+      encodeUplink({ type: 'fault', faultCode: 0x0201, severity: 1, detail: 'lamp' }, new Date()),
+      { qos: 1 },
+    );
 
-    const has = (s: ReturnType<typeof openStream>, type: string, serial: string) => s.events.some((e) => e.type === type && e.serial === serial);
+    const has = (s: ReturnType<typeof openStream>, type: string, serial: string) =>
+      s.events.some((e) => e.type === type && e.serial === serial);
     await waitFor(async () => has(streams.ops, 'device.uplink', va.serial) && has(streams.ops, 'device.fault', lb.serial), 30_000);
     await waitFor(async () => has(streams.a, 'device.uplink', va.serial) && has(streams.b, 'device.fault', lb.serial), 10_000);
     expect(has(streams.ops, 'device.online', va.serial)).toBe(true);
@@ -123,7 +152,10 @@ describe('console data feeds', { timeout: 90_000 }, () => {
     const ops = await loginAs(sys.services, sys.app!, 'OPS');
     const contractorA = await loginAs(sys.services, sys.app!, 'CONTRACTOR', a.contractor.id);
     // A terminal that last reported long ago is silent (model interval 60 s × factor 3).
-    await sys.services.db.device.update({ where: { serial: terminals.liftA!.serial }, data: { lastSeenAt: new Date(Date.now() - 3600_000) } });
+    await sys.services.db.device.update({
+      where: { serial: terminals.liftA!.serial },
+      data: { lastSeenAt: new Date(Date.now() - 3600_000) },
+    });
 
     type Overview = {
       terminals: { total: number; online: number; byCategory: Record<string, { total: number; online: number }> };
@@ -139,11 +171,18 @@ describe('console data feeds', { timeout: 90_000 }, () => {
       return res.json();
     };
     // The lamp's fault frame opened a fault ticket (health watchdog): the lamp counts as faulty.
-    const all = (await waitFor(async () => {
-      const o = (await get(ops.headers)) as Overview;
-      return o.messagesPerMinute.reduce((s, p) => s + p.count, 0) >= 2 && o.terminals.online === 2 && o.faulty.count === 1 ? o : null;
-    }, 30_000, 200)) as Overview;
-    expect(all.faulty).toMatchObject({ count: 1, items: [expect.objectContaining({ serial: terminals.lampB!.serial, faultCode: 0x0201 })] });
+    const all = (await waitFor(
+      async () => {
+        const o = (await get(ops.headers)) as Overview;
+        return o.messagesPerMinute.reduce((s, p) => s + p.count, 0) >= 2 && o.terminals.online === 2 && o.faulty.count === 1 ? o : null;
+      },
+      30_000,
+      200,
+    )) as Overview;
+    expect(all.faulty).toMatchObject({
+      count: 1,
+      items: [expect.objectContaining({ serial: terminals.lampB!.serial, faultCode: 0x0201 })],
+    });
     expect(all.openTickets.total).toBeGreaterThanOrEqual(1);
     expect(all.terminals.total).toBe(3);
     expect(all.terminals.byCategory.VEHICLE).toMatchObject({ total: 1, online: 1 });
@@ -159,9 +198,13 @@ describe('console data feeds', { timeout: 90_000 }, () => {
 
     // A network incident involving contractor A's lift: staff and A see it, B's customer does not.
     const lift = await sys.services.db.device.findUniqueOrThrow({ where: { serial: terminals.liftA!.serial } });
-    await sys.services.db.incident.create({ data: { kind: 'MASS_SILENCE', title: 'Pudong cell silent', devices: { create: [{ deviceId: lift.id, silentSince: new Date() }] } } });
+    await sys.services.db.incident.create({
+      data: { kind: 'MASS_SILENCE', title: 'Pudong cell silent', devices: { create: [{ deviceId: lift.id, silentSince: new Date() }] } },
+    });
     const customerB = await loginAs(sys.services, sys.app!, 'CUSTOMER', b.customer.id);
-    expect(((await get(ops.headers)) as Overview).incidents.items).toEqual([expect.objectContaining({ title: 'Pudong cell silent', silentTerminals: 1 })]);
+    expect(((await get(ops.headers)) as Overview).incidents.items).toEqual([
+      expect.objectContaining({ title: 'Pudong cell silent', silentTerminals: 1 }),
+    ]);
     expect(((await get(contractorA.headers)) as Overview).incidents.count).toBe(1);
     expect(((await get(customerB.headers)) as Overview).incidents.count).toBe(0);
 

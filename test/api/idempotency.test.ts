@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { loginAs } from '../helpers/api.js';
 import { purgeIdempotencyRecords } from '../../src/platform/idempotency-store.js';
+import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
@@ -26,11 +26,22 @@ beforeAll(async () => {
   sys = await startTestSystem('api');
   sales = await loginAs(sys.services, sys.app!, 'SALES');
   const finance = await loginAs(sys.services, sys.app!, 'FINANCE');
-  tariffPlanId = (await sys.app!.inject({
-    method: 'POST', url: '/api/v1/tariff-plans', headers: finance.headers,
-    payload: { code: 'IDEM', name: 'Idem', monthlyRentalMinor: 100, tiers: [{ fromUnit: 0, toUnit: null, unitPriceMicros: 1 }] },
-  })).json().id;
-  customerId = (await sys.app!.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'Idem Ltd' } })).json().id;
+  tariffPlanId = (
+    await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/tariff-plans',
+      headers: finance.headers,
+      payload: { code: 'IDEM', name: 'Idem', monthlyRentalMinor: 100, tiers: [{ fromUnit: 0, toUnit: null, unitPriceMicros: 1 }] },
+    })
+  ).json().id;
+  customerId = (
+    await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/customers',
+      headers: sales.headers,
+      payload: { kind: 'END_USER', name: 'Idem Ltd' },
+    })
+  ).json().id;
 });
 afterAll(async () => {
   await sys?.stop();
@@ -72,7 +83,11 @@ describe('Idempotency-Key', () => {
   });
 
   it('releases the key when the first attempt fails, so a corrected retry goes through', async () => {
-    const failed = await post(sales.headers, { customerId, tariffPlanId: '00000000-0000-4000-8000-000000000000', startDate: '2026-01-01' }, 'fix-1');
+    const failed = await post(
+      sales.headers,
+      { customerId, tariffPlanId: '00000000-0000-4000-8000-000000000000', startDate: '2026-01-01' },
+      'fix-1',
+    );
     expect(failed.status).toBe(400);
     const fixed = await post(sales.headers, { customerId, tariffPlanId, startDate: '2026-01-01' }, 'fix-1');
     expect(fixed.status).toBe(201);
@@ -95,7 +110,16 @@ describe('Idempotency-Key', () => {
 
   it('takes over a key whose first request died mid-flight, and validates the header', async () => {
     await sys.services.db.idempotencyRecord.create({
-      data: { userId: sales.userId, key: 'dead-1', method: 'POST', path: '/api/v1/contracts', bodyHash: 'x', statusCode: 0, response: {}, createdAt: new Date(Date.now() - 5 * 60_000) },
+      data: {
+        userId: sales.userId,
+        key: 'dead-1',
+        method: 'POST',
+        path: '/api/v1/contracts',
+        bodyHash: 'x',
+        statusCode: 0,
+        response: {},
+        createdAt: new Date(Date.now() - 5 * 60_000),
+      },
     });
     expect((await post(sales.headers, { customerId, tariffPlanId, startDate: '2026-01-01' }, 'dead-1')).status).toBe(201);
 

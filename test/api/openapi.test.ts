@@ -16,7 +16,9 @@ afterAll(async () => {
 describe('OpenAPI document', () => {
   it('gives every API operation a tag and a summary', async () => {
     const undocumented = Object.entries(paths).flatMap(([path, ops]) =>
-      Object.entries(ops).filter(([, op]) => !op.tags?.length || !op.summary).map(([method]) => `${method.toUpperCase()} ${path}`),
+      Object.entries(ops)
+        .filter(([, op]) => !op.tags?.length || !op.summary)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
     expect(undocumented).toEqual([]);
   });

@@ -42,13 +42,16 @@ afterAll(async () => {
 });
 
 describe('API keys', () => {
-  it('cannot be minted by a contractor for its end user\'s user or for staff', async () => {
+  it("cannot be minted by a contractor for its end user's user or for staff", async () => {
     const { contractor, customer } = await createContract(sys.services);
     const partner = await loginAs(sys.services, sys.app!, 'CONTRACTOR', contractor.id);
     const endUser = await loginAs(sys.services, sys.app!, 'CUSTOMER', customer.id);
     const admin = await loginAs(sys.services, sys.app!, 'ADMIN');
     for (const victim of [endUser.userId, admin.userId]) {
-      const res = await http(url, 'POST', '/api/v1/api-keys', { token: partner.token, body: { name: 'borrowed', userId: victim, scopes: ['devices:read'] } });
+      const res = await http(url, 'POST', '/api/v1/api-keys', {
+        token: partner.token,
+        body: { name: 'borrowed', userId: victim, scopes: ['devices:read'] },
+      });
       expect(res.status).toBe(400);
       expect(res.contentType).toContain('application/problem+json');
       expect(res.json.errors.map((e: { path: string }) => e.path)).toEqual(['userId']);
@@ -56,7 +59,10 @@ describe('API keys', () => {
     }
     const own = await http(url, 'POST', '/api/v1/api-keys', { token: partner.token, body: { name: 'mine', scopes: ['devices:read'] } });
     expect(own.status).toBe(201);
-    expect((await http(url, 'GET', '/api/v1/auth/me', { token: own.json.key })).json).toMatchObject({ id: partner.userId, role: 'CONTRACTOR' });
+    expect((await http(url, 'GET', '/api/v1/auth/me', { token: own.json.key })).json).toMatchObject({
+      id: partner.userId,
+      role: 'CONTRACTOR',
+    });
   });
 });
 
@@ -65,7 +71,8 @@ describe('login throttling', () => {
     const victim = await loginAs(sys.services, sys.app!, 'FINANCE');
     const { email } = await sys.services.db.user.findUniqueOrThrow({ where: { id: victim.userId } });
     const statuses: number[] = [];
-    for (let i = 0; i < 100; i++) statuses.push((await http(url, 'POST', '/api/v1/auth/login', { body: { email, password: `guess-${i}-xyzzy` } })).status);
+    for (let i = 0; i < 100; i++)
+      statuses.push((await http(url, 'POST', '/api/v1/auth/login', { body: { email, password: `guess-${i}-xyzzy` } })).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
     const right = await http(url, 'POST', '/api/v1/auth/login', { body: { email, password: 'correct-horse-battery' } });
@@ -80,8 +87,14 @@ describe('NUL characters', () => {
     const admin = (await loginAs(sys.services, sys.app!, 'ADMIN')).token;
     const { customer, contract } = await createContract(sys.services);
     const contact = await http(url, 'POST', `/api/v1/customers/${customer.id}/contacts`, { token: admin, body: { name: 'Clean' } });
-    const ticket = await http(url, 'POST', '/api/v1/tickets', { token: admin, body: { kind: 'QUESTION', subject: 'Clean', customerId: customer.id } });
-    const hook = await http(url, 'POST', '/api/v1/webhook-endpoints', { token: admin, body: { customerId: customer.id, url: 'http://127.0.0.1:9/h' } });
+    const ticket = await http(url, 'POST', '/api/v1/tickets', {
+      token: admin,
+      body: { kind: 'QUESTION', subject: 'Clean', customerId: customer.id },
+    });
+    const hook = await http(url, 'POST', '/api/v1/webhook-endpoints', {
+      token: admin,
+      body: { customerId: customer.id, url: 'http://127.0.0.1:9/h' },
+    });
     const model = await ensureModel(sys.services, 'NXV-100');
     const ops = await loginAs(sys.services, sys.app!, 'OPS');
     expect([contact.status, ticket.status, hook.status]).toEqual([201, 201, 201]);
@@ -103,12 +116,21 @@ describe('NUL characters', () => {
       const res = await http(url, method, path, { token: admin, body });
       expect(res.status, `${method} ${path}`).toBe(400);
       expect(res.contentType).toContain('application/problem+json');
-      expect(res.json.errors.map((e: { path: string }) => e.path), `${method} ${path}`).toContain(field);
+      expect(
+        res.json.errors.map((e: { path: string }) => e.path),
+        `${method} ${path}`,
+      ).toContain(field);
     }
     const filters = [
-      '/api/v1/users?q=%00', '/api/v1/leads?q=a%00', '/api/v1/knowledge-articles?q=%00x', '/api/v1/tickets?kind=A%00',
-      '/api/v1/invoices?period=2026-10%00', '/api/v1/devices?model=NXV%00', '/api/v1/audit-log?entityType=%00',
-      `/api/v1/webhook-endpoints/${hook.json.id}/deliveries?eventType=%00`, '/api/v1/reports/aging?currency=%00',
+      '/api/v1/users?q=%00',
+      '/api/v1/leads?q=a%00',
+      '/api/v1/knowledge-articles?q=%00x',
+      '/api/v1/tickets?kind=A%00',
+      '/api/v1/invoices?period=2026-10%00',
+      '/api/v1/devices?model=NXV%00',
+      '/api/v1/audit-log?entityType=%00',
+      `/api/v1/webhook-endpoints/${hook.json.id}/deliveries?eventType=%00`,
+      '/api/v1/reports/aging?currency=%00',
     ];
     for (const path of filters) {
       const res = await http(url, 'GET', path, { token: admin });
@@ -119,7 +141,7 @@ describe('NUL characters', () => {
 });
 
 describe('bulk provisioning with an Idempotency-Key', () => {
-  it('stores the response without the terminals\' secrets in plaintext, and replays them', async () => {
+  it("stores the response without the terminals' secrets in plaintext, and replays them", async () => {
     await ensureModel(sys.services, 'NXV-100');
     const { contract } = await createContract(sys.services);
     const ctx = await adminCtx(sys.services);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { http } from '../helpers/http.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // Who may reach what: authentication on the matched route, scope ANDed with the requested
 // record, roles checked before the request format is revealed, and PATCH changing only what it names.
@@ -21,7 +21,13 @@ const get = (path: string, token?: string) => http(url, 'GET', path, token ? { t
 
 describe('authentication is decided on the matched route', () => {
   it('refuses a percent-encoded spelling of an API path without a token', async () => {
-    for (const path of ['/%61pi/v1/tariff-plans', '/%61pi/v1/device-models', '/%61pi/v1/customers', '/%61pi/v1/devices', '/api/v1/%63ustomers']) {
+    for (const path of [
+      '/%61pi/v1/tariff-plans',
+      '/%61pi/v1/device-models',
+      '/%61pi/v1/customers',
+      '/%61pi/v1/devices',
+      '/api/v1/%63ustomers',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBe(401);
       expect(res.contentType, path).toContain('application/problem+json');
@@ -57,7 +63,10 @@ describe('scope narrows the requested record, never replaces it', () => {
       (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
     const mine = await mk('Own company');
     const other = await mk('Other company');
-    const contact = await http(url, 'POST', `/api/v1/customers/${other.id}/contacts`, { token: sales.token, body: { name: 'Secret Person' } });
+    const contact = await http(url, 'POST', `/api/v1/customers/${other.id}/contacts`, {
+      token: sales.token,
+      body: { name: 'Secret Person' },
+    });
     expect(contact.status).toBe(201);
 
     const customer = await loginAs(sys.services, app, 'CUSTOMER', mine.id);
@@ -73,7 +82,7 @@ describe('scope narrows the requested record, never replaces it', () => {
     expect((await get(`/api/v1/customers/${randomUUID()}/contacts`, customer.token)).status).toBe(404);
   });
 
-  it('does not let an end user reach another customer\'s webhook endpoint by id', async () => {
+  it("does not let an end user reach another customer's webhook endpoint by id", async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
     const ops = await loginAs(sys.services, app, 'OPS');
@@ -81,11 +90,17 @@ describe('scope narrows the requested record, never replaces it', () => {
       (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name } })).json as { id: string };
     const mine = await mk('Mine');
     const other = await mk('Theirs');
-    const endpoint = await http(url, 'POST', '/api/v1/webhook-endpoints', { token: ops.token, body: { customerId: other.id, url: 'http://127.0.0.1:9/hook' } });
+    const endpoint = await http(url, 'POST', '/api/v1/webhook-endpoints', {
+      token: ops.token,
+      body: { customerId: other.id, url: 'http://127.0.0.1:9/hook' },
+    });
     expect(endpoint.status).toBe(201);
     const customer = await loginAs(sys.services, app, 'CUSTOMER', mine.id);
     expect((await get(`/api/v1/webhook-endpoints/${endpoint.json.id}`, customer.token)).status).toBe(404);
-    const patched = await http(url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.json.id}`, { token: customer.token, body: { enabled: false } });
+    const patched = await http(url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.json.id}`, {
+      token: customer.token,
+      body: { enabled: false },
+    });
     expect(patched.status).toBe(404);
   });
 });
@@ -115,13 +130,17 @@ describe('PATCH', () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');
     const ops = await loginAs(sys.services, app, 'OPS');
-    const owner = (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name: 'Hooked' } })).json as { id: string };
+    const owner = (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body: { kind: 'END_USER', name: 'Hooked' } }))
+      .json as { id: string };
     const created = await http(url, 'POST', '/api/v1/webhook-endpoints', {
       token: ops.token,
       body: { customerId: owner.id, url: 'http://127.0.0.1:9/hook', eventTypes: ['device.uplink'], enabled: false, maxConcurrency: 2 },
     });
     expect(created.status).toBe(201);
-    const patched = await http(url, 'PATCH', `/api/v1/webhook-endpoints/${created.json.id}`, { token: ops.token, body: { description: 'Fleet system' } });
+    const patched = await http(url, 'PATCH', `/api/v1/webhook-endpoints/${created.json.id}`, {
+      token: ops.token,
+      body: { description: 'Fleet system' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({ description: 'Fleet system', enabled: false, eventTypes: ['device.uplink'], maxConcurrency: 2 });
     const reread = await get(`/api/v1/webhook-endpoints/${created.json.id}`, ops.token);
@@ -134,7 +153,9 @@ describe('PATCH', () => {
     const c = (await http(url, 'POST', '/api/v1/customers', { token: sales.token, body })).json;
     const p = await http(url, 'PATCH', `/api/v1/customers/${c.id}`, { token: sales.token, body: { city: 'Berlin' } });
     expect(p.json).toMatchObject({ city: 'Berlin', tier: 'GOLD', country: 'DE', paymentTermsDays: 60 });
-    const contact = (await http(url, 'POST', `/api/v1/customers/${c.id}/contacts`, { token: sales.token, body: { name: 'Boss', isPrimary: true } })).json;
+    const contact = (
+      await http(url, 'POST', `/api/v1/customers/${c.id}/contacts`, { token: sales.token, body: { name: 'Boss', isPrimary: true } })
+    ).json;
     const cp = await http(url, 'PATCH', `/api/v1/customers/${c.id}/contacts/${contact.id}`, { token: sales.token, body: { title: 'CEO' } });
     expect(cp.json).toMatchObject({ title: 'CEO', isPrimary: true });
   });

@@ -7,13 +7,13 @@ import { networkInterfaces } from 'node:os';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type System, startSystem } from '../../src/app/system.js';
 import { loadConfig } from '../../src/config.js';
-import { startSystem, type System } from '../../src/app/system.js';
 import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/platform/logger.js';
 import { neutraliseCell } from '../../src/platform/csv.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { loginAs } from '../helpers/api.js';
-import { startTestSystem, testEnv, type TestSystem } from '../helpers/system.js';
+import { startTestSystem, type TestSystem, testEnv } from '../helpers/system.js';
 
 let sys: TestSystem;
 const logLines: string[] = [];
@@ -38,8 +38,14 @@ beforeAll(async () => {
     });
     await db.invoice.create({
       data: {
-        contractId: contract.id, customerId: c.id, period: '2026-10', subtotalMinor: 1000n + BigInt(i), totalMinor: 1000n, status: 'ISSUED',
-        issuedAt: new Date('2026-10-01T00:00:00Z'), dueAt: new Date('2026-12-10T00:00:00Z'),
+        contractId: contract.id,
+        customerId: c.id,
+        period: '2026-10',
+        subtotalMinor: 1000n + BigInt(i),
+        totalMinor: 1000n,
+        status: 'ISSUED',
+        issuedAt: new Date('2026-10-01T00:00:00Z'),
+        dueAt: new Date('2026-12-10T00:00:00Z'),
       },
     });
   }
@@ -109,7 +115,11 @@ describe('browser policy', () => {
     try {
       const preflight = await fetch(`${url}/api/v1/customers`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin: 'https://console.example.com',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
@@ -147,7 +157,9 @@ describe('listeners', () => {
       const metricsPort = Number(new URL(api.metricsUrl!).port);
       expect((await fetch(`${api.httpUrl}/healthz`)).status).toBe(200);
       // The machine's own non-loopback addresses do not reach any of them.
-      const external = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4');
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && !a.internal && a.family === 'IPv4');
       for (const a of external) {
         for (const port of [apiPort, metricsPort, peer.mqttPort!]) {
           await expect(tcpConnect(a!.address, port), `${a!.address}:${port}`).rejects.toThrow(/ECONNREFUSED/);
@@ -162,7 +174,14 @@ describe('listeners', () => {
 
 describe('production start-up', () => {
   it('stops without SECRET_KEY, and refuses demo data', async () => {
-    const base = { NODE_ENV: 'production', LOG_LEVEL: 'silent', DATABASE_URL: sys.databaseUrl, HTTP_PORT: '0', METRICS_PORT: '0', MQTT_PORT: '0' };
+    const base = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: sys.databaseUrl,
+      HTTP_PORT: '0',
+      METRICS_PORT: '0',
+      MQTT_PORT: '0',
+    };
     const noKey = await run(['api'], base);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/SECRET_KEY: required when NODE_ENV=production/);

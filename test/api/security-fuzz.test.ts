@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/index.js';
-import { closeAgent, operationsOf, requestFor, send, type FuzzAnswer, type FuzzRequest, type Operation } from '../helpers/fuzz-requests.js';
-import { mintSession, seedTenant, FUZZ_PASSWORD, type Tenant } from '../helpers/fuzz-tenants.js';
+import { closeAgent, type FuzzAnswer, type FuzzRequest, type Operation, operationsOf, requestFor, send } from '../helpers/fuzz-requests.js';
+import { FUZZ_PASSWORD, mintSession, seedTenant, type Tenant } from '../helpers/fuzz-tenants.js';
 import type { Pools } from '../helpers/fuzz-values.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -37,7 +37,11 @@ beforeAll(async () => {
   sys = await startTestSystem('api');
   const doc = (await (await fetch(`${sys.httpUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
   ops = operationsOf(doc);
-  const [a, b, c] = [await seedTenant(sys.services, 'Alpha'), await seedTenant(sys.services, 'Beta'), await seedTenant(sys.services, 'Gamma')];
+  const [a, b, c] = [
+    await seedTenant(sys.services, 'Alpha'),
+    await seedTenant(sys.services, 'Beta'),
+    await seedTenant(sys.services, 'Gamma'),
+  ];
   const user = async (role: Role, customerId: string | null) => {
     const u = await sys.services.auth.createUser(null, {
       email: `fuzz-${role.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@test.nexsphere`,
@@ -71,7 +75,11 @@ afterAll(async () => {
 });
 
 function pools(ids: Tenant[], texts: Tenant[]): Pools {
-  return { ids: ids.flatMap((t) => t.ids), serials: ids.flatMap((t) => [...t.serials, t.stockSerial]), texts: texts.flatMap((t) => t.texts) };
+  return {
+    ids: ids.flatMap((t) => t.ids),
+    serials: ids.flatMap((t) => [...t.serials, t.stockSerial]),
+    texts: texts.flatMap((t) => t.texts),
+  };
 }
 
 const arbitraries = new Map<string, fc.Arbitrary<FuzzRequest>>();
@@ -106,7 +114,8 @@ function leaks(req: FuzzRequest, ans: FuzzAnswer): string[] {
   if (ans.status < 300 && ans.contentType.includes('json')) {
     // An answer that stores B's record as a reference of one's own (ticket.deviceId = B's terminal) leaks too.
     JSON.parse(ans.text, (key, value: unknown) => {
-      if (/^(id|serial)$|Ids?$/.test(key) && [value].flat().some((v) => typeof v === 'string' && secretIds.has(v))) found.push(`${key}=${String(value)}`);
+      if (/^(id|serial)$|Ids?$/.test(key) && [value].flat().some((v) => typeof v === 'string' && secretIds.has(v)))
+        found.push(`${key}=${String(value)}`);
       return value;
     });
   }
@@ -116,7 +125,7 @@ function leaks(req: FuzzRequest, ans: FuzzAnswer): string[] {
 /** What is wrong with an answer, or null. */
 function verdict(p: Principal, op: Operation, req: FuzzRequest, ans: FuzzAnswer): string | null {
   if (ans.status >= 500) return `answered ${ans.status}: ${ans.text.slice(0, 300)}`;
-  if (Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')) return 'polluted Object.prototype';
+  if (Object.hasOwn(Object.prototype, 'polluted')) return 'polluted Object.prototype';
   if (/\bat [^\n]+\.(ts|js):\d+:\d+/.test(ans.text)) return 'a stack trace in the answer';
   if (ans.status >= 400) {
     if (!ans.contentType.startsWith('application/problem+json')) return `${ans.status} as ${ans.contentType}`;
@@ -125,7 +134,8 @@ function verdict(p: Principal, op: Operation, req: FuzzRequest, ans: FuzzAnswer)
       return `bad problem document ${ans.text.slice(0, 300)}`;
     }
   }
-  if (p.userId === null && !PUBLIC.has(`${op.method} ${op.path}`) && ans.status < 400) return `answered ${ans.status} without a valid token`;
+  if (p.userId === null && !PUBLIC.has(`${op.method} ${op.path}`) && ans.status < 400)
+    return `answered ${ans.status} without a valid token`;
   if (p.tenant) {
     const leaked = leaks(req, ans);
     if (leaked.length) return `another tenant's ${leaked.join(', ')} in ${ans.text.slice(0, 500)}`;
@@ -191,6 +201,9 @@ describe('security fuzz over the OpenAPI document', () => {
     });
     const result = await fc.check(property, { seed: SEED, numRuns: RUNS, endOnFailure: true });
     const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
-    expect(result.failed ? `run ${result.numRuns} (path ${result.counterexamplePath}): ${error}` : null, `replay with FUZZ_SEED=${SEED}`).toBeNull();
+    expect(
+      result.failed ? `run ${result.numRuns} (path ${result.counterexamplePath}): ${error}` : null,
+      `replay with FUZZ_SEED=${SEED}`,
+    ).toBeNull();
   }, 300_000);
 });

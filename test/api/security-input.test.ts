@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { http } from '../helpers/http.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // Bad input is the client's 400/404/409 naming the field, never a 500.
 
@@ -35,7 +35,10 @@ describe('NUL characters', () => {
       const res = await http(url, method, path, { token: admin, body });
       expect(res.status, path).toBe(400);
       expect(res.contentType).toContain('application/problem+json');
-      expect(res.json.errors.map((e: { path: string }) => e.path), path).toContain(field);
+      expect(
+        res.json.errors.map((e: { path: string }) => e.path),
+        path,
+      ).toContain(field);
     }
     const query = await http(url, 'GET', '/api/v1/customers?q=a%00b', { token: ops });
     expect(query.status).toBe(400);
@@ -68,7 +71,7 @@ describe('pagination cursors', () => {
 describe('deeply nested JSON', () => {
   it('is refused with 400, also on idempotent requests', async () => {
     const depth = 20_000;
-    const deep = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
     const res = await http(url, 'POST', '/api/v1/devices/NXV-404/commands', {
       token: ops,
       rawBody: `{"opcode":"REPORT_NOW","args":${deep}}`,

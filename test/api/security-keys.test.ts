@@ -2,8 +2,8 @@
 // real HTTP against a started API process (and a second one for the shared throttle).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeerSystem, startTestSystem, type TestSystem } from '../helpers/system.js';
 import type { System } from '../../src/app/system.js';
+import { startPeerSystem, startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, createContract, ensureModel, newSerial } from '../helpers/terminals.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
@@ -83,7 +83,13 @@ describe('API keys act as their creator, within their scopes, until they expire'
 
   it('refuses a staff role tied to a customer when creating or changing a user', async () => {
     const company = await customer();
-    const res = await call('POST', '/users', admin, { email: email('boss'), name: 'Boss', role: 'ADMIN', password: PASSWORD, customerId: company });
+    const res = await call('POST', '/users', admin, {
+      email: email('boss'),
+      name: 'Boss',
+      role: 'ADMIN',
+      password: PASSWORD,
+      customerId: company,
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'role' })]);
@@ -112,10 +118,14 @@ describe('API keys act as their creator, within their scopes, until they expire'
 
   it('mints keys from a key only with api-keys:write, and never with more scopes than it holds', async () => {
     const ops = await user('OPS');
-    const plain = bearer((await call('POST', '/api-keys', ops.headers, { name: 'plain', scopes: ['devices:read', 'devices:write'] })).body.key as string);
+    const plain = bearer(
+      (await call('POST', '/api-keys', ops.headers, { name: 'plain', scopes: ['devices:read', 'devices:write'] })).body.key as string,
+    );
     expect((await call('POST', '/api-keys', plain, { name: 'child', scopes: ['devices:read'] })).status).toBe(403);
 
-    const minter = bearer((await call('POST', '/api-keys', ops.headers, { name: 'minter', scopes: ['devices:read', 'api-keys:write'] })).body.key as string);
+    const minter = bearer(
+      (await call('POST', '/api-keys', ops.headers, { name: 'minter', scopes: ['devices:read', 'api-keys:write'] })).body.key as string,
+    );
     const wider = await call('POST', '/api-keys', minter, { name: 'wider', scopes: ['devices:read', 'crm:write'] });
     expect(wider.status).toBe(400);
     expect(wider.body.errors).toEqual([expect.objectContaining({ path: 'scopes' })]);
@@ -140,7 +150,11 @@ describe('API keys act as their creator, within their scopes, until they expire'
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.errors).toEqual([expect.objectContaining({ path: 'expiresAt' })]);
 
-    const soon = await call('POST', '/api-keys', sales.headers, { name: 'short', scopes: ['crm:read'], expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    const soon = await call('POST', '/api-keys', sales.headers, {
+      name: 'short',
+      scopes: ['crm:read'],
+      expiresAt: new Date(Date.now() + 1_500).toISOString(),
+    });
     expect(soon.status).toBe(201);
     expect((await call('GET', '/customers', bearer(soon.body.key as string))).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1_600));
@@ -194,7 +208,9 @@ describe('sealed idempotent responses', () => {
     const secret = first.body.secret as string;
     expect(secret.length).toBeGreaterThan(20);
 
-    const row = await sys.services.db.idempotencyRecord.findUniqueOrThrow({ where: { userId_key: { userId: ops.id, key: `prov-${serial}` } } });
+    const row = await sys.services.db.idempotencyRecord.findUniqueOrThrow({
+      where: { userId_key: { userId: ops.id, key: `prov-${serial}` } },
+    });
     expect(JSON.stringify(row)).not.toContain(secret);
 
     const replay = await call('POST', `/devices/${serial}/provision`, headers, { contractId: contract.id });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
@@ -55,7 +55,12 @@ describe('users', () => {
     expect(await sys.services.db.session.count({ where: { userId: victim.userId } })).toBe(0);
 
     const audit = (await call('GET', `/audit-log?entityType=user&entityId=${victim.userId}`, admin.headers)).body.items;
-    expect(audit[0]).toMatchObject({ action: 'user.updated', actorId: admin.userId, before: { active: true }, after: { active: false, sessionsEnded: 1 } });
+    expect(audit[0]).toMatchObject({
+      action: 'user.updated',
+      actorId: admin.userId,
+      before: { active: true },
+      after: { active: false, sessionsEnded: 1 },
+    });
   });
 
   it('resets a password: the old one and old sessions stop working, the new one logs in', async () => {
@@ -102,7 +107,11 @@ describe('audit log', () => {
     const byActor: Json[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: Json } = await call('GET', `/audit-log?actorId=${sales.userId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, ops.headers);
+      const page: { body: Json } = await call(
+        'GET',
+        `/audit-log?actorId=${sales.userId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        ops.headers,
+      );
       byActor.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -116,7 +125,12 @@ describe('audit log', () => {
     expect(one.body.items.map((a: Json) => a.action)).toEqual(['customer.created']);
 
     expect((await call('GET', '/audit-log', sales.headers)).status).toBe(403);
-    const contractor = await loginAs(sys.services, sys.app!, 'CONTRACTOR', (await sys.services.db.customer.create({ data: { kind: 'CONTRACTOR', name: 'K' } })).id);
+    const contractor = await loginAs(
+      sys.services,
+      sys.app!,
+      'CONTRACTOR',
+      (await sys.services.db.customer.create({ data: { kind: 'CONTRACTOR', name: 'K' } })).id,
+    );
     expect((await call('GET', '/audit-log', contractor.headers)).status).toBe(403);
     expect((await call('GET', '/audit-log?cursor=garbage', ops.headers)).body.errors[0].path).toBe('cursor');
   });

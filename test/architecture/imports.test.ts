@@ -1,10 +1,11 @@
 // The floors of ARCHITECTURE.md as checks: the import rules of .dependency-cruiser.cjs, and no
 // cycle between folders (a cycle of single modules is caught by the rules; one between folders
 // needs the folder graph, which dependency-cruiser does not check by itself).
-import { describe, expect, it } from 'vitest';
+
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import { describe, expect, it } from 'vitest';
 
 const ROOTS = ['src', 'gateway', 'devices', 'billing', 'prisma', 'simulators', 'test'];
 
@@ -64,7 +65,9 @@ describe('architecture', () => {
 
   it('keeps every import rule: ground, roof, domain surfaces, no module cycles', async () => {
     const { summary } = await load();
-    const broken = summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`);
+    const broken = summary.violations.map(
+      (v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`,
+    );
     expect(broken).toEqual([]);
     expect(summary.totalCruised).toBeGreaterThan(200);
   }, 60_000);

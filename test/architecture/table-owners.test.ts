@@ -49,7 +49,8 @@ const OWNERS: Record<string, string> = {
   Page: 'src/notifications',
 };
 
-const folderOf = (path: string) => /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path)?.[1] ?? path.split('/')[0] ?? path;
+const folderOf = (path: string) =>
+  /^(src\/[^/]+|devices\/health|gateway\/codecs|prisma\/[^/]+)\//.exec(path)?.[1] ?? path.split('/')[0] ?? path;
 
 /** Every (table, folder, file) write found in product code. */
 function writesIn(files: { path: string; text: string }[], models: string[]) {
@@ -79,14 +80,22 @@ describe('table ownership', () => {
   });
 
   it('has every table written only by its owner', () => {
-    const writes = writesIn(product.map((path) => ({ path, text: readFileSync(path, 'utf8') })), models);
+    const writes = writesIn(
+      product.map((path) => ({ path, text: readFileSync(path, 'utf8') })),
+      models,
+    );
     expect(writes.length).toBeGreaterThan(50);
-    const strays = writes.filter((w) => OWNERS[w.table] !== w.folder).map((w) => `${w.table} written in ${w.file} (owner ${OWNERS[w.table]})`);
+    const strays = writes
+      .filter((w) => OWNERS[w.table] !== w.folder)
+      .map((w) => `${w.table} written in ${w.file} (owner ${OWNERS[w.table]})`);
     expect([...new Set(strays)]).toEqual([]);
   });
 
   it('catches a stray writer', () => {
-    const writes = writesIn([{ path: 'gateway/x.ts', text: 'await tx.query(`UPDATE "Device" SET x = 1`); db.usageCounter.upsert({})' }], models);
+    const writes = writesIn(
+      [{ path: 'gateway/x.ts', text: 'await tx.query(`UPDATE "Device" SET x = 1`); db.usageCounter.upsert({})' }],
+      models,
+    );
     expect(writes.map((w) => w.table).sort()).toEqual(['Device', 'UsageCounter']);
   });
 });

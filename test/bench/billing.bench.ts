@@ -20,7 +20,10 @@ const terminals = Number(values.terminals);
 const days = Math.min(30, Number(values.days));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-const sys = await startTestSystem('worker', { LOG_LEVEL: 'warn', ...(values.concurrency ? { BILLING_CONCURRENCY: values.concurrency } : {}) });
+const sys = await startTestSystem('worker', {
+  LOG_LEVEL: 'warn',
+  ...(values.concurrency ? { BILLING_CONCURRENCY: values.concurrency } : {}),
+});
 const { db, billing } = sys.services;
 try {
   const t0 = Date.now();
@@ -34,10 +37,17 @@ try {
       activationFeeMinor: 5000n,
       includedMessages: 1000,
       downlinkPriceMicros: 33_300n,
-      tiers: { create: [{ fromUnit: 0n, toUnit: 2000n, unitPriceMicros: 12_000n }, { fromUnit: 2000n, toUnit: null, unitPriceMicros: 8_500n }] },
+      tiers: {
+        create: [
+          { fromUnit: 0n, toUnit: 2000n, unitPriceMicros: 12_000n },
+          { fromUnit: 2000n, toUnit: null, unitPriceMicros: 8_500n },
+        ],
+      },
     },
   });
-  const model = await db.deviceModel.create({ data: { code: 'NXV-BENCH', name: 'Bench unit', category: 'VEHICLE', codec: 'vehicle-v1', expectedIntervalSec: 60 } });
+  const model = await db.deviceModel.create({
+    data: { code: 'NXV-BENCH', name: 'Bench unit', category: 'VEHICLE', codec: 'vehicle-v1', expectedIntervalSec: 60 },
+  });
   const customers = Math.max(1, Math.floor(contracts / 10));
   const perContract = Math.max(1, Math.floor(terminals / contracts));
   await c.query(`
@@ -61,7 +71,9 @@ try {
   `);
   await c.end();
   const counters = await db.usageCounter.count();
-  out(`generated ${contracts} contracts, ${contracts * perContract} terminals, ${counters} usage counters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  out(
+    `generated ${contracts} contracts, ${contracts * perContract} terminals, ${counters} usage counters in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const t1 = Date.now();
   const { run } = await billing.billingRuns.start({ actor: null }, '2026-09');
@@ -76,8 +88,10 @@ try {
     if (r.status === 'COMPLETED' || r.status === 'FAILED') {
       const secs = (Date.now() - t1) / 1000;
       const sum = await db.invoice.aggregate({ _sum: { totalMinor: true }, _count: true });
-      out(`billing run ${r.status}: ${r.invoicesCreated} invoices (${r.failedContracts} failed) in ${secs.toFixed(1)} s ` +
-        `(enqueue ${(enqueued / 1000).toFixed(1)} s; ${(r.totalContracts / secs).toFixed(0)} contracts/s), total billed ${sum._sum.totalMinor} fen`);
+      out(
+        `billing run ${r.status}: ${r.invoicesCreated} invoices (${r.failedContracts} failed) in ${secs.toFixed(1)} s ` +
+          `(enqueue ${(enqueued / 1000).toFixed(1)} s; ${(r.totalContracts / secs).toFixed(0)} contracts/s), total billed ${sum._sum.totalMinor} fen`,
+      );
       break;
     }
     await new Promise((res) => setTimeout(res, 250));

@@ -9,14 +9,14 @@ import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { applyMigrations } from '../../prisma/tools/engine.js';
+import { type LoadResult, runLoad } from '../../simulators/index.js';
 import { createDb } from '../../src/platform/database.js';
 import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
-import { applyMigrations } from '../../prisma/tools/engine.js';
-import { runLoad, type LoadResult } from '../../simulators/index.js';
-import { createTestDatabase } from '../helpers/system.js';
+import { ensureSelfSignedCertificate } from '../../src/platform/tls-certificate.js';
 import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
 import { seedTerminals } from '../helpers/seed-terminals.js';
-import { ensureSelfSignedCertificate } from '../../src/platform/tls-certificate.js';
+import { createTestDatabase } from '../helpers/system.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +56,9 @@ const db = createDb(database.url, 2);
 try {
   await applyMigrations({ connectionString: database.url, migrationsDir: MIGRATIONS_DIR });
   const terminals = await seedTerminals(db, terminalsN, 'NXE-BENCH');
-  out(`load: ${terminalsN} terminals x ${inflight} in flight, ${payloadBytes}-byte payloads, QoS 1, ${seconds} s per run${ca ? ', over TLS' : ''}`);
+  out(
+    `load: ${terminalsN} terminals x ${inflight} in flight, ${payloadBytes}-byte payloads, QoS 1, ${seconds} s per run${ca ? ', over TLS' : ''}`,
+  );
 
   const gatewayEnv = { LOG_LEVEL: 'warn', MQTT_CONNECT_BURST: '100000', INGEST_WRITERS: process.env.INGEST_WRITERS ?? '4' };
   const tlsEnv: Record<string, string> = cert ? { MQTT_TLS_PORT: '0', MQTT_TLS_CERT: cert.certPath, MQTT_TLS_KEY: cert.keyPath } : {};
@@ -82,7 +84,14 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   let raw: LoadResult;
   try {
-    raw = await runLoad({ url: `${scheme}://127.0.0.1:${port}`, terminals, durationSec: seconds, inflightPerTerminal: inflight, payloadBytes, ...tlsLoad });
+    raw = await runLoad({
+      url: `${scheme}://127.0.0.1:${port}`,
+      terminals,
+      durationSec: seconds,
+      inflightPerTerminal: inflight,
+      payloadBytes,
+      ...tlsLoad,
+    });
   } finally {
     mosquitto.kill('SIGTERM');
     await rm(confDir, { recursive: true, force: true });

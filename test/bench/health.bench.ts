@@ -17,18 +17,33 @@ const { db, health, redis } = sys.services;
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 const rate = (n: number, ms: number) => `${n} in ${ms} ms (${Math.round((n * 1000) / Math.max(1, ms))}/s)`;
 
 try {
-  const model = await db.deviceModel.create({ data: { code: 'NXL-BENCH', name: 'Bench', category: 'STREETLIGHT', codec: 'nx-streetlight-v1', expectedIntervalSec: 900, silenceFactor: 3 } });
+  const model = await db.deviceModel.create({
+    data: {
+      code: 'NXL-BENCH',
+      name: 'Bench',
+      category: 'STREETLIGHT',
+      codec: 'nx-streetlight-v1',
+      expectedIntervalSec: 900,
+      silenceFactor: 3,
+    },
+  });
   const customer = await db.customer.create({ data: { kind: 'END_USER', name: 'Bench' } });
   const serials = Array.from({ length: fleet }, (_, i) => `NXL-B${String(i).padStart(7, '0')}`);
   for (let i = 0; i < fleet; i += 5_000) {
-    await db.device.createMany({ data: serials.slice(i, i + 5_000).map((serial) => ({ serial, deviceModelId: model.id, status: 'ACTIVE' as const, customerId: customer.id })) });
+    await db.device.createMany({
+      data: serials
+        .slice(i, i + 5_000)
+        .map((serial) => ({ serial, deviceModelId: model.id, status: 'ACTIVE' as const, customerId: customer.id })),
+    });
   }
 
   let t = Date.now();
@@ -53,7 +68,9 @@ try {
   while (claimed < storm) claimed += await health.tick();
   const incidents = await db.incident.findMany({ include: { _count: { select: { devices: true } } } });
   const perTerminal = await db.ticket.count({ where: { kind: 'NO_SIGNAL' } });
-  out(`storm of ${storm}: ${Date.now() - t} ms to link them; incidents ${incidents.length} (${incidents.map((i) => i._count.devices).join(', ')} terminals), NO_SIGNAL tickets ${perTerminal}`);
+  out(
+    `storm of ${storm}: ${Date.now() - t} ms to link them; incidents ${incidents.length} (${incidents.map((i) => i._count.devices).join(', ')} terminals), NO_SIGNAL tickets ${perTerminal}`,
+  );
 
   t = Date.now();
   await pool(stormSerials, 32, (s) => health.observeUplink(s, new Date()));

@@ -1,9 +1,10 @@
 // Child process of webhooks.bench.ts (--split): one more platform process of the given role on
 // the bench's database and Redis prefix, as production runs roles in separate processes.
 // Answers `cpu` with its own CPU time and event-loop utilisation so the bench can report them.
+
+import { type ProcessRole, startSystem } from '../../src/app/system.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { startSystem, type ProcessRole } from '../../src/app/system.js';
 
 const [role, envJson] = process.argv.slice(2) as [ProcessRole, string];
 const config = loadConfig(JSON.parse(envJson) as Record<string, string>);

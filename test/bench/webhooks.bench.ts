@@ -3,7 +3,7 @@
 // receiver running in a child process. --via outbox (default): events.emit, one transaction per
 // tick, as the gateway batches. --via mqtt: terminals publish QoS 1 JSON frames to the real
 // gateway in this process (publish -> ingest -> outbox -> ... -> webhook).
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startTestSystem, testEnv } from '../helpers/system.js';
@@ -46,7 +46,13 @@ const sys = await startTestSystem(split ? (viaMqtt ? 'gateway' : 'api') : viaMqt
 let worker: { ask: ReturnType<typeof askOf>; proc: ChildProcess } | null = null;
 if (split) {
   const env = testEnv(sys.databaseUrl, sys.config.REDIS_PREFIX, { LOG_LEVEL: 'warn' });
-  const proc = fork(fileURLToPath(new URL('./platform-role.child.ts', import.meta.url)), ['worker', JSON.stringify(env)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROF] : [])] });
+  const proc = fork(fileURLToPath(new URL('./platform-role.child.ts', import.meta.url)), ['worker', JSON.stringify(env)], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROF] : []),
+    ],
+  });
   process.on('exit', () => proc.kill());
   worker = { ask: askOf(proc), proc };
   await worker.ask();
@@ -91,7 +97,13 @@ if (viaMqtt) {
     await db.$transaction(async (tx) => events.emit(tx, batch));
   };
 }
-await webhooks.endpoints.create(ctx, { customerId, url: `http://127.0.0.1:${port}/hook`, eventTypes: ['bench.uplink', 'device.uplink'], enabled: true, maxConcurrency: 100 });
+await webhooks.endpoints.create(ctx, {
+  customerId,
+  url: `http://127.0.0.1:${port}/hook`,
+  eventTypes: ['bench.uplink', 'device.uplink'],
+  enabled: true,
+  maxConcurrency: 100,
+});
 
 const perTick = (rate * tickMs) / 1000;
 let lagged = 0;
@@ -172,7 +184,9 @@ const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
 const pctOf = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const lat = sorted(measured.map(([, ms]) => ms));
 const pct = (p: number) => pctOf(lat, p);
-const perSecond = Array.from({ length: Math.ceil(seconds) }, (_, i) => sorted(measured.filter(([at]) => at >= t0 + i * 1000 && at < t0 + (i + 1) * 1000).map(([, ms]) => ms)));
+const perSecond = Array.from({ length: Math.ceil(seconds) }, (_, i) =>
+  sorted(measured.filter(([at]) => at >= t0 + i * 1000 && at < t0 + (i + 1) * 1000).map(([, ms]) => ms)),
+);
 out(`emitted ${total} in ${emitSeconds.toFixed(1)} s (${(total / emitSeconds).toFixed(0)}/s; ${lagged} ticks fell behind)`);
 out(`received ${lat.length}/${total} unique, ${stats.duplicates} duplicates, all in by ${doneSeconds.toFixed(1)} s`);
 out(`p99 per second of emission (ms): ${perSecond.map((xs) => pctOf(xs, 99)).join(' ')}`);
@@ -194,7 +208,9 @@ const stages = await db.$queryRaw<{ stage: string; p50: number; p99: number }[]>
 for (const s of stages) out(`  stage ${s.stage}: p50 ${Math.round(s.p50)} p99 ${Math.round(s.p99)}`);
 const states = await db.$queryRaw<{ status: string; n: number; attempts: number }[]>`
   SELECT status::text, count(*)::int AS n, sum("attemptCount")::int AS attempts FROM "WebhookDelivery" GROUP BY 1 ORDER BY 1`;
-const outbox = await db.$queryRaw<{ n: number; relayed: number }[]>`SELECT count(*)::int AS n, count("relayedAt")::int AS relayed FROM "OutboxEvent" WHERE type IN ('bench.uplink', 'device.uplink')`;
+const outbox = await db.$queryRaw<
+  { n: number; relayed: number }[]
+>`SELECT count(*)::int AS n, count("relayedAt")::int AS relayed FROM "OutboxEvent" WHERE type IN ('bench.uplink', 'device.uplink')`;
 out(`events (warm-up included): ${outbox[0]?.n} in the outbox, ${outbox[0]?.relayed} relayed`);
 out(`deliveries (warm-up included): ${states.map((x) => `${x.n} ${x.status.toLowerCase()} (${x.attempts} attempts)`).join(', ')}`);
 

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/app/container.js';
 import { addUsage, createContract, createCustomer, createOracleTariff, createTerminal, waitFor } from '../helpers/billing.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // A run drafts many contracts per transaction (issuer.draftMany). These check that batching
 // changes nothing a contract sees: the same amounts as issuing it alone, an already invoiced
@@ -34,28 +34,45 @@ async function oracleContract(name: string, k: number) {
 }
 
 const billedColumns = (contractId: string) =>
-  s.db.usageCounter.findMany({ where: { contractId }, select: { deviceId: true, day: true, upUnits: true, billedUpUnits: true, downMessages: true, billedDownMessages: true }, orderBy: [{ deviceId: 'asc' }, { day: 'asc' }] });
+  s.db.usageCounter.findMany({
+    where: { contractId },
+    select: { deviceId: true, day: true, upUnits: true, billedUpUnits: true, downMessages: true, billedDownMessages: true },
+    orderBy: [{ deviceId: 'asc' }, { day: 'asc' }],
+  });
 
 /** The invoice's lines, terminal serials (random per test terminal) left out of the descriptions. */
 const linesOf = async (invoiceId: string) =>
-  (await s.db.invoiceLine.findMany({ where: { invoiceId }, orderBy: { position: 'asc' } })).map((l) => [l.kind, l.description.replace(/^Rental \S+:/, 'Rental <serial>:'), l.quantity, l.unitPriceMicros, l.amountMinor]);
+  (await s.db.invoiceLine.findMany({ where: { invoiceId }, orderBy: { position: 'asc' } })).map((l) => [
+    l.kind,
+    l.description.replace(/^Rental \S+:/, 'Rental <serial>:'),
+    l.quantity,
+    l.unitPriceMicros,
+    l.amountMinor,
+  ]);
 
 describe('batched drafting in a run', () => {
   it('invoices each contract as issuing it alone would, and leaves an already invoiced one untouched', async () => {
     // Twins: the same data twice; one of each pair is issued alone before the run, as the reference.
     const pairs = [];
-    for (const k of [1, 2, 3]) pairs.push({ alone: await oracleContract(`Alone-${k}`, k), batched: await oracleContract(`Batched-${k}`, k) });
+    for (const k of [1, 2, 3])
+      pairs.push({ alone: await oracleContract(`Alone-${k}`, k), batched: await oracleContract(`Batched-${k}`, k) });
     const reference = [];
     for (const p of pairs) {
       const out = await s.billing.issuer.issue(p.alone.contract.id, '2026-09', null);
       expect(out.kind).toBe('created');
-      reference.push(await s.db.invoice.findUniqueOrThrow({ where: { contractId_period: { contractId: p.alone.contract.id, period: '2026-09' } } }));
+      reference.push(
+        await s.db.invoice.findUniqueOrThrow({ where: { contractId_period: { contractId: p.alone.contract.id, period: '2026-09' } } }),
+      );
     }
     // Usage recorded after the first one's invoice: the run must neither mark it nor invoice it again.
     const first = pairs[0]!.alone;
     await addUsage(s, first.t1, '2026-09-25', 300, 64, 4);
     const marksBefore = await billedColumns(first.contract.id);
-    const aloneBefore = await s.db.invoice.findMany({ where: { period: '2026-09' }, include: { lines: { orderBy: { position: 'asc' } } }, orderBy: { id: 'asc' } });
+    const aloneBefore = await s.db.invoice.findMany({
+      where: { period: '2026-09' },
+      include: { lines: { orderBy: { position: 'asc' } } },
+      orderBy: { id: 'asc' },
+    });
 
     const { run } = await s.billing.billingRuns.start({ actor: null }, '2026-09');
     const done = await waitFor(async () => {
@@ -65,22 +82,40 @@ describe('batched drafting in a run', () => {
     expect(done).toMatchObject({ status: 'COMPLETED', totalContracts: 6, processedContracts: 6, invoicesCreated: 3, failedContracts: 0 });
 
     // A batch of all six (a retried or rerun batch) finds every invoice and marks nothing.
-    const again = await s.billing.issuer.draftMany('2026-09', run.id, pairs.flatMap((p) => [p.alone.contract.id, p.batched.contract.id]));
+    const again = await s.billing.issuer.draftMany(
+      '2026-09',
+      run.id,
+      pairs.flatMap((p) => [p.alone.contract.id, p.batched.contract.id]),
+    );
     expect(again.map((r) => (r.status === 'fulfilled' ? r.value.kind : 'rejected'))).toEqual(Array(6).fill('exists'));
 
     // The invoices issued alone are exactly as they were, and so are the late usage's marks.
-    const aloneAfter = await s.db.invoice.findMany({ where: { id: { in: aloneBefore.map((i) => i.id) } }, include: { lines: { orderBy: { position: 'asc' } } }, orderBy: { id: 'asc' } });
+    const aloneAfter = await s.db.invoice.findMany({
+      where: { id: { in: aloneBefore.map((i) => i.id) } },
+      include: { lines: { orderBy: { position: 'asc' } } },
+      orderBy: { id: 'asc' },
+    });
     expect(aloneAfter).toEqual(aloneBefore);
     expect(await billedColumns(first.contract.id)).toEqual(marksBefore);
     expect(marksBefore.some((c) => c.upUnits > c.billedUpUnits)).toBe(true);
 
     for (const [i, p] of pairs.entries()) {
-      const inv = await s.db.invoice.findUniqueOrThrow({ where: { contractId_period: { contractId: p.batched.contract.id, period: '2026-09' } } });
+      const inv = await s.db.invoice.findUniqueOrThrow({
+        where: { contractId_period: { contractId: p.batched.contract.id, period: '2026-09' } },
+      });
       const ref = reference[i]!;
-      expect(inv).toMatchObject({ status: 'ISSUED', billingRunId: run.id, subtotalMinor: ref.subtotalMinor, taxMinor: ref.taxMinor, totalMinor: ref.totalMinor });
+      expect(inv).toMatchObject({
+        status: 'ISSUED',
+        billingRunId: run.id,
+        subtotalMinor: ref.subtotalMinor,
+        taxMinor: ref.taxMinor,
+        totalMinor: ref.totalMinor,
+      });
       expect(await linesOf(inv.id)).toEqual(await linesOf(ref.id));
       // Every unit of the batched contract is marked billed, once.
-      expect((await billedColumns(p.batched.contract.id)).every((c) => c.billedUpUnits === c.upUnits && c.billedDownMessages === c.downMessages)).toBe(true);
+      expect(
+        (await billedColumns(p.batched.contract.id)).every((c) => c.billedUpUnits === c.upUnits && c.billedDownMessages === c.downMessages),
+      ).toBe(true);
     }
     // k = 1 by hand: 2 terminals, one from 12 September (19 of 30 days): rental 29.90, proration
     // 29.90 x 19/30 = 18.9367 -> 18.94, activation 50.00; allowance 1000 x 49/30 = 1633.3 -> 1633;
@@ -110,11 +145,15 @@ describe('batched drafting in a run', () => {
         [raced.contract.id, raced.contract.customerId],
       );
       const batch = s.billing.issuer.draftMany('2026-10', run.id, [ok1.contract.id, raced.contract.id, idle.id, ok2.contract.id]);
-      await waitFor(async () => {
-        // The batch is waiting for this transaction (on the unique index of Invoice).
-        const waiting = await other.query(`SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`);
-        return waiting.rowCount ? true : null;
-      }, 10_000, 20);
+      await waitFor(
+        async () => {
+          // The batch is waiting for this transaction (on the unique index of Invoice).
+          const waiting = await other.query(`SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`);
+          return waiting.rowCount ? true : null;
+        },
+        10_000,
+        20,
+      );
       await other.query('COMMIT');
       const results = await batch;
 
@@ -124,7 +163,9 @@ describe('batched drafting in a run', () => {
       await other.end();
     }
     // The raced contract's usage stays unbilled for whoever owns its invoice; the others are billed.
-    expect((await billedColumns(raced.contract.id)).filter((c) => c.day >= new Date('2026-10-01')).every((c) => c.billedUpUnits === 0)).toBe(true);
+    expect(
+      (await billedColumns(raced.contract.id)).filter((c) => c.day >= new Date('2026-10-01')).every((c) => c.billedUpUnits === 0),
+    ).toBe(true);
     for (const c of [ok1, ok2]) {
       const inv = await s.db.invoice.findUniqueOrThrow({ where: { contractId_period: { contractId: c.contract.id, period: '2026-10' } } });
       expect(inv).toMatchObject({ status: 'DRAFT', billingRunId: run.id, number: null });

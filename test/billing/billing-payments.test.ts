@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs } from '../helpers/api.js';
 import { addUsage, createContract, createCustomer, createOracleTariff, createTerminal, waitFor } from '../helpers/billing.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 let finance: { headers: { authorization: string } };
@@ -22,7 +22,12 @@ afterAll(async () => {
 async function invoicedContract(name: string, opts: { contractorId?: string; period?: string; issuedAt?: Date } = {}) {
   const s = sys.services;
   const customer = await createCustomer(s, { name, contractorId: opts.contractorId ?? null });
-  const contract = await createContract(s, { customerId: customer.id, contractorId: opts.contractorId ?? null, tariffPlanId: planId, startDate: new Date('2026-01-01T00:00:00Z') });
+  const contract = await createContract(s, {
+    customerId: customer.id,
+    contractorId: opts.contractorId ?? null,
+    tariffPlanId: planId,
+    startDate: new Date('2026-01-01T00:00:00Z'),
+  });
   const t = await createTerminal(s, contract, 'NXV-P', new Date('2026-05-01T00:00:00Z'));
   await addUsage(s, t, '2026-09-02', 10, 64);
   const out = await s.billing.issuer.issue(contract.id, opts.period ?? '2026-09', null, opts.issuedAt ?? new Date());
@@ -31,7 +36,13 @@ async function invoicedContract(name: string, opts: { contractorId?: string; per
 }
 
 const pay = (payload: object) => sys.app!.inject({ method: 'POST', url: '/api/v1/payments', headers: finance.headers, payload });
-const invoice = async (id: string) => (await sys.app!.inject({ url: `/api/v1/invoices/${id}`, headers: finance.headers })).json() as { status: string; paidMinor: number; balanceMinor: number; creditedMinor: number };
+const invoice = async (id: string) =>
+  (await sys.app!.inject({ url: `/api/v1/invoices/${id}`, headers: finance.headers })).json() as {
+    status: string;
+    paidMinor: number;
+    balanceMinor: number;
+    creditedMinor: number;
+  };
 
 describe('issuing', () => {
   it('issues one invoice when the same contract is issued concurrently, without a gap in numbers', async () => {
@@ -41,7 +52,9 @@ describe('issuing', () => {
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['created', 'exists', 'exists']);
     const year = new Date().getUTCFullYear();
     const seq = await s.db.invoiceNumberSequence.findUniqueOrThrow({ where: { year } });
-    const numbers = (await s.db.invoice.findMany({ select: { number: true } })).map((i) => Number(i.number!.slice(-6))).sort((a, b) => a - b);
+    const numbers = (await s.db.invoice.findMany({ select: { number: true } }))
+      .map((i) => Number(i.number!.slice(-6)))
+      .sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: seq.lastNumber }, (_, i) => i + 1));
   });
 });
@@ -70,7 +83,12 @@ describe('payments', () => {
 
   it('credit notes reduce the balance and settle the invoice', async () => {
     const { invoiceId } = await invoicedContract('Credited Ltd');
-    const res = await sys.app!.inject({ method: 'POST', url: `/api/v1/invoices/${invoiceId}/credit-notes`, headers: finance.headers, payload: { amountMinor: 169, reason: 'Goodwill' } });
+    const res = await sys.app!.inject({
+      method: 'POST',
+      url: `/api/v1/invoices/${invoiceId}/credit-notes`,
+      headers: finance.headers,
+      payload: { amountMinor: 169, reason: 'Goodwill' },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json().number).toMatch(/^CN-NX-\d{4}-\d{6}-1$/);
     expect(await invoice(invoiceId)).toMatchObject({ creditedMinor: 169, balanceMinor: 3000, status: 'ISSUED' });
@@ -89,7 +107,10 @@ describe('receivables aging', () => {
     for (const p of periods.slice(1)) await s.billing.issuer.issue(contract.id, p, null);
     const pastDue = [-5, 10, 45, 75, 120];
     for (const [i, p] of periods.entries()) {
-      await s.db.invoice.update({ where: { contractId_period: { contractId: contract.id, period: p } }, data: { dueAt: new Date(asOf.getTime() - pastDue[i]! * DAY) } });
+      await s.db.invoice.update({
+        where: { contractId_period: { contractId: contract.id, period: p } },
+        data: { dueAt: new Date(asOf.getTime() - pastDue[i]! * DAY) },
+      });
     }
     // A partial payment leaves a partial balance in its bucket.
     const inv45 = await s.db.invoice.findUniqueOrThrow({ where: { contractId_period: { contractId: contract.id, period: '2026-07' } } });
@@ -106,11 +127,19 @@ describe('receivables aging', () => {
 
     // An invoice in another currency is never added to these: it has its own report.
     await s.db.invoice.update({ where: { id: inv45.id }, data: { currency: 'USD' } });
-    const cny = (await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}`, headers: customer.headers })).json() as typeof report & { currency: string; currencies: string[] };
+    const cny = (
+      await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}`, headers: customer.headers })
+    ).json() as typeof report & { currency: string; currencies: string[] };
     expect(cny).toMatchObject({ currency: 'CNY', currencies: ['CNY', 'USD'], totalMinor: 8469 + 3169 * 3 });
     expect(cny.buckets['31-60']).toBe(0);
-    const usd = (await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}&currency=USD`, headers: customer.headers })).json() as typeof cny;
-    expect(usd).toMatchObject({ currency: 'USD', totalMinor: 2000, buckets: { current: 0, '1-30': 0, '31-60': 2000, '61-90': 0, '90+': 0 } });
+    const usd = (
+      await sys.app!.inject({ url: `/api/v1/reports/aging?asOf=${asOf.toISOString()}&currency=USD`, headers: customer.headers })
+    ).json() as typeof cny;
+    expect(usd).toMatchObject({
+      currency: 'USD',
+      totalMinor: 2000,
+      buckets: { current: 0, '1-30': 0, '31-60': 2000, '61-90': 0, '90+': 0 },
+    });
     expect((await sys.app!.inject({ url: '/api/v1/reports/aging?currency=usd', headers: customer.headers })).statusCode).toBe(400);
   });
 });
@@ -121,7 +150,8 @@ describe('dunning', () => {
     const { contract, invoiceId, total } = await invoicedContract('Late Payer Ltd');
     const { dueAt } = await s.db.invoice.findUniqueOrThrow({ where: { id: invoiceId } });
     const at = (days: number) => new Date(dueAt!.getTime() + days * DAY + 3600_000);
-    const events = async (type: string) => s.db.outboxEvent.findMany({ where: { type, payload: { path: ['contractId'], equals: contract.id } } });
+    const events = async (type: string) =>
+      s.db.outboxEvent.findMany({ where: { type, payload: { path: ['contractId'], equals: contract.id } } });
 
     // Gateways learn of the suspension through the credential invalidation channel.
     const sub = new Redis(sys.config.REDIS_URL!);
@@ -131,7 +161,8 @@ describe('dunning', () => {
 
     try {
       // Other tests' invoices are overdue too; only this invoice's notices matter here.
-      const levels = async () => (await s.db.dunningNotice.findMany({ where: { invoiceId }, orderBy: { level: 'asc' } })).map((n) => n.level);
+      const levels = async () =>
+        (await s.db.dunningNotice.findMany({ where: { invoiceId }, orderBy: { level: 'asc' } })).map((n) => n.level);
       await s.billing.dunning.run(at(3));
       expect(await levels()).toEqual([]);
       await s.billing.dunning.run(at(8));
@@ -151,7 +182,11 @@ describe('dunning', () => {
       await s.billing.dunning.run(at(32));
       expect(await events('contract.suspended')).toHaveLength(1);
       const notices = await s.db.dunningNotice.findMany({ where: { invoiceId }, orderBy: { level: 'asc' } });
-      expect(notices.map((n) => [n.level, n.action])).toEqual([[7, 'REMINDER'], [14, 'REMINDER'], [30, 'SUSPENSION']]);
+      expect(notices.map((n) => [n.level, n.action])).toEqual([
+        [7, 'REMINDER'],
+        [14, 'REMINDER'],
+        [30, 'SUSPENSION'],
+      ]);
 
       // A partial payment leaves it suspended; clearing the balance reactivates at once.
       messages.length = 0;
@@ -178,13 +213,21 @@ describe('manual contract suspension', () => {
     await sub.subscribe(`${sys.config.REDIS_PREFIX}:devices:credentials-changed`);
     try {
       const sales = await loginAs(s, sys.app!, 'SALES');
-      const patch = (status: string) => sys.app!.inject({ method: 'PATCH', url: `/api/v1/contracts/${contract.id}`, headers: sales.headers, payload: { status, suspensionReason: status === 'SUSPENDED' ? 'Customer request' : undefined } });
+      const patch = (status: string) =>
+        sys.app!.inject({
+          method: 'PATCH',
+          url: `/api/v1/contracts/${contract.id}`,
+          headers: sales.headers,
+          payload: { status, suspensionReason: status === 'SUSPENDED' ? 'Customer request' : undefined },
+        });
       expect((await patch('SUSPENDED')).statusCode).toBe(200);
       await waitFor(async () => messages.some((m) => m.includes(contract.id)), 3000);
       // A manual suspension is not lifted by payments: only dunning's own are.
       expect(await s.billing.dunning.reactivateIfCleared(contract.id)).toBe(false);
       expect((await patch('ACTIVE')).statusCode).toBe(200);
-      const types = (await s.db.outboxEvent.findMany({ where: { payload: { path: ['contractId'], equals: contract.id } }, orderBy: { id: 'asc' } })).map((e) => e.type);
+      const types = (
+        await s.db.outboxEvent.findMany({ where: { payload: { path: ['contractId'], equals: contract.id } }, orderBy: { id: 'asc' } })
+      ).map((e) => e.type);
       expect(types.filter((t) => t.startsWith('contract.'))).toEqual(['contract.suspended', 'contract.reactivated']);
     } finally {
       sub.disconnect();
@@ -207,18 +250,32 @@ describe('commissions', () => {
     await pay({ reference: 'COM-4', invoiceId: c.invoiceId, amountMinor: 3169, receivedAt: '2026-10-10T02:00:00Z' });
 
     const me = await loginAs(s, app, 'CONTRACTOR', contractor.id);
-    const mine = (await app.inject({ url: '/api/v1/commissions?period=2026-10', headers: me.headers })).json() as { items: { contractorId: string; collectedMinor: number; amountMinor: number; statement: boolean }[] };
+    const mine = (await app.inject({ url: '/api/v1/commissions?period=2026-10', headers: me.headers })).json() as {
+      items: { contractorId: string; collectedMinor: number; amountMinor: number; statement: boolean }[];
+    };
     // 5% of 31.69 + 12.34 = 44.03 -> 2.2015 -> 2.20
-    expect(mine.items).toEqual([expect.objectContaining({ contractorId: contractor.id, collectedMinor: 4403, rateBp: 500, amountMinor: 220, statement: false })]);
-    expect((await app.inject({ url: `/api/v1/commissions?period=2026-10&contractorId=${rival.id}`, headers: me.headers })).statusCode).toBe(404);
+    expect(mine.items).toEqual([
+      expect.objectContaining({ contractorId: contractor.id, collectedMinor: 4403, rateBp: 500, amountMinor: 220, statement: false }),
+    ]);
+    expect((await app.inject({ url: `/api/v1/commissions?period=2026-10&contractorId=${rival.id}`, headers: me.headers })).statusCode).toBe(
+      404,
+    );
 
-    const gen = await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: finance.headers, payload: { period: '2026-10' } });
+    const gen = await app.inject({
+      method: 'POST',
+      url: '/api/v1/commission-statements',
+      headers: finance.headers,
+      payload: { period: '2026-10' },
+    });
     expect(gen.statusCode).toBe(200);
     const all = gen.json() as { items: { contractorId: string; amountMinor: number; statement: boolean }[] };
     expect(all.items.find((i) => i.contractorId === rival.id)).toMatchObject({ amountMinor: 222, statement: true }); // 7% of 31.69 = 2.2183
     // Regenerating keeps one frozen statement per contractor and period.
     await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: finance.headers, payload: { period: '2026-10' } });
     expect(await s.db.commissionStatement.count({ where: { period: '2026-10', contractorId: contractor.id } })).toBe(1);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: me.headers, payload: { period: '2026-10' } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/commission-statements', headers: me.headers, payload: { period: '2026-10' } }))
+        .statusCode,
+    ).toBe(403);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { QUEUE } from '../../src/platform/queues.js';
 import { periodOf, shiftPeriod } from '../../billing/period.js';
+import { QUEUE } from '../../src/platform/queues.js';
 import { loginAs } from '../helpers/api.js';
 import { addUsage, createContract, createCustomer, createOracleTariff, createTerminal, waitFor } from '../helpers/billing.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // The oracle scenario: every expected amount below is computed by hand in the comments
 // (and the same figures are checked at unit level in billing/rating.test.ts).
@@ -21,7 +21,13 @@ beforeAll(async () => {
   const other = await createCustomer(s, { name: 'Other Ltd' });
   const contract = await createContract(s, { customerId: fleet.id, contractorId: contractor.id, tariffPlanId: plan.id });
   const otherContract = await createContract(s, { customerId: other.id, tariffPlanId: plan.id });
-  Object.assign(ids, { contractor: contractor.id, fleet: fleet.id, other: other.id, contract: contract.id, otherContract: otherContract.id });
+  Object.assign(ids, {
+    contractor: contractor.id,
+    fleet: fleet.id,
+    other: other.id,
+    contract: contract.id,
+    otherContract: otherContract.id,
+  });
 
   const t1 = await createTerminal(s, contract, 'NXV-T1', new Date('2026-08-03T02:00:00Z'));
   const t2 = await createTerminal(s, contract, 'NXV-T2', new Date('2026-08-20T02:00:00Z'));
@@ -53,13 +59,21 @@ async function runPeriod(period: string) {
   expect([200, 202]).toContain(res.statusCode);
   const id = (res.json() as { id: string }).id;
   return waitFor(async () => {
-    const run = (await sys.app!.inject({ url: `/api/v1/billing-runs/${id}`, headers: finance.headers })).json() as { status: string; processedContracts: number; invoicesCreated: number; percent: number; totalContracts: number };
+    const run = (await sys.app!.inject({ url: `/api/v1/billing-runs/${id}`, headers: finance.headers })).json() as {
+      status: string;
+      processedContracts: number;
+      invoicesCreated: number;
+      percent: number;
+      totalContracts: number;
+    };
     return run.status === 'COMPLETED' || run.status === 'FAILED' ? run : null;
   });
 }
 
 async function invoiceOf(contractId: string, period: string) {
-  const list = (await sys.app!.inject({ url: `/api/v1/invoices?contractId=${contractId}&period=${period}`, headers: finance.headers })).json() as { items: { id: string }[] };
+  const list = (
+    await sys.app!.inject({ url: `/api/v1/invoices?contractId=${contractId}&period=${period}`, headers: finance.headers })
+  ).json() as { items: { id: string }[] };
   expect(list.items).toHaveLength(1);
   return (await sys.app!.inject({ url: `/api/v1/invoices/${list.items[0]!.id}`, headers: finance.headers })).json() as {
     id: string;
@@ -119,12 +133,25 @@ describe('billing run for September 2026 (the oracle)', () => {
   });
 
   it('refuses a period that has not ended and answers a running period with the same run', async () => {
-    const res = await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: finance.headers, payload: { period: '2099-01' } });
+    const res = await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/billing-runs',
+      headers: finance.headers,
+      payload: { period: '2099-01' },
+    });
     expect(res.statusCode).toBe(400);
-    const bad = await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: finance.headers, payload: { period: '2026-13' } });
+    const bad = await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/billing-runs',
+      headers: finance.headers,
+      payload: { period: '2026-13' },
+    });
     expect(bad.statusCode).toBe(400);
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
-    expect((await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: sales.headers, payload: { period: '2026-08' } })).statusCode).toBe(403);
+    expect(
+      (await sys.app!.inject({ method: 'POST', url: '/api/v1/billing-runs', headers: sales.headers, payload: { period: '2026-08' } }))
+        .statusCode,
+    ).toBe(403);
   });
 });
 
@@ -153,7 +180,11 @@ describe('late usage', () => {
     ]);
     expect(inv.lines[2]!.description).toMatch(/^Late usage for 2026-09 \(after invoice NX-\d{4}-00000[12]\)/);
     expect(inv.totalMinor).toBe(13586);
-    const versions = await db.invoice.findMany({ where: { contractId: ids.contract! }, orderBy: { period: 'asc' }, select: { period: true, tariffPlanId: true } });
+    const versions = await db.invoice.findMany({
+      where: { contractId: ids.contract! },
+      orderBy: { period: 'asc' },
+      select: { period: true, tariffPlanId: true },
+    });
     expect(versions).toEqual([
       { period: '2026-09', tariffPlanId: september.tariffPlanId },
       { period: '2026-10', tariffPlanId: dearer.id },
@@ -166,7 +197,7 @@ describe('late usage', () => {
 });
 
 describe('invoice access and documents', () => {
-  it('scopes invoices: the customer sees its own, the contractor its end users\'', async () => {
+  it("scopes invoices: the customer sees its own, the contractor its end users'", async () => {
     const app = sys.app!;
     const customer = await loginAs(sys.services, app, 'CUSTOMER', ids.fleet!);
     const contractor = await loginAs(sys.services, app, 'CONTRACTOR', ids.contractor!);
@@ -213,7 +244,9 @@ describe('invoice access and documents', () => {
     const unbilled = await s.db.usageCounter.findFirst({ where: { deviceId: ids.t1!, day: new Date(`${today}T00:00:00Z`) } });
     expect(unbilled!.billedUpUnits).toBe(0);
     const stranger = await loginAs(s, sys.app!, 'CUSTOMER', ids.other!);
-    expect((await sys.app!.inject({ url: `/api/v1/contracts/${ids.contract}/invoice-preview`, headers: stranger.headers })).statusCode).toBe(404);
+    expect(
+      (await sys.app!.inject({ url: `/api/v1/contracts/${ids.contract}/invoice-preview`, headers: stranger.headers })).statusCode,
+    ).toBe(404);
   });
 });
 

@@ -4,9 +4,9 @@
 // the month), late (a run a month later, after more changes), and again (a rerun).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { packLastSeen, touchDevicesSql } from '../../devices/index.js';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { addUsage, createCustomer, waitFor } from '../helpers/billing.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 type Auth = { headers: { authorization: string } };
@@ -22,7 +22,12 @@ function at(local: string) {
 }
 
 async function call(auth: Auth, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await sys.app!.inject({ method, url: `/api/v1${url}`, headers: auth.headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const res = await sys.app!.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: auth.headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: res.statusCode, body: res.json() as Record<string, unknown> };
 }
 
@@ -72,11 +77,20 @@ beforeAll(async () => {
   admin = await loginAs(s, sys.app!, 'ADMIN');
   finance = await loginAs(s, sys.app!, 'FINANCE');
   sales = await loginAs(s, sys.app!, 'SALES');
-  const model = { code: 'NXV-HIST', name: 'History test vehicle unit', category: 'VEHICLE' as const, codec: 'vehicle-v1', expectedIntervalSec: 60 };
+  const model = {
+    code: 'NXV-HIST',
+    name: 'History test vehicle unit',
+    category: 'VEHICLE' as const,
+    codec: 'vehicle-v1',
+    expectedIntervalSec: 60,
+  };
   await s.db.deviceModel.create({ data: model });
   // BASIC: 30.00 a month, 50.00 activation, 1000 units included, 0.01 a unit over, 6% tax.
   // PRO:   60.00 a month, 80.00 activation, 3000 units included, 0.005 a unit over, 6% tax.
-  for (const [code, rental, fee, included, price] of [['BASIC', 3000n, 5000n, 1000, 10_000n], ['PRO', 6000n, 8000n, 3000, 5_000n]] as const) {
+  for (const [code, rental, fee, included, price] of [
+    ['BASIC', 3000n, 5000n, 1000, 10_000n],
+    ['PRO', 6000n, 8000n, 3000, 5_000n],
+  ] as const) {
     const plan = await s.db.tariffPlan.create({
       data: {
         code: `${code}-${ids.tag}`,
@@ -104,7 +118,11 @@ afterAll(async () => {
 describe('a month billed from its service history', () => {
   it('records a month of changes through the API', async () => {
     at('2026-09-01T09:00:00');
-    const contract = (await ok(sales, 'POST', '/contracts', { customerId: ids.customer, tariffPlanId: ids.BASIC, startDate: '2026-09-01' })) as { id: string };
+    const contract = (await ok(sales, 'POST', '/contracts', {
+      customerId: ids.customer,
+      tariffPlanId: ids.BASIC,
+      startDate: '2026-09-01',
+    })) as { id: string };
     ids.contract = contract.id;
     // T1, T2, T3 in service since 10 September: whole months from October on.
     for (const t of ['T1', 'T2', 'T3']) {
@@ -134,7 +152,12 @@ describe('a month billed from its service history', () => {
     at('2026-10-21T16:00:00'); // T2 retired: billed 1-20 October.
     await ok(admin, 'POST', `/devices/${S('T2')}/status`, { status: 'RETIRED', reason: 'Vehicle sold' });
     at('2026-10-25T12:00:00'); // A goodwill credit of 15.00, by finance only.
-    const credit = { kind: 'MANUAL', description: 'Goodwill credit, network outage 24 October', unitPriceMinor: -1500, reason: 'Ticket T-1234' };
+    const credit = {
+      kind: 'MANUAL',
+      description: 'Goodwill credit, network outage 24 October',
+      unitPriceMinor: -1500,
+      reason: 'Ticket T-1234',
+    };
     expect((await call(sales, 'POST', `/contracts/${contract.id}/charges`, credit)).status).toBe(403);
     expect((await call(finance, 'POST', '/contracts/00000000-0000-4000-8000-000000000000/charges', credit)).status).toBe(404);
     const bad = await call(finance, 'POST', `/contracts/${contract.id}/charges`, { ...credit, reason: '' });
@@ -142,7 +165,9 @@ describe('a month billed from its service history', () => {
     expect(JSON.stringify(bad.body)).toContain('reason');
     expect((await call(finance, 'POST', `/contracts/${contract.id}/charges`, credit)).status).toBe(201);
     at('2026-10-28T09:00:00'); // Back to BASIC from 1 November: October stays PRO from the 15th.
-    expect((await call(sales, 'PATCH', `/contracts/${contract.id}`, { tariffPlanId: ids.BASIC, effectiveFrom: '2026-10-01' })).status).toBe(400);
+    expect((await call(sales, 'PATCH', `/contracts/${contract.id}`, { tariffPlanId: ids.BASIC, effectiveFrom: '2026-10-01' })).status).toBe(
+      400,
+    );
     await ok(sales, 'PATCH', `/contracts/${contract.id}`, { tariffPlanId: ids.BASIC, effectiveFrom: '2026-11-01' });
 
     // Usage as ingest counts it: 1000 units on 5 October (BASIC days), 6000 on the 20th (PRO days).
@@ -217,7 +242,11 @@ describe('a month billed from its service history', () => {
     expect(run.status).toBe('COMPLETED');
     const invoice = await invoiceOf(String(ids.contract), '2026-10');
     expect(withoutOrderNumber(brief(invoice.lines))).toEqual(expected);
-    expect({ subtotal: invoice.subtotalMinor, tax: invoice.taxMinor, total: invoice.totalMinor }).toEqual({ subtotal: 43_275, tax: 2_597, total: 45_872 });
+    expect({ subtotal: invoice.subtotalMinor, tax: invoice.taxMinor, total: invoice.totalMinor }).toEqual({
+      subtotal: 43_275,
+      tax: 2_597,
+      total: 45_872,
+    });
 
     const again = await runPeriod('2026-10');
     expect(again).toMatchObject({ status: 'COMPLETED', invoicesCreated: 0 });
@@ -226,7 +255,9 @@ describe('a month billed from its service history', () => {
     expect(same.lines).toEqual(invoice.lines);
 
     // The November charge waits for November's invoice, where the contract is back on BASIC.
-    const charges = (await ok(finance, 'GET', `/contracts/${ids.contract}/charges`)) as { items: { description: string; billedPeriod: string | null }[] };
+    const charges = (await ok(finance, 'GET', `/contracts/${ids.contract}/charges`)) as {
+      items: { description: string; billedPeriod: string | null }[];
+    };
     expect(charges.items.map((c) => [c.description, c.billedPeriod])).toEqual([
       ['Installation visit', null],
       ['Goodwill credit, network outage 24 October', '2026-10'],

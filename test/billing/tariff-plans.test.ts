@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
@@ -43,8 +43,15 @@ describe('tariff plans', () => {
     const res = await call('POST', '/tariff-plans', finance, plan('FLEET-A'));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      code: 'FLEET-A', version: 1, active: true, currency: 'CNY', segmentBytes: 64, taxRateBp: 600,
-      monthlyRentalMinor: 3000, activationFeeMinor: 5000, downlinkPriceMicros: 20_000,
+      code: 'FLEET-A',
+      version: 1,
+      active: true,
+      currency: 'CNY',
+      segmentBytes: 64,
+      taxRateBp: 600,
+      monthlyRentalMinor: 3000,
+      activationFeeMinor: 5000,
+      downlinkPriceMicros: 20_000,
       tiers: [
         { fromUnit: 0, toUnit: 10_000, unitPriceMicros: 8_000 },
         { fromUnit: 10_000, toUnit: null, unitPriceMicros: 5_000 },
@@ -56,24 +63,50 @@ describe('tariff plans', () => {
   });
 
   it('rejects tiers that leave gaps, overlap or do not end open, naming each tier field', async () => {
-    const gap = await call('POST', '/tariff-plans', finance, plan('BAD-1', {
-      tiers: [{ fromUnit: 0, toUnit: 100, unitPriceMicros: 1 }, { fromUnit: 150, toUnit: null, unitPriceMicros: 1 }],
-    }));
+    const gap = await call(
+      'POST',
+      '/tariff-plans',
+      finance,
+      plan('BAD-1', {
+        tiers: [
+          { fromUnit: 0, toUnit: 100, unitPriceMicros: 1 },
+          { fromUnit: 150, toUnit: null, unitPriceMicros: 1 },
+        ],
+      }),
+    );
     expect(gap.status).toBe(400);
     expect(gap.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.tiers.1.fromUnit']);
 
-    const notFromZero = await call('POST', '/tariff-plans', finance, plan('BAD-2', { tiers: [{ fromUnit: 5, toUnit: null, unitPriceMicros: 1 }] }));
+    const notFromZero = await call(
+      'POST',
+      '/tariff-plans',
+      finance,
+      plan('BAD-2', { tiers: [{ fromUnit: 5, toUnit: null, unitPriceMicros: 1 }] }),
+    );
     expect(notFromZero.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.tiers.0.fromUnit']);
 
-    const closed = await call('POST', '/tariff-plans', finance, plan('BAD-3', { tiers: [{ fromUnit: 0, toUnit: 100, unitPriceMicros: 1 }] }));
+    const closed = await call(
+      'POST',
+      '/tariff-plans',
+      finance,
+      plan('BAD-3', { tiers: [{ fromUnit: 0, toUnit: 100, unitPriceMicros: 1 }] }),
+    );
     expect(closed.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.tiers.0.toUnit']);
 
     const empty = await call('POST', '/tariff-plans', finance, plan('BAD-4', { tiers: [] }));
     expect(empty.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.tiers']);
 
-    const backwards = await call('POST', '/tariff-plans', finance, plan('BAD-5', {
-      tiers: [{ fromUnit: 0, toUnit: 0, unitPriceMicros: 1 }, { fromUnit: 0, toUnit: null, unitPriceMicros: 1 }],
-    }));
+    const backwards = await call(
+      'POST',
+      '/tariff-plans',
+      finance,
+      plan('BAD-5', {
+        tiers: [
+          { fromUnit: 0, toUnit: 0, unitPriceMicros: 1 },
+          { fromUnit: 0, toUnit: null, unitPriceMicros: 1 },
+        ],
+      }),
+    );
     expect(backwards.body.errors.map((e: { path: string }) => e.path)).toContain('body.tiers.0.toUnit');
   });
 
@@ -89,21 +122,34 @@ describe('tariff plans', () => {
 
   it('lets only finance write plans, and everyone read them', async () => {
     expect((await call('POST', '/tariff-plans', sales, plan('SALES-1'))).status).toBe(403);
-    const contractor = await loginAs(sys.services, sys.app!, 'CONTRACTOR', (await sys.services.db.customer.create({ data: { kind: 'CONTRACTOR', name: 'C' } })).id);
+    const contractor = await loginAs(
+      sys.services,
+      sys.app!,
+      'CONTRACTOR',
+      (await sys.services.db.customer.create({ data: { kind: 'CONTRACTOR', name: 'C' } })).id,
+    );
     expect((await call('GET', '/tariff-plans', contractor.headers)).status).toBe(200);
   });
 
   it('revises a plan into version 2 while existing contracts keep version 1', async () => {
     const v1 = (await call('POST', '/tariff-plans', finance, plan('BUILD-A'))).body;
     const customer = (await call('POST', '/customers', sales, { kind: 'END_USER', name: 'Tower Ltd' })).body;
-    const contract = (await call('POST', '/contracts', sales, { customerId: customer.id, tariffPlanId: v1.id, startDate: '2026-01-01' })).body;
+    const contract = (await call('POST', '/contracts', sales, { customerId: customer.id, tariffPlanId: v1.id, startDate: '2026-01-01' }))
+      .body;
 
     const v2 = await call('POST', `/tariff-plans/${v1.id}/versions`, finance, {
       monthlyRentalMinor: 3500,
       tiers: [{ fromUnit: 0, toUnit: null, unitPriceMicros: 7_000 }],
     });
     expect(v2.status).toBe(201);
-    expect(v2.body).toMatchObject({ code: 'BUILD-A', version: 2, monthlyRentalMinor: 3500, activationFeeMinor: 5000, includedMessages: 2000, active: true });
+    expect(v2.body).toMatchObject({
+      code: 'BUILD-A',
+      version: 2,
+      monthlyRentalMinor: 3500,
+      activationFeeMinor: 5000,
+      includedMessages: 2000,
+      active: true,
+    });
     expect(v2.body.tiers).toEqual([{ fromUnit: 0, toUnit: null, unitPriceMicros: 7_000 }]);
 
     // The old version is still in force for its contract, but no longer offered.

@@ -5,14 +5,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCommand, encodeUplink } from '../../gateway/codecs/index.js';
 import type { Role } from '../../src/auth/index.js';
 import * as billingFixtures from '../helpers/billing.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { adminCtx, connectTerminal, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -22,12 +22,16 @@ const PASSWORD = 'correct-horse-battery';
 function haveChromium(): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0) {
-    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit', timeout: 540_000 });
+    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], {
+      stdio: 'inherit',
+      timeout: 540_000,
+    });
   }
   return existsSync(CHROMIUM);
 }
 const chromiumPresent = haveChromium();
-if (!chromiumPresent) process.stderr.write(`SKIPPING browser tests: ${CHROMIUM} is missing and could not be installed (apt-get install chromium)\n`);
+if (!chromiumPresent)
+  process.stderr.write(`SKIPPING browser tests: ${CHROMIUM} is missing and could not be installed (apt-get install chromium)\n`);
 
 let sys: TestSystem;
 let browser: Browser;
@@ -87,7 +91,15 @@ beforeAll(async () => {
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 600_000);
 
@@ -140,11 +152,28 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     mqtt = await connectTerminal(sys.mqttPort!, vehicle.serial, vehicle.secret, { clean: false });
     await mqtt.subscribeAsync(`nx/${vehicle.serial}/down`, { qos: 1 });
     for (const [i, lat] of [31.2304, 31.2351, 31.2402].entries()) {
-      const frame = encodeUplink({ type: 'vehicle-telemetry', latitude: lat, longitude: 121.4737 + i * 0.004, speedKmh: 32, heading: 45, ignition: true, moving: true, doorOpen: false, immobilized: false }, new Date());
+      const frame = encodeUplink(
+        {
+          type: 'vehicle-telemetry',
+          latitude: lat,
+          longitude: 121.4737 + i * 0.004,
+          speedKmh: 32,
+          heading: 45,
+          ignition: true,
+          moving: true,
+          doorOpen: false,
+          immobilized: false,
+        },
+        new Date(),
+      );
       await mqtt.publishAsync(`nx/${vehicle.serial}/up/telemetry`, frame, { qos: 1 });
     }
     for (const [i, signalDbm] of [-71, -68, -80].entries()) {
-      await mqtt.publishAsync(`nx/${vehicle.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 12_400 - i * 100, signalDbm }, new Date()), { qos: 1 });
+      await mqtt.publishAsync(
+        `nx/${vehicle.serial}/up/heartbeat`,
+        encodeUplink({ type: 'heartbeat', supplyMv: 12_400 - i * 100, signalDbm }, new Date()),
+        { qos: 1 },
+      );
     }
     // The live feed shows the uplinks, the message counter moves and the summary refresh sees the terminal online.
     await waitFor(async () => (await text(page, '[data-testid=live-feed]')).includes(vehicle.serial), 30_000, 200);
@@ -180,7 +209,11 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     if (!decoded.ok) throw new Error(decoded.error);
     const row = `[data-testid=command-${decoded.commandId}]`;
     await waitFor(async () => (await text(page, row)).includes('delivered'), 20_000, 200);
-    await mqtt.publishAsync(`nx/${vehicle.serial}/up/ack`, encodeUplink({ type: 'ack', commandId: decoded.commandId, result: 'done' }, new Date()), { qos: 1 });
+    await mqtt.publishAsync(
+      `nx/${vehicle.serial}/up/ack`,
+      encodeUplink({ type: 'ack', commandId: decoded.commandId, result: 'done' }, new Date()),
+      { qos: 1 },
+    );
     await waitFor(async () => (await text(page, row)).includes('acknowledged'), 20_000, 200);
     await shot(page, '04-terminal-detail');
     await page.close();
@@ -229,14 +262,24 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     expect(options.some((o) => o.includes(contractorA.contract.number))).toBe(true);
     expect(options.some((o) => o.includes(contractorB.contract.number))).toBe(false);
     await page.selectOption('[data-testid=provision] select[name=contract]', contractorA.contract.id);
-    await page.fill('[data-testid=provision] textarea[name=csv]', `serial,label,address,latitude,longitude\n${serials[0]},Lift 1,Tower A,31.2355,121.5011\n${serials[1]},Lift 2,Tower B,31.2361,121.5023\n${lightB.serial},Not mine`);
+    await page.fill(
+      '[data-testid=provision] textarea[name=csv]',
+      `serial,label,address,latitude,longitude\n${serials[0]},Lift 1,Tower A,31.2355,121.5011\n${serials[1]},Lift 2,Tower B,31.2361,121.5023\n${lightB.serial},Not mine`,
+    );
     await page.click('[data-testid=provision] button.primary');
     await waitFor(async () => (await text(page, '[data-testid=provision-results] h2')).includes('2 provisioned, 1 failed'), 15_000, 200);
     const [file] = await Promise.all([page.waitForEvent('download'), page.click('text=Download credentials CSV')]);
     const { readFileSync } = await import('node:fs');
-    const csv = readFileSync(await file.path(), 'utf8').trim().split('\n');
+    const csv = readFileSync(await file.path(), 'utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('serial,secret');
-    expect(csv.slice(1).map((l) => l.split(',')[0]).sort()).toEqual([...serials].sort());
+    expect(
+      csv
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual([...serials].sort());
     await shot(page, '06b-provisioning');
     // The issued secret really lets the terminal in.
     const [serial, secret] = csv[1]!.split(',') as [string, string];

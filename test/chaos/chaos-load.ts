@@ -1,8 +1,8 @@
 // Steady QoS 1 load for the chaos suite: terminals publish elevator telemetry carrying a
 // counter; the counters PUBACKed are recorded, so the suite can check each one is stored.
 import type { MqttClient } from 'mqtt';
-import { connectTerminal } from '../helpers/terminals.js';
 import { encodeUplink } from '../../gateway/codecs/index.js';
+import { connectTerminal } from '../helpers/terminals.js';
 
 export interface LoadTerminal {
   serial: string;
@@ -37,7 +37,10 @@ export function startLoad(port: number, terminals: LoadTerminal[], perTerminalPe
       const frame = { type: 'elevator-telemetry', floor: 1, motion: 'idle', door: 'closed', loadPercent: 10, tripCounter: value } as const;
       const p = c
         .publishAsync(`nx/${t.serial}/up/telemetry`, encodeUplink(frame, new Date()), { qos: 1 })
-        .then(() => void acked.get(t.serial)!.add(value), () => undefined)
+        .then(
+          () => void acked.get(t.serial)!.add(value),
+          () => undefined,
+        )
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }

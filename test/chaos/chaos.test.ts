@@ -3,20 +3,21 @@
 // its data) and paused, and the database's connections are terminated. After each fault: every
 // PUBACKed uplink is stored, every stored uplink reaches the customer's webhook receiver (once
 // per webhook-id), the process is alive, and a new terminal, a login and a webhook work.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import pg from 'pg';
-import { createDb, type Db } from '../../src/platform/database.js';
-import { hashPassword } from '../../src/auth/index.js';
-import { applyMigrations } from '../../prisma/tools/engine.js';
-import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
-import { seedTerminals } from '../helpers/seed-terminals.js';
-import { TEST_PG_URL, createTestDatabase, testEnv } from '../helpers/system.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/webhook-receiver.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.js';
-import { spawnPlatform, type PlatformChild } from '../helpers/platform-child.js';
-import { stopChild } from '../helpers/gateway-child.js';
-import { connectTerminal } from '../helpers/terminals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeUplink } from '../../gateway/codecs/index.js';
+import { applyMigrations } from '../../prisma/tools/engine.js';
+import { hashPassword } from '../../src/auth/index.js';
+import { createDb, type Db } from '../../src/platform/database.js';
+import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
+import { stopChild } from '../helpers/gateway-child.js';
+import { type PlatformChild, spawnPlatform } from '../helpers/platform-child.js';
+import { type PrivateRedis, startPrivateRedis } from '../helpers/private-redis.js';
+import { seedTerminals } from '../helpers/seed-terminals.js';
+import { createTestDatabase, TEST_PG_URL, testEnv } from '../helpers/system.js';
+import { connectTerminal } from '../helpers/terminals.js';
+import { type Receiver, startReceiver, waitFor } from '../helpers/webhook-receiver.js';
 import { startLoad } from './chaos-load.js';
 
 const LOAD_TERMINALS = 20;
@@ -40,7 +41,9 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   const terminals = await seedTerminals(db, LOAD_TERMINALS + 6, 'NXE-CHAOS');
   spares = terminals.slice(LOAD_TERMINALS);
-  await db.user.create({ data: { email: admin.email, name: 'Chaos admin', role: 'ADMIN', passwordHash: await hashPassword(admin.password) } });
+  await db.user.create({
+    data: { email: admin.email, name: 'Chaos admin', role: 'ADMIN', passwordHash: await hashPassword(admin.password) },
+  });
   receiver = await startReceiver();
   platform = await spawnPlatform(
     testEnv(database.url, 'chaos', {
@@ -144,7 +147,11 @@ async function survive(name: string, fault: () => Promise<void>): Promise<void> 
   // A terminal that was not connected before, a login and a webhook, all working now.
   const spare = spares.shift()!;
   const c = await connectTerminal(platform.mqttPort, spare.serial, spare.secret);
-  await c.publishAsync(`nx/${spare.serial}/up/telemetry`, encodeUplink({ type: 'elevator-telemetry', floor: 2, motion: 'up', door: 'closed', loadPercent: 5, tripCounter: 1 }, new Date()), { qos: 1 });
+  await c.publishAsync(
+    `nx/${spare.serial}/up/telemetry`,
+    encodeUplink({ type: 'elevator-telemetry', floor: 2, motion: 'up', door: 'closed', loadPercent: 5, tripCounter: 1 }, new Date()),
+    { qos: 1 },
+  );
   await c.endAsync();
   await waitFor(() => delivered().has(`${spare.serial}:1`), `${name}: webhook of a new terminal`, 15_000);
   await login();
@@ -169,10 +176,14 @@ describe('chaos under QoS 1 load', () => {
       const until = Date.now() + 8_000;
       await redis.command('CLIENT', 'PAUSE', '8000', 'WRITE');
       // Each call waits up to 3 s on the paused Redis (the API's own connection is queued behind its writes).
-      const during = await waitFor(async () => {
-        const r = await readyz();
-        return r.stalled.includes('outbox-relay') ? r : null;
-      }, 'readyz naming the stalled outbox relay', 12_000);
+      const during = await waitFor(
+        async () => {
+          const r = await readyz();
+          return r.stalled.includes('outbox-relay') ? r : null;
+        },
+        'readyz naming the stalled outbox relay',
+        12_000,
+      );
       // The API's own Redis connection waits behind its paused writes: not ready, and the stalled loop named.
       expect(during.status).not.toBe('ready');
       await sleep(Math.max(0, until - Date.now()));
@@ -187,7 +198,10 @@ describe('chaos under QoS 1 load', () => {
       await admin.connect();
       const name = new URL(database.url).pathname.slice(1);
       for (let i = 0; i < 2; i++) {
-        const r = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+        const r = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+          [name],
+        );
         expect(r.rowCount).toBeGreaterThan(0);
         await sleep(500);
       }

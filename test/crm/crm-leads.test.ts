@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 let sales: Awaited<ReturnType<typeof loginAs>>;
@@ -12,13 +12,22 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const post = (url: string, payload: object, headers = sales.headers) => sys.app!.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
+const post = (url: string, payload: object, headers = sales.headers) =>
+  sys.app!.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
 const patch = (url: string, payload: object) => sys.app!.inject({ method: 'PATCH', url: `/api/v1${url}`, headers: sales.headers, payload });
 const get = (url: string, headers = sales.headers) => sys.app!.inject({ url: `/api/v1${url}`, headers });
 
 describe('leads, interactions and the customer 360 timeline', () => {
   it('moves a lead through the pipeline and converts it into a customer with its contact and history', async () => {
-    const lead = (await post('/leads', { companyName: 'Hangzhou Bus Group', contactName: 'Li Wei', email: 'li.wei@hzbus.example', estimatedValueMinor: 1_200_000, expectedTerminals: 300 })).json() as { id: string; stage: string };
+    const lead = (
+      await post('/leads', {
+        companyName: 'Hangzhou Bus Group',
+        contactName: 'Li Wei',
+        email: 'li.wei@hzbus.example',
+        estimatedValueMinor: 1_200_000,
+        expectedTerminals: 300,
+      })
+    ).json() as { id: string; stage: string };
     expect(lead.stage).toBe('NEW');
     await post('/interactions', { kind: 'CALL', leadId: lead.id, subject: 'First call: 300 buses' });
 
@@ -38,7 +47,12 @@ describe('leads, interactions and the customer 360 timeline', () => {
     const contacts = (await get(`/customers/${customer.id}/contacts`)).json() as { items: { name: string; isPrimary: boolean }[] };
     expect(contacts.items).toEqual([expect.objectContaining({ name: 'Li Wei', isPrimary: true })]);
 
-    await post('/interactions', { kind: 'VISIT', customerId: customer.id, subject: 'Site survey at the depot', occurredAt: '2026-11-20T02:00:00Z' });
+    await post('/interactions', {
+      kind: 'VISIT',
+      customerId: customer.id,
+      subject: 'Site survey at the depot',
+      occurredAt: '2026-11-20T02:00:00Z',
+    });
     const timeline = (await get(`/customers/${customer.id}/timeline`)).json() as { items: { kind: string; title: string }[] };
     expect(timeline.items.map((e) => e.kind)).toEqual(['interaction.call', 'interaction.visit']);
   });

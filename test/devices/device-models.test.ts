@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
@@ -45,7 +45,12 @@ describe('device models', () => {
     expect(created.body).toMatchObject({ code: 'NXE-900', category: 'ELEVATOR', silenceFactor: 3, maxPayloadBytes: 128 });
     expect(created.body.faultTable).toHaveLength(2);
 
-    const customer = await loginAs(sys.services, sys.app!, 'CUSTOMER', (await sys.services.db.customer.create({ data: { kind: 'END_USER', name: 'E' } })).id);
+    const customer = await loginAs(
+      sys.services,
+      sys.app!,
+      'CUSTOMER',
+      (await sys.services.db.customer.create({ data: { kind: 'END_USER', name: 'E' } })).id,
+    );
     expect((await call('GET', `/device-models/${created.body.id}`, customer.headers)).body.code).toBe('NXE-900');
 
     const system = await loginAs(sys.services, sys.app!, 'SYSTEM');
@@ -64,13 +69,18 @@ describe('device models', () => {
   });
 
   it('validates fault table entries and limits, naming each bad field', async () => {
-    const res = await call('POST', '/device-models', ops, model('NXE-901', {
-      maxPayloadBytes: 5000,
-      faultTable: [
-        { code: 0x10000, description: 'Too big a code', severity: 2, group: 'REPAIR' },
-        { code: 0x0102, description: '', severity: 0, group: 'SALES' },
-      ],
-    }));
+    const res = await call(
+      'POST',
+      '/device-models',
+      ops,
+      model('NXE-901', {
+        maxPayloadBytes: 5000,
+        faultTable: [
+          { code: 0x10000, description: 'Too big a code', severity: 2, group: 'REPAIR' },
+          { code: 0x0102, description: '', severity: 0, group: 'SALES' },
+        ],
+      }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: Json) => e.path).sort()).toEqual([
       'body.faultTable.0.code',
@@ -80,12 +90,17 @@ describe('device models', () => {
       'body.maxPayloadBytes',
     ]);
 
-    const dup = await call('POST', '/device-models', ops, model('NXE-902', {
-      faultTable: [
-        { code: 7, description: 'A', severity: 1, group: 'FINANCE' },
-        { code: 7, description: 'B', severity: 1, group: 'SERVICE_DESK' },
-      ],
-    }));
+    const dup = await call(
+      'POST',
+      '/device-models',
+      ops,
+      model('NXE-902', {
+        faultTable: [
+          { code: 7, description: 'A', severity: 1, group: 'FINANCE' },
+          { code: 7, description: 'B', severity: 1, group: 'SERVICE_DESK' },
+        ],
+      }),
+    );
     expect(dup.body.errors.map((e: Json) => e.path)).toEqual(['body.faultTable.1.code']);
 
     const wrongCategory = await call('POST', '/device-models', ops, model('NXV-903'));

@@ -1,9 +1,10 @@
 // The whole path with a real MQTT terminal: gateway -> outbox -> events -> watchdog / fault tickets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/health-fixtures.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { connectTerminal, createContract, provisionTerminal } from '../helpers/terminals.js';
-import { eventually } from '../helpers/health-fixtures.js';
 
 let sys: TestSystem;
 let terminal: { serial: string; secret: string };
@@ -44,7 +45,8 @@ const fault = (code: number, severity: number, detail = '') => {
   return Buffer.concat([header(0x04), body, Buffer.from(detail, 'ascii')]);
 };
 const publish = (kind: string, payload: Buffer) => client.publishAsync(`nx/${terminal.serial}/up/${kind}`, payload, { qos: 1 });
-const ticketsOf = (kind: string) => sys.services.db.ticket.findMany({ where: { device: { serial: terminal.serial }, kind }, orderBy: { number: 'asc' } });
+const ticketsOf = (kind: string) =>
+  sys.services.db.ticket.findMany({ where: { device: { serial: terminal.serial }, kind }, orderBy: { number: 'asc' } });
 
 describe('terminal health over MQTT', () => {
   it('a terminal that stops reporting gets one NO_SIGNAL ticket, resolved by its next uplink', async () => {

@@ -2,9 +2,9 @@
 // by staff or the contractor, the parked interval of a vehicle with the ignition off, the model's.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { eventually, makeCustomers, makeDevices } from '../helpers/health-fixtures.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 let owner: Awaited<ReturnType<typeof makeCustomers>>;
@@ -18,13 +18,38 @@ afterAll(async () => {
 
 const vehicleModel = (expectedIntervalSec: number, silenceFactor: number, parkedIntervalSec: number | null) =>
   sys.services.db.deviceModel.create({
-    data: { code: `NXV-T${randomBytes(3).toString('hex').toUpperCase()}`, name: 'Test tracker', category: 'VEHICLE', codec: 'nx-vehicle-v1', expectedIntervalSec, silenceFactor, parkedIntervalSec },
+    data: {
+      code: `NXV-T${randomBytes(3).toString('hex').toUpperCase()}`,
+      name: 'Test tracker',
+      category: 'VEHICLE',
+      codec: 'nx-vehicle-v1',
+      expectedIntervalSec,
+      silenceFactor,
+      parkedIntervalSec,
+    },
   });
 const uplink = (d: { serial: string; id: string }, decoded: Record<string, unknown>, receivedAt = new Date()) =>
-  sys.services.events.emitNow([{ type: 'device.uplink', customerId: owner.endUser.id, deviceId: d.id, payload: { serial: d.serial, seq: 1, kind: 'telemetry', receivedAt: receivedAt.toISOString(), decoded } }]);
+  sys.services.events.emitNow([
+    {
+      type: 'device.uplink',
+      customerId: owner.endUser.id,
+      deviceId: d.id,
+      payload: { serial: d.serial, seq: 1, kind: 'telemetry', receivedAt: receivedAt.toISOString(), decoded },
+    },
+  ]);
 const deadlineOf = async (serial: string) => Number(await sys.services.redis.zscore(sys.services.health.keys.deadlines, serial));
 const noSignal = (deviceId: string) => sys.services.db.ticket.findMany({ where: { deviceId, kind: 'NO_SIGNAL' } });
-const telemetry = (ignition: boolean) => ({ type: 'vehicle-telemetry', latitude: 31.2, longitude: 121.4, speedKmh: 0, heading: 0, ignition, moving: false, doorOpen: false, immobilized: false });
+const telemetry = (ignition: boolean) => ({
+  type: 'vehicle-telemetry',
+  latitude: 31.2,
+  longitude: 121.4,
+  speedKmh: 0,
+  heading: 0,
+  ignition,
+  moving: false,
+  doorOpen: false,
+  immobilized: false,
+});
 
 describe('expected interval per terminal', () => {
   it('after SET_INTERVAL 600 is acknowledged the terminal is silence-checked at 1,800 s, not 180 s', async () => {
@@ -35,7 +60,15 @@ describe('expected interval per terminal', () => {
     expect(before.expectedInterval).toEqual({ seconds: 60, source: 'model' });
 
     const cmd = await sys.services.db.downlinkCommand.create({
-      data: { deviceId: d!.id, opcode: 0x02, args: { seconds: 600 }, payload: new Uint8Array(0), status: 'DELIVERED', deliveredAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000) },
+      data: {
+        deviceId: d!.id,
+        opcode: 0x02,
+        args: { seconds: 600 },
+        payload: new Uint8Array(0),
+        status: 'DELIVERED',
+        deliveredAt: new Date(),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      },
     });
     // The ack frame as the gateway stores it, and its bookkeeping of the command.
     const t = new Date();
@@ -53,7 +86,7 @@ describe('expected interval per terminal', () => {
     expect(ticket!.description).toContain('every 600 s (as it acknowledged with SET_INTERVAL)');
   });
 
-  it('takes an override from staff or the terminal\'s contractor; others get 403 or 404', async () => {
+  it("takes an override from staff or the terminal's contractor; others get 403 or 404", async () => {
     const model = await vehicleModel(60, 3, null);
     const [d] = await makeDevices(sys.services, model.id, owner, 1);
     const url = `/api/v1/devices/${d!.serial}`;
@@ -66,11 +99,22 @@ describe('expected interval per terminal', () => {
     const set = await sys.app!.inject({ method: 'PATCH', url, headers: service.headers, payload: { expectedIntervalSec: 300 } });
     expect(set.statusCode).toBe(200);
     expect(set.json().expectedInterval).toEqual({ seconds: 300, source: 'override' });
-    const byContractor = await sys.app!.inject({ method: 'PATCH', url, headers: contractor.headers, payload: { expectedIntervalSec: 120 } });
+    const byContractor = await sys.app!.inject({
+      method: 'PATCH',
+      url,
+      headers: contractor.headers,
+      payload: { expectedIntervalSec: 120 },
+    });
     expect(byContractor.json().expectedInterval).toEqual({ seconds: 120, source: 'override' });
-    expect((await sys.app!.inject({ method: 'PATCH', url, headers: stranger.headers, payload: { expectedIntervalSec: 10 } })).statusCode).toBe(404);
-    expect((await sys.app!.inject({ method: 'PATCH', url, headers: customer.headers, payload: { expectedIntervalSec: 10 } })).statusCode).toBe(403);
-    expect((await sys.app!.inject({ method: 'PATCH', url, headers: finance.headers, payload: { expectedIntervalSec: 10 } })).statusCode).toBe(403);
+    expect(
+      (await sys.app!.inject({ method: 'PATCH', url, headers: stranger.headers, payload: { expectedIntervalSec: 10 } })).statusCode,
+    ).toBe(404);
+    expect(
+      (await sys.app!.inject({ method: 'PATCH', url, headers: customer.headers, payload: { expectedIntervalSec: 10 } })).statusCode,
+    ).toBe(403);
+    expect(
+      (await sys.app!.inject({ method: 'PATCH', url, headers: finance.headers, payload: { expectedIntervalSec: 10 } })).statusCode,
+    ).toBe(403);
     const bad = await sys.app!.inject({ method: 'PATCH', url, headers: service.headers, payload: { expectedIntervalSec: 0 } });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');

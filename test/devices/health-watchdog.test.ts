@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { eventually, makeCustomers, makeDevices, makeFastModel } from '../helpers/health-fixtures.js';
 import { createHealthModule } from '../../devices/index.js';
 import type { Principal } from '../../src/auth/index.js';
+import { eventually, makeCustomers, makeDevices, makeFastModel } from '../helpers/health-fixtures.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 // Silent after 2 s (interval 1 s x factor 2); the watchdog looks every 100 ms and waits 300 ms
 // past a deadline before acting.
@@ -11,10 +11,21 @@ let owner: Awaited<ReturnType<typeof makeCustomers>>;
 let modelId: string;
 let staff: Principal;
 beforeAll(async () => {
-  sys = await startTestSystem('worker', { HEALTH_TICK_MS: '100', HEALTH_SILENCE_GRACE_MS: '300', STORM_MIN_TERMINALS: '20', STORM_SHARE: '0.2' });
+  sys = await startTestSystem('worker', {
+    HEALTH_TICK_MS: '100',
+    HEALTH_SILENCE_GRACE_MS: '300',
+    STORM_MIN_TERMINALS: '20',
+    STORM_SHARE: '0.2',
+  });
   owner = await makeCustomers(sys.services, 'Health');
   modelId = (await makeFastModel(sys.services)).id;
-  const user = await sys.services.auth.createUser(null, { email: 'desk@test.nexsphere', name: 'Desk', role: 'SERVICE', password: 'correct-horse-battery', customerId: null });
+  const user = await sys.services.auth.createUser(null, {
+    email: 'desk@test.nexsphere',
+    name: 'Desk',
+    role: 'SERVICE',
+    password: 'correct-horse-battery',
+    customerId: null,
+  });
   staff = { userId: user.id, role: 'SERVICE', customerId: null, via: 'session' };
 });
 afterAll(async () => {
@@ -28,8 +39,16 @@ afterEach(async () => {
 });
 
 const uplink = (serial: string, deviceId: string, receivedAt = new Date()) =>
-  sys.services.events.emitNow([{ type: 'device.uplink', customerId: owner.endUser.id, deviceId, payload: { serial, seq: 1, receivedAt: receivedAt.toISOString(), frame: { type: 'heartbeat' } } }]);
-const noSignal = (deviceId: string) => sys.services.db.ticket.findMany({ where: { deviceId, kind: 'NO_SIGNAL' }, orderBy: { number: 'asc' } });
+  sys.services.events.emitNow([
+    {
+      type: 'device.uplink',
+      customerId: owner.endUser.id,
+      deviceId,
+      payload: { serial, seq: 1, receivedAt: receivedAt.toISOString(), frame: { type: 'heartbeat' } },
+    },
+  ]);
+const noSignal = (deviceId: string) =>
+  sys.services.db.ticket.findMany({ where: { deviceId, kind: 'NO_SIGNAL' }, orderBy: { number: 'asc' } });
 const outbox = (type: string, deviceId: string) => sys.services.db.outboxEvent.findMany({ where: { type, deviceId } });
 /** Stops tracking terminals so they do not go silent again during later tests. */
 const untrack = (serials: string[]) => sys.services.redis.zrem(sys.services.health.keys.deadlines, ...serials);
@@ -51,7 +70,13 @@ describe('health watchdog', () => {
     const [ticket] = await eventually(async () => ((await noSignal(d!.id)).length ? noSignal(d!.id) : null), 20_000);
     // Not before the 2 s silence window, and not much later than window + grace.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_900);
-    expect(ticket).toMatchObject({ status: 'NEW', group: 'SERVICE_DESK', source: 'AUTO', customerId: owner.endUser.id, dedupKey: `NO_SIGNAL:${d!.serial}` });
+    expect(ticket).toMatchObject({
+      status: 'NEW',
+      group: 'SERVICE_DESK',
+      source: 'AUTO',
+      customerId: owner.endUser.id,
+      dedupKey: `NO_SIGNAL:${d!.serial}`,
+    });
     await new Promise((r) => setTimeout(r, 600));
     expect(await noSignal(d!.id)).toHaveLength(1);
     expect(await outbox('device.silent', d!.id)).toHaveLength(1);
@@ -88,7 +113,16 @@ describe('health watchdog', () => {
     const s = sys.services;
     const devices = await makeDevices(s, modelId, owner, 10);
     const others = [1, 2, 3].map(() =>
-      createHealthModule({ db: s.db, redis: s.redis, prefix: s.config.REDIS_PREFIX, tickets: s.tickets, events: s.events, log: s.log, recordParked: s.devices.recordParked, settings: { tickMs: 50, graceMs: 300, stormShare: 0.2, stormMinTerminals: 20, stormWindowSec: 120 } }),
+      createHealthModule({
+        db: s.db,
+        redis: s.redis,
+        prefix: s.config.REDIS_PREFIX,
+        tickets: s.tickets,
+        events: s.events,
+        log: s.log,
+        recordParked: s.devices.recordParked,
+        settings: { tickMs: 50, graceMs: 300, stormShare: 0.2, stormMinTerminals: 20, stormWindowSec: 120 },
+      }),
     );
     const at = new Date();
     await Promise.all(devices.map((d) => s.health.observeUplink(d.serial, at)));
@@ -128,7 +162,13 @@ describe('health watchdog', () => {
     const { health, redis, db, tickets } = sys.services;
     const [seen, silent] = await makeDevices(sys.services, modelId, owner, 2);
     await db.device.update({ where: { id: seen!.id }, data: { lastSeenAt: new Date(Date.now() - 3_600_000) } });
-    const open = await tickets.createAuto({ kind: 'NO_SIGNAL', subject: 'No signal', deviceId: silent!.id, customerId: owner.endUser.id, dedupKey: `NO_SIGNAL:${silent!.serial}` });
+    const open = await tickets.createAuto({
+      kind: 'NO_SIGNAL',
+      subject: 'No signal',
+      deviceId: silent!.id,
+      customerId: owner.endUser.id,
+      dedupKey: `NO_SIGNAL:${silent!.serial}`,
+    });
     const now = Date.now();
     await health.coldStart(now);
     expect(Number(await redis.zscore(health.keys.deadlines, seen!.serial))).toBe(now + 1_000);
@@ -156,13 +196,27 @@ describe('health watchdog', () => {
     ]);
     const [d] = await makeDevices(s, model.id, owner, 1);
     const fault = (faultCode: number, severity: number, detail = '') =>
-      s.events.emitNow([{ type: 'device.fault', customerId: owner.endUser.id, deviceId: d!.id, payload: { serial: d!.serial, faultCode, severity, detail } }]);
+      s.events.emitNow([
+        {
+          type: 'device.fault',
+          customerId: owner.endUser.id,
+          deviceId: d!.id,
+          payload: { serial: d!.serial, faultCode, severity, detail },
+        },
+      ]);
     const faults = () => s.db.ticket.findMany({ where: { deviceId: d!.id, kind: 'DEVICE_FAULT' }, orderBy: { number: 'asc' } });
 
     await fault(0x0101, 2, 'floor 3');
     await fault(0x0101, 2, 'floor 3');
     const [door] = await eventually(async () => ((await faults()).length ? faults() : null), 20_000);
-    expect(door).toMatchObject({ group: 'REPAIR', priority: 'HIGH', faultCode: 0x0101, status: 'NEW', customerId: owner.endUser.id, dedupKey: `FAULT:${d!.serial}:257` });
+    expect(door).toMatchObject({
+      group: 'REPAIR',
+      priority: 'HIGH',
+      faultCode: 0x0101,
+      status: 'NEW',
+      customerId: owner.endUser.id,
+      dedupKey: `FAULT:${d!.serial}:257`,
+    });
     expect(door!.subject).toContain('Door jammed');
     expect(door!.description).toContain('floor 3');
     // A code the table does not know still reaches the service desk; the frame's severity decides.
@@ -224,7 +278,10 @@ describe('health watchdog', () => {
     const at = new Date();
     await Promise.all(devices.map((d) => s.health.observeUplink(d.serial, at)));
     const incident = await eventually(async () => {
-      const inc = await s.db.incident.findFirst({ where: { kind: 'MASS_SILENCE', status: 'OPEN' }, include: { _count: { select: { devices: true } } } });
+      const inc = await s.db.incident.findFirst({
+        where: { kind: 'MASS_SILENCE', status: 'OPEN' },
+        include: { _count: { select: { devices: true } } },
+      });
       return inc && inc._count.devices === 40 ? inc : null;
     });
     const [incidentTicket] = await s.db.ticket.findMany({ where: { incidentId: incident.id, kind: 'INCIDENT' } });
@@ -260,7 +317,9 @@ describe('health watchdog', () => {
     const late = await makeDevices(s, modelId, owner, 30);
     await Promise.all(early.map((d) => s.health.observeUplink(d.serial, new Date())));
     // Five silent terminals are no storm: they get their own tickets.
-    await eventually(async () => (await s.db.ticket.count({ where: { deviceId: { in: early.map((d) => d.id) }, kind: 'NO_SIGNAL' } })) === 5);
+    await eventually(
+      async () => (await s.db.ticket.count({ where: { deviceId: { in: early.map((d) => d.id) }, kind: 'NO_SIGNAL' } })) === 5,
+    );
     const at = new Date();
     await Promise.all(late.map((d) => s.health.observeUplink(d.serial, at)));
     const incident = await eventually(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, connackCode, createContract, ensureModel, newSerial } from '../helpers/terminals.js';
 
 let sys: TestSystem;
@@ -13,14 +13,30 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-type Report = { created: number; failed: number; rows: { line: number; serial: string | null; ok: boolean; error?: string; secret?: string }[] };
+type Report = {
+  created: number;
+  failed: number;
+  rows: { line: number; serial: string | null; ok: boolean; error?: string; secret?: string }[];
+};
 
 describe('inventory: CSV import, bulk provisioning and swaps', () => {
   it('imports good stock rows, reports each bad row with its line and keeps going', async () => {
     const ops = await loginAs(sys.services, sys.app!, 'OPS');
     const [a, b] = [newSerial('NXV'), newSerial('NXV')];
-    const csv = ['serial,model,firmware', `${a},NXV-100,1.2.0`, 'bad serial!,NXV-100,', `${b},NXV-100,`, `${newSerial('NXV')},NOPE-1,`, `${a},NXV-100,`].join('\n');
-    const res = await sys.app!.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { ...ops.headers, 'content-type': 'text/csv' }, payload: csv });
+    const csv = [
+      'serial,model,firmware',
+      `${a},NXV-100,1.2.0`,
+      'bad serial!,NXV-100,',
+      `${b},NXV-100,`,
+      `${newSerial('NXV')},NOPE-1,`,
+      `${a},NXV-100,`,
+    ].join('\n');
+    const res = await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/devices/import',
+      headers: { ...ops.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(res.statusCode).toBe(200);
     const report = res.json() as Report;
     expect(report).toMatchObject({ created: 2, failed: 3 });
@@ -30,7 +46,12 @@ describe('inventory: CSV import, bulk provisioning and swaps', () => {
     const stocked = await sys.services.db.device.findMany({ where: { serial: { in: [a, b] } } });
     expect(stocked.map((d) => d.status)).toEqual(['IN_STOCK', 'IN_STOCK']);
 
-    const garbage = await sys.app!.inject({ method: 'POST', url: '/api/v1/devices/import', headers: ops.headers, payload: { csv: 'serial,model\n"unterminated,NXV-100' } });
+    const garbage = await sys.app!.inject({
+      method: 'POST',
+      url: '/api/v1/devices/import',
+      headers: ops.headers,
+      payload: { csv: 'serial,model\n"unterminated,NXV-100' },
+    });
     expect(garbage.statusCode).toBe(400);
     expect(garbage.json().detail).toContain('not valid CSV');
   });
@@ -48,7 +69,9 @@ describe('inventory: CSV import, bulk provisioning and swaps', () => {
       `${serials[1]},${other.contract.number},Pole 2,,`,
       `${serials[2]},${mine.contract.id},Pole 3,91,0`,
     ].join('\n');
-    const report = (await sys.app!.inject({ method: 'POST', url: '/api/v1/devices/provision-bulk', headers: contractor.headers, payload: { csv } })).json() as Report;
+    const report = (
+      await sys.app!.inject({ method: 'POST', url: '/api/v1/devices/provision-bulk', headers: contractor.headers, payload: { csv } })
+    ).json() as Report;
     expect(report.created).toBe(1);
     expect(report.rows[1]).toMatchObject({ ok: false, error: expect.stringContaining('No such contract in your scope') });
     expect(report.rows[2]).toMatchObject({ ok: false, error: expect.stringContaining('latitude') });
@@ -61,17 +84,41 @@ describe('inventory: CSV import, bulk provisioning and swaps', () => {
     const { contract, contractor } = await createContract(sys.services);
     const ctx = await adminCtx(sys.services);
     const [oldSerial, newSerialNo, lampSerial] = [newSerial('NXV'), newSerial('NXV'), newSerial('NXL')];
-    for (const [serial, model] of [[oldSerial, 'NXV-100'], [newSerialNo, 'NXV-100'], [lampSerial, 'NXL-300']] as const) await sys.services.devices.addToStock(ctx, { serial, model });
-    const old = await sys.services.devices.provision(ctx, oldSerial, { contractId: contract.id, label: 'Truck 7', latitude: 31.2, longitude: 121.5 });
+    for (const [serial, model] of [
+      [oldSerial, 'NXV-100'],
+      [newSerialNo, 'NXV-100'],
+      [lampSerial, 'NXL-300'],
+    ] as const)
+      await sys.services.devices.addToStock(ctx, { serial, model });
+    const old = await sys.services.devices.provision(ctx, oldSerial, {
+      contractId: contract.id,
+      label: 'Truck 7',
+      latitude: 31.2,
+      longitude: 121.5,
+    });
     expect(await connackCode(sys.mqttPort!, oldSerial, old.secret)).toBe(0);
 
     const user = await loginAs(sys.services, sys.app!, 'CONTRACTOR', contractor.id);
-    const wrongKind = await sys.app!.inject({ method: 'POST', url: `/api/v1/devices/${oldSerial}/swap`, headers: user.headers, payload: { newSerial: lampSerial } });
+    const wrongKind = await sys.app!.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${oldSerial}/swap`,
+      headers: user.headers,
+      payload: { newSerial: lampSerial },
+    });
     expect(wrongKind.statusCode).toBe(400);
 
-    const res = await sys.app!.inject({ method: 'POST', url: `/api/v1/devices/${oldSerial}/swap`, headers: user.headers, payload: { newSerial: newSerialNo, reason: 'GPS antenna broken' } });
+    const res = await sys.app!.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${oldSerial}/swap`,
+      headers: user.headers,
+      payload: { newSerial: newSerialNo, reason: 'GPS antenna broken' },
+    });
     expect(res.statusCode).toBe(200);
-    const swapped = res.json() as { device: { serial: string; label: string; latitude: number; contractId: string }; secret: string; retired: { status: string } };
+    const swapped = res.json() as {
+      device: { serial: string; label: string; latitude: number; contractId: string };
+      secret: string;
+      retired: { status: string };
+    };
     expect(swapped.device).toMatchObject({ serial: newSerialNo, label: 'Truck 7', latitude: 31.2, contractId: contract.id });
     expect(swapped.retired.status).toBe('RETIRED');
 
@@ -82,6 +129,15 @@ describe('inventory: CSV import, bulk provisioning and swaps', () => {
 
     const stranger = await createContract(sys.services);
     const other = await loginAs(sys.services, sys.app!, 'CONTRACTOR', stranger.contractor.id);
-    expect((await sys.app!.inject({ method: 'POST', url: `/api/v1/devices/${newSerialNo}/swap`, headers: other.headers, payload: { newSerial: lampSerial } })).statusCode).toBe(404);
+    expect(
+      (
+        await sys.app!.inject({
+          method: 'POST',
+          url: `/api/v1/devices/${newSerialNo}/swap`,
+          headers: other.headers,
+          payload: { newSerial: lampSerial },
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../src/events/index.js';
 import { startOutboxRelay } from '../../src/events/outbox-relay.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 const seen: EventEnvelope[] = [];
@@ -64,7 +64,9 @@ describe('event outbox', () => {
     try {
       await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
-          events.emitNow(Array.from({ length: 10 }, (_, j) => ({ type: 'test.many', customerId: null, deviceId: null, payload: { i, j } }))),
+          events.emitNow(
+            Array.from({ length: 10 }, (_, j) => ({ type: 'test.many', customerId: null, deviceId: null, payload: { i, j } })),
+          ),
         ),
       );
       await waitFor(() => seen.filter((e) => e.type === 'test.many').length >= 300);

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { adminCtx, connackCode, connectTerminal, createContract, ensureModel, newSerial, provisionTerminal, waitFor } from '../helpers/terminals.js';
+import {
+  adminCtx,
+  connackCode,
+  connectTerminal,
+  createContract,
+  ensureModel,
+  newSerial,
+  provisionTerminal,
+  waitFor,
+} from '../helpers/terminals.js';
 
 let sys: TestSystem;
 let contractId: string;
@@ -25,7 +34,10 @@ describe('gateway CONNACK codes (protocol.md section 1)', () => {
     await c.endAsync();
     // Presence writes are asynchronous: wait for both sessions to be closed and the unit offline.
     const d = await waitFor(async () => {
-      const row = await sys.services.db.device.findUnique({ where: { serial: t.serial }, include: { sessions: { orderBy: { id: 'asc' } } } });
+      const row = await sys.services.db.device.findUnique({
+        where: { serial: t.serial },
+        include: { sessions: { orderBy: { id: 'asc' } } },
+      });
       return row && !row.online && row.sessions.length === 2 && row.sessions.every((x) => x.disconnectedAt) ? row : null;
     });
     expect(d.lastConnectAt).toBeTruthy();

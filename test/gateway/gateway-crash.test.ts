@@ -1,14 +1,15 @@
 // kill -9 under QoS 1 load: every uplink the gateway acknowledged must be in Postgres.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { MqttClient } from 'mqtt';
-import { createDb, type Db } from '../../src/platform/database.js';
-import { seedTerminals } from '../helpers/seed-terminals.js';
-import { createTestDatabase } from '../helpers/system.js';
-import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
-import { connectTerminal } from '../helpers/terminals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeUplink } from '../../gateway/codecs/index.js';
 import { applyMigrations } from '../../prisma/tools/engine.js';
+import { createDb, type Db } from '../../src/platform/database.js';
 import { MIGRATIONS_DIR } from '../../src/platform/infrastructure.js';
+import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
+import { seedTerminals } from '../helpers/seed-terminals.js';
+import { createTestDatabase } from '../helpers/system.js';
+import { connectTerminal } from '../helpers/terminals.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Db;
@@ -43,7 +44,10 @@ describe('gateway crash safety', () => {
         const value = ++n;
         const p = c
           .publishAsync(`nx/${t.serial}/up/event`, encodeUplink({ type: 'event', eventCode: 1, value }, new Date()), { qos: 1 })
-          .then(() => void acked.get(t.serial)!.push(value), () => undefined)
+          .then(
+            () => void acked.get(t.serial)!.push(value),
+            () => undefined,
+          )
           .finally(() => window.delete(p));
         window.add(p);
         if (window.size >= 20) await Promise.race(window);
@@ -63,7 +67,9 @@ describe('gateway crash safety', () => {
     expect(totalAcked).toBeGreaterThan(500);
     let missing = 0;
     for (const [serial, values] of acked) {
-      const rows = await db.$queryRaw<{ v: number }[]>`SELECT (m.decoded->>'value')::int AS v FROM "Message" m JOIN "Device" d ON d.id = m."deviceId" WHERE d.serial = ${serial}`;
+      const rows = await db.$queryRaw<
+        { v: number }[]
+      >`SELECT (m.decoded->>'value')::int AS v FROM "Message" m JOIN "Device" d ON d.id = m."deviceId" WHERE d.serial = ${serial}`;
       const stored = new Set(rows.map((r) => r.v));
       missing += values.filter((v) => !stored.has(v)).length;
     }

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { loginAs } from '../helpers/api.js';
-import { connectTerminal, createContract, provisionTerminal, waitFor } from '../helpers/terminals.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCommand, encodeCommand, encodeUplink } from '../../gateway/codecs/index.js';
+import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { connectTerminal, createContract, provisionTerminal, waitFor } from '../helpers/terminals.js';
 
 let sys: TestSystem;
 let ops: { headers: { authorization: string } };
@@ -57,7 +57,9 @@ describe('downlink commands', () => {
     const again = await nextDownlink(c2);
     expect(decodeCommand(again.payload)).toMatchObject({ ok: true, commandId: second.id });
     await until(t.serial, second.id, 'DELIVERED');
-    await c2.publishAsync(`nx/${t.serial}/up/ack`, encodeUplink({ type: 'ack', commandId: second.id, result: 'rejected' }, new Date()), { qos: 1 });
+    await c2.publishAsync(`nx/${t.serial}/up/ack`, encodeUplink({ type: 'ack', commandId: second.id, result: 'rejected' }, new Date()), {
+      qos: 1,
+    });
     await until(t.serial, second.id, 'REJECTED');
 
     // Online: sent at once through the Redis notice.
@@ -67,9 +69,18 @@ describe('downlink commands', () => {
     await until(t.serial, third.id, 'DELIVERED');
     await c2.endAsync();
 
-    const list = (await sys.app!.inject({ url: `/api/v1/devices/${t.serial}/commands`, headers: ops.headers })).json() as { items: { id: number; status: string }[] };
-    expect(list.items.map((i) => [i.id, i.status])).toEqual([[third.id, 'DELIVERED'], [second.id, 'REJECTED'], [cmd.id, 'ACKNOWLEDGED']]);
-    const statusEvents = await sys.services.db.outboxEvent.findMany({ where: { type: 'downlink.status', payload: { path: ['commandId'], equals: cmd.id } }, orderBy: { id: 'asc' } });
+    const list = (await sys.app!.inject({ url: `/api/v1/devices/${t.serial}/commands`, headers: ops.headers })).json() as {
+      items: { id: number; status: string }[];
+    };
+    expect(list.items.map((i) => [i.id, i.status])).toEqual([
+      [third.id, 'DELIVERED'],
+      [second.id, 'REJECTED'],
+      [cmd.id, 'ACKNOWLEDGED'],
+    ]);
+    const statusEvents = await sys.services.db.outboxEvent.findMany({
+      where: { type: 'downlink.status', payload: { path: ['commandId'], equals: cmd.id } },
+      orderBy: { id: 'asc' },
+    });
     expect(statusEvents.map((e) => (e.payload as { status: string }).status)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'ACKNOWLEDGED']);
     const usage = await sys.services.db.usageCounter.findMany({ where: { device: { serial: t.serial } } });
     expect(usage.reduce((n, u) => n + u.downMessages, 0)).toBe(3);
@@ -98,7 +109,8 @@ describe('downlink commands', () => {
     const cmd = (await post(t.serial, { opcode: 'DIM', args: { percent: 10 } })).json() as { id: number };
     const { downlinks, db } = sys.services;
     const device = await db.device.findUniqueOrThrow({ where: { serial: t.serial } });
-    const downs = async () => (await db.usageCounter.aggregate({ where: { deviceId: device.id }, _sum: { downMessages: true } }))._sum.downMessages ?? 0;
+    const downs = async () =>
+      (await db.usageCounter.aggregate({ where: { deviceId: device.id }, _sum: { downMessages: true } }))._sum.downMessages ?? 0;
     const before = await downs();
     // The terminal's ack frame committed while the send and PUBACK bookkeeping had not.
     await downlinks.applyAck(device.id, cmd.id, 'done');

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorDay } from '../../devices/index.js';
+import { encodeUplink } from '../../gateway/codecs/index.js';
+import { rawConnect } from '../helpers/raw-mqtt.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { connectTerminal, createContract, ensureModel, provisionTerminal, waitFor } from '../helpers/terminals.js';
-import { rawConnect } from '../helpers/raw-mqtt.js';
-import { encodeUplink } from '../../gateway/codecs/index.js';
-import { operatorDay } from '../../devices/index.js';
 
 const run = promisify(execFile);
 let sys: TestSystem;
@@ -23,8 +23,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const messagesOf = async (serial: string) =>
-  sys.services.db.message.findMany({ where: { device: { serial } }, orderBy: { seq: 'asc' } });
+const messagesOf = async (serial: string) => sys.services.db.message.findMany({ where: { device: { serial } }, orderBy: { seq: 'asc' } });
 const clock = new Date('2026-11-25T08:00:00Z');
 
 describe('durable uplink ingest', () => {
@@ -32,7 +31,10 @@ describe('durable uplink ingest', () => {
     const t = await provisionTerminal(sys.services, contractId, 'NXE-200', 'Lift A');
     const c = await connectTerminal(sys.mqttPort!, t.serial, t.secret);
     const frames = [
-      ['telemetry', encodeUplink({ type: 'elevator-telemetry', floor: -2, motion: 'up', door: 'closed', loadPercent: 40, tripCounter: 123456 }, clock)],
+      [
+        'telemetry',
+        encodeUplink({ type: 'elevator-telemetry', floor: -2, motion: 'up', door: 'closed', loadPercent: 40, tripCounter: 123456 }, clock),
+      ],
       ['heartbeat', encodeUplink({ type: 'heartbeat', supplyMv: 12100, signalDbm: -71 }, clock)],
       ['event', encodeUplink({ type: 'event', eventCode: 7, value: -5 }, clock)],
       ['fault', encodeUplink({ type: 'fault', faultCode: 0x0102, severity: 3, detail: 'stopped between 3 and 4' }, clock)],
@@ -43,8 +45,22 @@ describe('durable uplink ingest', () => {
     await c.endAsync();
 
     const rows = await messagesOf(t.serial);
-    expect(rows.map((r) => [Number(r.seq), r.kind])).toEqual([[1, 'telemetry'], [2, 'heartbeat'], [3, 'event'], [4, 'fault'], [5, 'event'], [6, 'status']]);
-    expect(rows[0]!.decoded).toEqual({ type: 'elevator-telemetry', floor: -2, motion: 'up', door: 'closed', loadPercent: 40, tripCounter: 123456 });
+    expect(rows.map((r) => [Number(r.seq), r.kind])).toEqual([
+      [1, 'telemetry'],
+      [2, 'heartbeat'],
+      [3, 'event'],
+      [4, 'fault'],
+      [5, 'event'],
+      [6, 'status'],
+    ]);
+    expect(rows[0]!.decoded).toEqual({
+      type: 'elevator-telemetry',
+      floor: -2,
+      motion: 'up',
+      door: 'closed',
+      loadPercent: 40,
+      tripCounter: 123456,
+    });
     expect(rows[0]!.deviceTime?.toISOString()).toBe(clock.toISOString());
     expect(rows[3]!.decoded).toMatchObject({ type: 'fault', faultCode: 0x0102, severity: 3 });
     expect(rows[4]!.decoded).toEqual({ type: 'json', data: { door: 'stuck', count: 2 } });
@@ -57,12 +73,27 @@ describe('durable uplink ingest', () => {
     const usage = await sys.services.db.usageCounter.findMany({ where: { deviceId: device.id } });
     expect(usage).toHaveLength(1);
     expect(usage[0]!.day.toISOString().slice(0, 10)).toBe(operatorDay(rows[0]!.receivedAt, sys.config.OPERATOR_TIMEZONE));
-    expect(usage[0]).toMatchObject({ upMessages: 6, upBytes: BigInt(rows.reduce((a, r) => a + r.bytes, 0)), upUnits: rows.reduce((a, r) => a + r.units, 0) });
+    expect(usage[0]).toMatchObject({
+      upMessages: 6,
+      upBytes: BigInt(rows.reduce((a, r) => a + r.bytes, 0)),
+      upUnits: rows.reduce((a, r) => a + r.units, 0),
+    });
 
-    const events = await sys.services.db.outboxEvent.findMany({ where: { deviceId: device.id, type: { in: ['device.uplink', 'device.fault'] } }, orderBy: { id: 'asc' } });
+    const events = await sys.services.db.outboxEvent.findMany({
+      where: { deviceId: device.id, type: { in: ['device.uplink', 'device.fault'] } },
+      orderBy: { id: 'asc' },
+    });
     expect(events.filter((e) => e.type === 'device.uplink')).toHaveLength(6);
     const fault = events.find((e) => e.type === 'device.fault')!;
-    expect(fault.payload).toMatchObject({ serial: t.serial, label: 'Lift A', model: 'NXE-200', faultCode: 0x0102, severity: 3, seq: 4, kind: 'fault' });
+    expect(fault.payload).toMatchObject({
+      serial: t.serial,
+      label: 'Lift A',
+      model: 'NXE-200',
+      faultCode: 0x0102,
+      severity: 3,
+      seq: 4,
+      kind: 'fault',
+    });
     expect((events[0]!.payload as { payloadHex: string }).payloadHex).toBe(frames[0][1].toString('hex'));
   });
 
@@ -74,7 +105,9 @@ describe('durable uplink ingest', () => {
     await c.publishAsync(`nx/${t.serial}/up/event`, '{"not json', { qos: 1 });
     // Over the model's 64: refused, neither stored nor billed (protocol.md section 3).
     await expect(c.publishAsync(`nx/${t.serial}/up/event`, Buffer.alloc(65, 0x03), { qos: 1 })).rejects.toMatchObject({ code: 0x97 });
-    await c.publishAsync(`nx/${t.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 3300, signalDbm: -90 }, clock), { qos: 1 });
+    await c.publishAsync(`nx/${t.serial}/up/heartbeat`, encodeUplink({ type: 'heartbeat', supplyMv: 3300, signalDbm: -90 }, clock), {
+      qos: 1,
+    });
     // U+0000 cannot be stored by Postgres in text or jsonb; it must not poison the batch.
     await c.publishAsync(`nx/${t.serial}/up/event`, '{"note":"a\\u0000b"}', { qos: 1 });
     await c.endAsync();
@@ -91,7 +124,26 @@ describe('durable uplink ingest', () => {
     const file = join(tmpdir(), `frame-${t.serial}.bin`);
     writeFileSync(file, encodeUplink({ type: 'event', eventCode: 1, value: 2 }, clock));
     for (const qos of ['0', '1']) {
-      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(sys.mqttPort), '-i', t.serial, '-u', t.serial, '-P', t.secret, '-V', qos === '1' ? 'mqttv5' : 'mqttv311', '-q', qos, '-t', `nx/${t.serial}/up/event`, '-f', file]);
+      await run('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(sys.mqttPort),
+        '-i',
+        t.serial,
+        '-u',
+        t.serial,
+        '-P',
+        t.secret,
+        '-V',
+        qos === '1' ? 'mqttv5' : 'mqttv311',
+        '-q',
+        qos,
+        '-t',
+        `nx/${t.serial}/up/event`,
+        '-f',
+        file,
+      ]);
     }
     const rows = await waitFor(async () => ((await messagesOf(t.serial)).length === 2 ? messagesOf(t.serial) : null));
     expect(rows.map((r) => r.qos)).toEqual([0, 1]);
@@ -105,7 +157,13 @@ describe('ACL', () => {
     const b = await provisionTerminal(sys.services, contractId);
     const c = await connectTerminal(sys.mqttPort!, a.serial, a.secret);
     const before = (await sys.services.metrics.mqttDenied.get()).values.reduce((n, v) => n + v.value, 0);
-    for (const topic of [`nx/${b.serial}/up/event`, `nx/${a.serial}/down`, `nx/${a.serial}/up/other`, 'nx/broadcast', `nx/${a.serial}/up/event/extra`]) {
+    for (const topic of [
+      `nx/${b.serial}/up/event`,
+      `nx/${a.serial}/down`,
+      `nx/${a.serial}/up/other`,
+      'nx/broadcast',
+      `nx/${a.serial}/up/event/extra`,
+    ]) {
       await c.publishAsync(topic, Buffer.from([3, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), { qos: 1 });
     }
     // Still connected and served after the denials.
@@ -129,7 +187,24 @@ describe('ACL', () => {
     expect(after - before).toBe(5 + 2 * 3);
 
     // mosquitto_sub on a foreign topic gets a refused subscription.
-    const sub = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(sys.mqttPort), '-i', a.serial, '-u', a.serial, '-P', a.secret, '-t', `nx/${b.serial}/down`, '-W', '2', '-V', 'mqttv311']).catch((e: { stderr: string; code: number }) => e);
+    const sub = await run('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(sys.mqttPort),
+      '-i',
+      a.serial,
+      '-u',
+      a.serial,
+      '-P',
+      a.secret,
+      '-t',
+      `nx/${b.serial}/down`,
+      '-W',
+      '2',
+      '-V',
+      'mqttv311',
+    ]).catch((e: { stderr: string; code: number }) => e);
     expect(`${(sub as { stderr: string }).stderr}`).toMatch(/denied|refused|fail/i);
   });
 });

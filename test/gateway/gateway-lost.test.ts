@@ -1,14 +1,15 @@
 // A gateway that dies without a word (kill -9) under a fresh id each start: its terminals must
 // not stay "online" for ever. The worker's sweep closes the sessions of gateways that stopped beating.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { startTestSystem, TEST_REDIS_URL, type TestSystem } from '../helpers/system.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
 import { seedTerminals } from '../helpers/seed-terminals.js';
+import { startTestSystem, TEST_REDIS_URL, type TestSystem } from '../helpers/system.js';
 import { connectTerminal } from '../helpers/terminals.js';
 import { waitFor } from '../helpers/webhook-receiver.js';
-import { GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 
 let sys: TestSystem;
 let redis: Redis;
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('lost gateway', () => {
-  it('takes the terminals of a killed gateway offline, and leaves a live gateway\'s alone', async () => {
+  it("takes the terminals of a killed gateway offline, and leaves a live gateway's alone", async () => {
     const { db, scheduler } = sys.services;
     const [t] = await seedTerminals(db, 1, 'NXE-LOST');
     const { child, port } = await spawnGateway(sys.databaseUrl, { REDIS_PREFIX: sys.config.REDIS_PREFIX });

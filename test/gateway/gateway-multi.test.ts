@@ -1,12 +1,13 @@
 // Two gateway processes sharing Postgres and Redis: downlinks reach the terminal through
 // whichever gateway holds its connection, and a reconnect elsewhere takes the session over.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { ChildProcess } from 'node:child_process';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCommand } from '../../gateway/codecs/index.js';
 import { loginAs } from '../helpers/api.js';
 import { spawnGateway, stopChild } from '../helpers/gateway-child.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { connectTerminal, createContract, provisionTerminal, waitFor } from '../helpers/terminals.js';
-import { decodeCommand } from '../../gateway/codecs/index.js';
 
 let sys: TestSystem;
 let other: { child: ChildProcess; port: number };
@@ -28,7 +29,12 @@ describe('several gateways', () => {
     const onB = await connectTerminal(other.port, t.serial, t.secret, { clean: false });
     await onB.subscribeAsync(`nx/${t.serial}/down`, { qos: 1 });
     const received = new Promise<Buffer>((resolve) => onB.once('message', (_topic, payload) => resolve(payload)));
-    const res = await sys.app!.inject({ method: 'POST', url: `/api/v1/devices/${t.serial}/commands`, headers: ops.headers, payload: { opcode: 'IMMOBILIZE', args: { on: true } } });
+    const res = await sys.app!.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${t.serial}/commands`,
+      headers: ops.headers,
+      payload: { opcode: 'IMMOBILIZE', args: { on: true } },
+    });
     expect(res.statusCode).toBe(201);
     const id = res.json().id as number;
     expect(decodeCommand(await received)).toMatchObject({ ok: true, commandId: id });
@@ -48,7 +54,12 @@ describe('several gateways', () => {
 
     // The persistent subscription made on B still holds on A (session state lives in Redis).
     const next = new Promise<Buffer>((resolve) => onA.once('message', (_topic, payload) => resolve(payload)));
-    const second = await sys.app!.inject({ method: 'POST', url: `/api/v1/devices/${t.serial}/commands`, headers: ops.headers, payload: { opcode: 'REPORT_NOW' } });
+    const second = await sys.app!.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${t.serial}/commands`,
+      headers: ops.headers,
+      payload: { opcode: 'REPORT_NOW' },
+    });
     expect(decodeCommand(await next)).toMatchObject({ ok: true, commandId: second.json().id });
     await onA.endAsync();
   }, 30_000);

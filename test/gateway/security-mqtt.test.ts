@@ -9,11 +9,20 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { adminCtx, connackCode, connectTerminal, createContract, ensureModel, newSerial, provisionTerminal, waitFor } from '../helpers/terminals.js';
-import { rawConnect } from '../helpers/raw-mqtt.js';
 import { encodeUplink } from '../../gateway/codecs/index.js';
 import { ensureSelfSignedCertificate } from '../../src/platform/tls-certificate.js';
+import { rawConnect } from '../helpers/raw-mqtt.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import {
+  adminCtx,
+  connackCode,
+  connectTerminal,
+  createContract,
+  ensureModel,
+  newSerial,
+  provisionTerminal,
+  waitFor,
+} from '../helpers/terminals.js';
 
 let sys: TestSystem;
 let contractId: string;
@@ -43,7 +52,15 @@ const stored = async (serial: string) => {
 const denied = async (reason: string) =>
   (await sys.services.metrics.mqttDenied.get()).values.filter((v) => v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
 const publishPacket = (serial: string, bytes: number) =>
-  ({ cmd: 'publish', topic: `nx/${serial}/up/event`, payload: Buffer.alloc(bytes, 0x41), qos: 1, messageId: 7, dup: false, retain: false }) as const;
+  ({
+    cmd: 'publish',
+    topic: `nx/${serial}/up/event`,
+    payload: Buffer.alloc(bytes, 0x41),
+    qos: 1,
+    messageId: 7,
+    dup: false,
+    retain: false,
+  }) as const;
 
 describe('packet size limit (Maximum Packet Size 65,536)', () => {
   it('advertises the limit and answers a 130 KB PUBLISH over MQTT 5 with DISCONNECT 0x95, storing and billing nothing', async () => {
@@ -175,9 +192,9 @@ describe('MQTT over TLS only (MQTT_PLAIN=false)', () => {
     await c.publishAsync(`nx/${t.serial}/up/event`, encodeUplink({ type: 'event', eventCode: 1, value: 2 }, new Date()), { qos: 1 });
     await c.endAsync();
     expect(await tlsSys.services.db.message.count({ where: { device: { serial: t.serial } } })).toBe(1);
-    await expect(connectTerminal(tlsSys.mqttTlsPort!, t.serial, t.secret, { protocol: 'mqtts', host: 'localhost', reconnectPeriod: 0 })).rejects.toThrow(
-      /self-signed|self signed/,
-    );
+    await expect(
+      connectTerminal(tlsSys.mqttTlsPort!, t.serial, t.secret, { protocol: 'mqtts', host: 'localhost', reconnectPeriod: 0 }),
+    ).rejects.toThrow(/self-signed|self signed/);
   });
 
   it('applies the packet size limit over TLS too', async () => {
@@ -194,7 +211,9 @@ describe('MQTT over TLS only (MQTT_PLAIN=false)', () => {
     await writeFile(csv, terminals.map((t) => `${t.serial},${t.secret}`).join('\n'));
     const args = ['load', '--url', `mqtts://localhost:${tlsSys.mqttTlsPort}`, '--ca', join(dir, 'mqtt-tls-cert.pem'), '--credentials', csv];
     const options = ['--duration', '1', '--inflight', '1', '--payload-bytes', '11'];
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args, ...options], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args, ...options], {
+      timeout: 30_000,
+    });
     const result = JSON.parse(stdout) as { terminals: number; acked: number; connectFailures: number };
     expect(result).toMatchObject({ terminals: 2, connectFailures: 0 });
     expect(result.acked).toBeGreaterThan(0);

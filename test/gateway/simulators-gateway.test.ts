@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionViaApi, readCredentialsCsv, startFleet, type Fleet, type TerminalCredential, type UplinkRecord } from '../../simulators/index.js';
+import {
+  type Fleet,
+  provisionViaApi,
+  readCredentialsCsv,
+  startFleet,
+  type TerminalCredential,
+  type UplinkRecord,
+} from '../../simulators/index.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, createContract, ensureModel, newSerial, waitFor } from '../helpers/terminals.js';
 
@@ -126,13 +133,43 @@ describe('simulators against the gateway', () => {
     await sys.services.devices.addToStock(ctx, { serial: serials[1]!, model: 'NXL-300' });
     const dir = await mkdtemp(join(tmpdir(), 'nx-sim-'));
     const csv = join(dir, 'creds.csv');
-    const cli = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args], { timeout: 60_000 });
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args], { timeout: 60_000 });
     try {
-      await cli(['provision', '--api-url', sys.httpUrl!, '--email', contractor.email, '--password', contractor.password, '--contract-id', contractId, '--serials', serials.join(','), '--out', csv]);
+      await cli([
+        'provision',
+        '--api-url',
+        sys.httpUrl!,
+        '--email',
+        contractor.email,
+        '--password',
+        contractor.password,
+        '--contract-id',
+        contractId,
+        '--serials',
+        serials.join(','),
+        '--out',
+        csv,
+      ]);
       const fromCsv = await readCredentialsCsv(csv);
       expect(fromCsv.map((c) => c.serial)).toEqual(serials);
-      const { stdout } = await cli(['--url', `mqtt://127.0.0.1:${sys.mqttPort}`, '--credentials', csv, '--accelerate', '30', '--duration', '2']);
-      const summary = JSON.parse(stdout) as { terminals: number; failed: unknown[]; connects: number; pubacks: number; publishErrors: number };
+      const { stdout } = await cli([
+        '--url',
+        `mqtt://127.0.0.1:${sys.mqttPort}`,
+        '--credentials',
+        csv,
+        '--accelerate',
+        '30',
+        '--duration',
+        '2',
+      ]);
+      const summary = JSON.parse(stdout) as {
+        terminals: number;
+        failed: unknown[];
+        connects: number;
+        pubacks: number;
+        publishErrors: number;
+      };
       expect(summary).toMatchObject({ terminals: 2, failed: [], connects: 2, publishErrors: 0 });
       expect(summary.pubacks).toBeGreaterThan(0);
     } finally {

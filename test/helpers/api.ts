@@ -1,6 +1,6 @@
-import type { App } from '../../src/http/app.js';
 import type { Services } from '../../src/app/container.js';
 import type { Role } from '../../src/auth/index.js';
+import type { App } from '../../src/http/app.js';
 
 /** Creates a user with the role and returns a bearer token for it. */
 export async function loginAs(

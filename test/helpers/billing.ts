@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../../src/app/container.js';
 import { unitsFor } from '../../billing/rating.js';
+import type { Services } from '../../src/app/container.js';
 
 const uid = () => randomBytes(4).toString('hex');
 
@@ -27,11 +27,31 @@ export async function createOracleTariff(s: Services) {
   });
 }
 
-export async function createCustomer(s: Services, data: { name: string; kind?: 'END_USER' | 'CONTRACTOR'; contractorId?: string | null; commissionRateBp?: number | null; paymentTermsDays?: number }) {
-  return s.db.customer.create({ data: { kind: data.kind ?? 'END_USER', name: data.name, contractorId: data.contractorId ?? null, commissionRateBp: data.commissionRateBp ?? null, paymentTermsDays: data.paymentTermsDays ?? 30 } });
+export async function createCustomer(
+  s: Services,
+  data: {
+    name: string;
+    kind?: 'END_USER' | 'CONTRACTOR';
+    contractorId?: string | null;
+    commissionRateBp?: number | null;
+    paymentTermsDays?: number;
+  },
+) {
+  return s.db.customer.create({
+    data: {
+      kind: data.kind ?? 'END_USER',
+      name: data.name,
+      contractorId: data.contractorId ?? null,
+      commissionRateBp: data.commissionRateBp ?? null,
+      paymentTermsDays: data.paymentTermsDays ?? 30,
+    },
+  });
 }
 
-export async function createContract(s: Services, data: { customerId: string; contractorId?: string | null; tariffPlanId: string; startDate?: Date }) {
+export async function createContract(
+  s: Services,
+  data: { customerId: string; contractorId?: string | null; tariffPlanId: string; startDate?: Date },
+) {
   return s.db.contract.create({
     data: {
       number: `C-TEST-${uid()}`,
@@ -45,7 +65,12 @@ export async function createContract(s: Services, data: { customerId: string; co
 }
 
 let model: string | null = null;
-export async function createTerminal(s: Services, contract: { id: string; customerId: string; contractorId: string | null }, serial: string, activatedAt: Date) {
+export async function createTerminal(
+  s: Services,
+  contract: { id: string; customerId: string; contractorId: string | null },
+  serial: string,
+  activatedAt: Date,
+) {
   if (!model) {
     const m = await s.db.deviceModel.upsert({
       where: { code: 'NXV-BILL' },
@@ -55,17 +80,45 @@ export async function createTerminal(s: Services, contract: { id: string; custom
     model = m.id;
   }
   return s.db.device.create({
-    data: { serial: `${serial}-${uid()}`, deviceModelId: model, status: 'ACTIVE', contractId: contract.id, customerId: contract.customerId, contractorId: contract.contractorId, activatedAt },
+    data: {
+      serial: `${serial}-${uid()}`,
+      deviceModelId: model,
+      status: 'ACTIVE',
+      contractId: contract.id,
+      customerId: contract.customerId,
+      contractorId: contract.contractorId,
+      activatedAt,
+    },
   });
 }
 
 /** A day's counter as ingest would leave it: `messages` uplinks of `bytes` each, segmented. */
-export async function addUsage(s: Services, device: { id: string; contractId: string | null }, day: string, messages: number, bytes: number, downMessages = 0) {
+export async function addUsage(
+  s: Services,
+  device: { id: string; contractId: string | null },
+  day: string,
+  messages: number,
+  bytes: number,
+  downMessages = 0,
+) {
   const units = messages * unitsFor(bytes, 64);
   await s.db.usageCounter.upsert({
     where: { deviceId_contractId_day: { deviceId: device.id, contractId: device.contractId!, day: new Date(`${day}T00:00:00Z`) } },
-    create: { deviceId: device.id, contractId: device.contractId!, day: new Date(`${day}T00:00:00Z`), upMessages: messages, upBytes: BigInt(messages * bytes), upUnits: units, downMessages },
-    update: { upMessages: { increment: messages }, upBytes: { increment: BigInt(messages * bytes) }, upUnits: { increment: units }, downMessages: { increment: downMessages } },
+    create: {
+      deviceId: device.id,
+      contractId: device.contractId!,
+      day: new Date(`${day}T00:00:00Z`),
+      upMessages: messages,
+      upBytes: BigInt(messages * bytes),
+      upUnits: units,
+      downMessages,
+    },
+    update: {
+      upMessages: { increment: messages },
+      upBytes: { increment: BigInt(messages * bytes) },
+      upUnits: { increment: units },
+      downMessages: { increment: downMessages },
+    },
   });
 }
 

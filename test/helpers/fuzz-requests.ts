@@ -3,7 +3,7 @@
 // mutations, sent byte for byte over a real socket (fetch would normalise `..` and `%2e`).
 import http from 'node:http';
 import fc from 'fast-check';
-import { fromSchema, hostileValue, mutatedBody, type JsonSchema, type Pools } from './fuzz-values.js';
+import { fromSchema, hostileValue, type JsonSchema, mutatedBody, type Pools } from './fuzz-values.js';
 
 export interface Operation {
   method: string;
@@ -27,10 +27,16 @@ export interface FuzzAnswer {
 }
 
 export type OpenApi = {
-  paths: Record<string, Record<string, {
-    parameters?: { in: string; name: string; schema?: JsonSchema }[];
-    requestBody?: { content: Record<string, { schema?: JsonSchema }> };
-  }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string; schema?: JsonSchema }[];
+        requestBody?: { content: Record<string, { schema?: JsonSchema }> };
+      }
+    >
+  >;
 };
 
 export function operationsOf(doc: OpenApi): Operation[] {
@@ -54,8 +60,25 @@ export function enc(s: string): string {
 }
 
 const HOSTILE_IDS = [
-  '..', '../..', '..%2f..%2fadmin', '%2e%2e%2f', '%00', 'a%00b', '%zz', '%', '%C0%AE%C0%AE', '%ef%bf%bd', '%20', '-1', '0',
-  '99999999999999999999', "1'%20OR%20'1'='1", '%3Cscript%3E', '00000000-0000-0000-0000-000000000000', 'NXV-%00', 'A'.repeat(3000),
+  '..',
+  '../..',
+  '..%2f..%2fadmin',
+  '%2e%2e%2f',
+  '%00',
+  'a%00b',
+  '%zz',
+  '%',
+  '%C0%AE%C0%AE',
+  '%ef%bf%bd',
+  '%20',
+  '-1',
+  '0',
+  '99999999999999999999',
+  "1'%20OR%20'1'='1",
+  '%3Cscript%3E',
+  '00000000-0000-0000-0000-000000000000',
+  'NXV-%00',
+  'A'.repeat(3000),
 ];
 
 /** One path segment: a real id (own or another tenant's), a generated one, or a hostile spelling sent raw. */
@@ -79,7 +102,10 @@ function respell(path: string): fc.Arbitrary<string> {
     { weight: 1, arbitrary: fc.constant(path.replace(/\/v1\//, '/V1/')) },
     { weight: 1, arbitrary: fc.constant(`${path}/`) },
     { weight: 1, arbitrary: fc.constant(path.replace(/^\/api\/v1/, '//api//v1')) },
-    { weight: 1, arbitrary: fc.constant(path.replace(/^\/api\/v1\/([a-z])/, (_m, c: string) => `/api/v1/%${c.charCodeAt(0).toString(16)}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(path.replace(/^\/api\/v1\/([a-z])/, (_m, c: string) => `/api/v1/%${c.charCodeAt(0).toString(16)}`)),
+    },
   );
 }
 
@@ -93,8 +119,20 @@ function queryPair(name: string, schema: JsonSchema | undefined, pools: Pools): 
 }
 
 const EXTRA_QUERY = [
-  '__proto__[polluted]=yes', 'constructor[prototype][polluted]=yes', '__proto__=x', 'limit=1&limit=2', 'limit[]=5', 'cursor=%00',
-  'access_token=nxs_garbage', 'q=%', 'q=%E0%A4%A', `q=${'x'.repeat(9000)}`, 'limit=-1', 'limit=1e400', 'limit=0x10', 'a=%F0%9F%9A%9A',
+  '__proto__[polluted]=yes',
+  'constructor[prototype][polluted]=yes',
+  '__proto__=x',
+  'limit=1&limit=2',
+  'limit[]=5',
+  'cursor=%00',
+  'access_token=nxs_garbage',
+  'q=%',
+  'q=%E0%A4%A',
+  `q=${'x'.repeat(9000)}`,
+  'limit=-1',
+  'limit=1e400',
+  'limit=0x10',
+  'a=%F0%9F%9A%9A',
 ];
 
 function queryString(op: Operation, pools: Pools): fc.Arbitrary<string> {
@@ -106,8 +144,20 @@ function queryString(op: Operation, pools: Pools): fc.Arbitrary<string> {
 }
 
 const RAW_BODIES = [
-  '', '{', '{"a":', 'null', '[]', '"text"', '123', '\ufeff{}', '{"a":1,"a":2}', '{"__proto__":{"polluted":"yes"}}',
-  '{"constructor":{"prototype":{"polluted":"yes"}}}', `${'['.repeat(5000)}${']'.repeat(5000)}`, '{"a":"\\u0000"}', '{"a":"\\ud800"}',
+  '',
+  '{',
+  '{"a":',
+  'null',
+  '[]',
+  '"text"',
+  '123',
+  '\ufeff{}',
+  '{"a":1,"a":2}',
+  '{"__proto__":{"polluted":"yes"}}',
+  '{"constructor":{"prototype":{"polluted":"yes"}}}',
+  `${'['.repeat(5000)}${']'.repeat(5000)}`,
+  '{"a":"\\u0000"}',
+  '{"a":"\\ud800"}',
 ];
 
 /** The body as sent: JSON text of a (mutated) schema value, or raw text with a possibly wrong content type. */
@@ -116,7 +166,11 @@ function bodyFor(op: Operation, pools: Pools): fc.Arbitrary<{ body?: string; con
   const raw = fc.record({
     body: fc.constantFrom(...RAW_BODIES),
     contentType: fc.constantFrom(
-      'application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data',
+      'application/json',
+      'application/json; charset=utf-16',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
     ),
   });
   if (!op.body && op.method === 'GET') return fc.oneof({ weight: 9, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: raw });
@@ -125,10 +179,9 @@ function bodyFor(op: Operation, pools: Pools): fc.Arbitrary<{ body?: string; con
 
 function idempotencyKey(op: Operation): fc.Arbitrary<string | null> {
   if (op.method !== 'POST') return fc.constant(null);
-  return fc.option(
-    fc.oneof(fc.uuid(), fc.constantFrom('k', 'same-key', 'x'.repeat(300), 'key with spaces', '\u00e9t\u00e9', '../../k')),
-    { freq: 3 },
-  );
+  return fc.option(fc.oneof(fc.uuid(), fc.constantFrom('k', 'same-key', 'x'.repeat(300), 'key with spaces', '\u00e9t\u00e9', '../../k')), {
+    freq: 3,
+  });
 }
 
 /**
@@ -139,7 +192,9 @@ function idempotencyKey(op: Operation): fc.Arbitrary<string | null> {
 export function requestFor(op: Operation, bodyPools: Pools, queryPools: Pools, clean = false): fc.Arbitrary<FuzzRequest> {
   const names = op.params.filter((p) => p.in === 'path');
   const segments = fc.tuple(
-    ...names.map((p) => (clean ? fc.constantFrom(...(/serial/i.test(p.name) ? bodyPools.serials : bodyPools.ids)) : pathValue(p.name, p.schema, bodyPools))),
+    ...names.map((p) =>
+      clean ? fc.constantFrom(...(/serial/i.test(p.name) ? bodyPools.serials : bodyPools.ids)) : pathValue(p.name, p.schema, bodyPools),
+    ),
   );
   type Body = { body?: string; contentType?: string };
   const cleanBody: fc.Arbitrary<Body> = op.body
@@ -166,7 +221,12 @@ export function requestFor(op: Operation, bodyPools: Pools, queryPools: Pools, c
 function cleanQuery(op: Operation, pools: Pools): fc.Arbitrary<string> {
   const pairs = op.params
     .filter((p) => p.in === 'query' && p.name !== 'access_token' && p.name !== 'cursor')
-    .map((p) => fc.option(fromSchema(p.schema, p.name, pools).map((v) => `${enc(p.name)}=${enc(typeof v === 'string' ? v : JSON.stringify(v))}`), { freq: 2 }));
+    .map((p) =>
+      fc.option(
+        fromSchema(p.schema, p.name, pools).map((v) => `${enc(p.name)}=${enc(typeof v === 'string' ? v : JSON.stringify(v))}`),
+        { freq: 2 },
+      ),
+    );
   return fc.tuple(...pairs).map((all) => {
     const set = all.filter((x): x is string => x !== null);
     return set.length ? `?${set.join('&')}` : '';
@@ -182,18 +242,21 @@ export function send(baseUrl: string, req: FuzzRequest, token: string | null): P
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.target, headers, agent, timeout: 20_000 }, (res) => {
-      const contentType = String(res.headers['content-type'] ?? '');
-      if (contentType.startsWith('text/event-stream')) {
-        res.destroy();
-        resolve({ status: res.statusCode ?? 0, contentType, text: '' });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const r = http.request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.target, headers, agent, timeout: 20_000 },
+      (res) => {
+        const contentType = String(res.headers['content-type'] ?? '');
+        if (contentType.startsWith('text/event-stream')) {
+          res.destroy();
+          resolve({ status: res.statusCode ?? 0, contentType, text: '' });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     r.on('timeout', () => r.destroy(new Error(`no answer within 20 s to ${req.method} ${req.target.slice(0, 200)}`)));
     r.on('error', reject);
     r.end(req.body);

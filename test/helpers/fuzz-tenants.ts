@@ -38,12 +38,24 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
     data: { kind: 'CONTRACTOR', name: `${tag} Contracting`, email: `office@${tag.toLowerCase()}.example`, commissionRateBp: 500 },
   });
   const endUser = await db.customer.create({
-    data: { kind: 'END_USER', name: `${tag} Fleet Holdings`, email: `fleet@${tag.toLowerCase()}.example`, contractorId: contractor.id, taxId: `TAX${tag}` },
+    data: {
+      kind: 'END_USER',
+      name: `${tag} Fleet Holdings`,
+      email: `fleet@${tag.toLowerCase()}.example`,
+      contractorId: contractor.id,
+      taxId: `TAX${tag}`,
+    },
   });
-  const contact = await db.contact.create({ data: { customerId: endUser.id, name: `${tag} Dispatcher`, email: `dispatch@${tag.toLowerCase()}.example` } });
+  const contact = await db.contact.create({
+    data: { customerId: endUser.id, name: `${tag} Dispatcher`, email: `dispatch@${tag.toLowerCase()}.example` },
+  });
   const contract = await db.contract.create({
     data: {
-      number: `C-${tag.toUpperCase()}`, customerId: endUser.id, contractorId: contractor.id, tariffPlanId: plan.id, startDate: new Date('2026-01-01T00:00:00Z'),
+      number: `C-${tag.toUpperCase()}`,
+      customerId: endUser.id,
+      contractorId: contractor.id,
+      tariffPlanId: plan.id,
+      startDate: new Date('2026-01-01T00:00:00Z'),
     },
   });
   const serial = newSerial('NXV');
@@ -57,15 +69,29 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
   });
   const invoice = await db.invoice.create({
     data: {
-      number: `INV-${tag.toUpperCase()}`, contractId: contract.id, customerId: endUser.id, period: '2026-10', status: 'ISSUED',
-      subtotalMinor: 1000n, totalMinor: 1000n, issuedAt: new Date('2026-11-01T00:00:00Z'), dueAt: new Date('2026-11-30T00:00:00Z'),
+      number: `INV-${tag.toUpperCase()}`,
+      contractId: contract.id,
+      customerId: endUser.id,
+      period: '2026-10',
+      status: 'ISSUED',
+      subtotalMinor: 1000n,
+      totalMinor: 1000n,
+      issuedAt: new Date('2026-11-01T00:00:00Z'),
+      dueAt: new Date('2026-11-30T00:00:00Z'),
     },
   });
   const payment = await db.payment.create({
     data: { reference: `PAY-${tag.toUpperCase()}`, customerId: endUser.id, invoiceId: invoice.id, amountMinor: 500n },
   });
   const order = await db.order.create({
-    data: { number: `O-${tag.toUpperCase()}`, customerId: endUser.id, contractId: contract.id, kind: 'RENT', deviceModelId: model.id, quantity: 2 },
+    data: {
+      number: `O-${tag.toUpperCase()}`,
+      customerId: endUser.id,
+      contractId: contract.id,
+      kind: 'RENT',
+      deviceModelId: model.id,
+      quantity: 2,
+    },
   });
   const endpoint = await s.webhooks.endpoints.create(
     { actor },
@@ -84,8 +110,12 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
   );
   const key = await db.apiKey.create({
     data: {
-      name: `${tag} erp`, prefix: 'nxk_fuzz', keyHash: hashSecret(newSecret('nxk_')), userId: users[1]!.id,
-      scopes: ['crm:read'], expiresAt: new Date(Date.now() + 86_400_000),
+      name: `${tag} erp`,
+      prefix: 'nxk_fuzz',
+      keyHash: hashSecret(newSecret('nxk_')),
+      userId: users[1]!.id,
+      scopes: ['crm:read'],
+      expiresAt: new Date(Date.now() + 86_400_000),
     },
   });
   return {
@@ -93,14 +123,33 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
     contractorId: contractor.id,
     endUserId: endUser.id,
     ids: [
-      contractor.id, endUser.id, contact.id, contract.id, device.id, ticket.id, invoice.id, payment.id, order.id, endpoint.id, key.id,
+      contractor.id,
+      endUser.id,
+      contact.id,
+      contract.id,
+      device.id,
+      ticket.id,
+      invoice.id,
+      payment.id,
+      order.id,
+      endpoint.id,
+      key.id,
       ...users.map((u) => u.id),
     ],
     serials: [serial],
     stockSerial: stock,
     texts: [
-      contractor.name, endUser.name, contact.name, contract.number, invoice.number!, payment.reference, order.number, `TAX${tag}`,
-      `${tag} truck`, ticket.subject, `${tag.toLowerCase()}.example`,
+      contractor.name,
+      endUser.name,
+      contact.name,
+      contract.number,
+      invoice.number!,
+      payment.reference,
+      order.number,
+      `TAX${tag}`,
+      `${tag} truck`,
+      ticket.subject,
+      `${tag.toLowerCase()}.example`,
     ],
     userIds: users.map((u) => u.id),
   };

@@ -46,13 +46,46 @@ export function nested(depth: number, leaf: unknown = 1): unknown {
 }
 
 const HOSTILE_STRINGS = [
+  '',
+  ' ',
+  'a\u0000b',
+  '\u0000',
+  "' OR '1'='1",
+  '1; DROP TABLE "User";--',
+  '$1',
+  '%s%s%n',
+  '{{7*7}}',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as it is
-  '', ' ', 'a\u0000b', '\u0000', "' OR '1'='1", "1; DROP TABLE \"User\";--", '$1', '%s%s%n', '{{7*7}}', '${7*7}',
-  '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(1)>', 'javascript:alert(1)',
-  '../../../../etc/passwd', '..\\..\\windows\\win.ini', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/dev/zero',
-  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓ 测试 ﷽', '\u202eevil\u202c', 'e\u0301\u0301\u0301', '\ud800', '\uffff\ufffe', '\u200b\u200d', '🚚💥',
-  '=HYPERLINK("http://evil.example")', '-1', 'NaN', 'Infinity', 'null', 'true', '[]', '{}', '__proto__', 'constructor',
-  '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'nxk_not_a_key', '\r\nX-Injected: 1',
+  '${7*7}',
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '"><svg onload=alert(1)>',
+  'javascript:alert(1)',
+  '../../../../etc/passwd',
+  '..\\..\\windows\\win.ini',
+  '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+  '/dev/zero',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓ 测试 ﷽',
+  '\u202eevil\u202c',
+  'e\u0301\u0301\u0301',
+  '\ud800',
+  '\uffff\ufffe',
+  '\u200b\u200d',
+  '🚚💥',
+  '=HYPERLINK("http://evil.example")',
+  '-1',
+  'NaN',
+  'Infinity',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  'nxk_not_a_key',
+  '\r\nX-Injected: 1',
 ];
 
 // biome-ignore lint/correctness/noPrecisionLoss: 2^53 + 1 probes how the server handles a number JSON cannot keep exact
@@ -74,8 +107,15 @@ export function hostileValue(): fc.Arbitrary<unknown> {
 }
 
 const URIS = [
-  'http://127.0.0.1:9/hook', 'https://hooks.example.invalid/in', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:7f00:1]:9/',
-  'file:///etc/passwd', 'javascript:alert(1)', 'gopher://127.0.0.1:6379/_FLUSHALL', 'http://user:pw@127.0.0.1:9/', 'ftp://x.example/',
+  'http://127.0.0.1:9/hook',
+  'https://hooks.example.invalid/in',
+  'http://169.254.169.254/latest/meta-data',
+  'http://[::ffff:7f00:1]:9/',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'gopher://127.0.0.1:6379/_FLUSHALL',
+  'http://user:pw@127.0.0.1:9/',
+  'ftp://x.example/',
 ];
 
 function stringFor(schema: JsonSchema, name: string, pools: Pools): fc.Arbitrary<unknown> {
@@ -86,16 +126,24 @@ function stringFor(schema: JsonSchema, name: string, pools: Pools): fc.Arbitrary
     case 'uuid':
       return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pools.ids) }, { weight: 1, arbitrary: fc.uuid() });
     case 'email':
-      return fc.oneof(fc.constantFrom('ops@fuzz.example', 'a@b.co'), fc.emailAddress().filter((e) => e.length <= maxLength));
+      return fc.oneof(
+        fc.constantFrom('ops@fuzz.example', 'a@b.co'),
+        fc.emailAddress().filter((e) => e.length <= maxLength),
+      );
     case 'date-time':
       return fc.date({ min: new Date('2020-01-01'), max: new Date('2031-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
     case 'date':
-      return fc.date({ min: new Date('2020-01-01'), max: new Date('2031-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      return fc
+        .date({ min: new Date('2020-01-01'), max: new Date('2031-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10));
     case 'uri':
       return fc.constantFrom(...URIS);
   }
   if (/serial/i.test(name) && pools.serials.length) {
-    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pools.serials) }, { weight: 1, arbitrary: fc.stringMatching(/^NX[VEL]-[A-F0-9]{6}$/) });
+    return fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...pools.serials) },
+      { weight: 1, arbitrary: fc.stringMatching(/^NX[VEL]-[A-F0-9]{6}$/) },
+    );
   }
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length <= maxLength);
   const plain = fc.string({ minLength, maxLength });
@@ -148,9 +196,11 @@ export function mutatedBody(schema: JsonSchema | undefined, pools: Pools): fc.Ar
   const oneFieldHostile = keys.length
     ? fc.tuple(valid, fc.constantFrom(...keys), hostileValue()).map(([body, key, bad]) => withOwnKey(key, bad, asObject(body)))
     : valid;
-  const polluted = fc.tuple(valid, fc.constantFrom('__proto__', 'constructor'), hostileValue()).map(([body, key, bad]) =>
-    withOwnKey(key, key === 'constructor' ? { prototype: { polluted: 'yes' } } : { polluted: 'yes', bad }, asObject(body)),
-  );
+  const polluted = fc
+    .tuple(valid, fc.constantFrom('__proto__', 'constructor'), hostileValue())
+    .map(([body, key, bad]) =>
+      withOwnKey(key, key === 'constructor' ? { prototype: { polluted: 'yes' } } : { polluted: 'yes', bad }, asObject(body)),
+    );
   const dropped = keys.length ? fc.tuple(valid, fc.constantFrom(...keys)).map(([body, key]) => omit(asObject(body), key)) : valid;
   return fc.oneof(
     { weight: 4, arbitrary: valid },

@@ -1,7 +1,7 @@
 // Starts test/helpers/gateway-process.ts as a child process against a given database.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TEST_REDIS_URL } from './system.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { createLogger } from '../../src/platform/logger.js';
 import { startEmbeddedPostgres } from '../../src/platform/embedded-postgres.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { resolveRedis } from '../../src/platform/redis.js';
 
 /**

@@ -1,8 +1,8 @@
 // Starts test/helpers/platform-process.ts as a child process, so a test can see whether the
 // platform survived a fault (and a crash does not take the test runner with it).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 

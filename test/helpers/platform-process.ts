@@ -1,8 +1,9 @@
 // The whole platform (role `all`) in a child process, configured from the environment like
 // production; prints `PLATFORM {"httpUrl":...,"mqttPort":...}` once it listens.
+
+import { startSystem } from '../../src/app/system.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { startSystem } from '../../src/app/system.js';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, { role: 'platform-fixture' });

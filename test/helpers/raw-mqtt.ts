@@ -51,16 +51,28 @@ export async function rawConnect(
         const i = received.findIndex((p) => p.cmd === cmd);
         if (i >= 0) return resolve(received.splice(i, 1)[0]!);
         const t = setTimeout(() => reject(new Error(`no ${cmd} in time`)), timeoutMs);
-        waiters.push({ cmd, resolve: (p) => {
-          clearTimeout(t);
-          resolve(p);
-        } });
+        waiters.push({
+          cmd,
+          resolve: (p) => {
+            clearTimeout(t);
+            resolve(p);
+          },
+        });
       }),
     closed,
     close: () => socket.destroy(),
   };
   const clientId = opts.clientId ?? serial;
-  client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId, username: serial, password: Buffer.from(secret), clean, keepalive: 30 });
+  client.send({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion,
+    clientId,
+    username: serial,
+    password: Buffer.from(secret),
+    clean,
+    keepalive: 30,
+  });
   const connack = await client.next('connack');
   return { ...client, connack };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config.js';
+import pg from 'pg';
 import type { DestinationStream } from 'pino';
+import { type ProcessRole, type System, startSystem } from '../../src/app/system.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { startSystem, type ProcessRole, type System } from '../../src/app/system.js';
 
 /** Server that holds the per-file test databases (the machine's local PostgreSQL by default). */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -71,7 +71,11 @@ export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<st
 }
 
 /** `logTo` receives the system's log lines (at LOG_LEVEL, which env may set) for tests that read them. */
-export async function startTestSystem(role: ProcessRole = 'all', env: Record<string, string> = {}, logTo?: DestinationStream): Promise<TestSystem> {
+export async function startTestSystem(
+  role: ProcessRole = 'all',
+  env: Record<string, string> = {},
+  logTo?: DestinationStream,
+): Promise<TestSystem> {
   const database = await createTestDatabase();
   const config = loadConfig(testEnv(database.url, `t${randomBytes(5).toString('hex')}`, env));
   const log = createLogger(config.LOG_LEVEL, { test: true }, logTo);

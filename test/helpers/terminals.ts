@@ -12,14 +12,24 @@ export function adminCtx(services: Services): Promise<{ actor: Principal }> {
   let p = admins.get(services);
   if (!p) {
     p = services.auth
-      .createUser(null, { email: `admin-${randomBytes(4).toString('hex')}@test.nexsphere`, name: 'Admin', role: 'ADMIN', password: 'correct-horse-battery', customerId: null })
+      .createUser(null, {
+        email: `admin-${randomBytes(4).toString('hex')}@test.nexsphere`,
+        name: 'Admin',
+        role: 'ADMIN',
+        password: 'correct-horse-battery',
+        customerId: null,
+      })
       .then((u) => ({ actor: { userId: u.id, role: 'ADMIN' as const, customerId: null, via: 'session' as const } }));
     admins.set(services, p);
   }
   return p;
 }
 
-export async function ensureModel(services: Services, code: string, overrides: { maxPayloadBytes?: number; rateLimitBurst?: number; rateLimitPerMinute?: number } = {}) {
+export async function ensureModel(
+  services: Services,
+  code: string,
+  overrides: { maxPayloadBytes?: number; rateLimitBurst?: number; rateLimitPerMinute?: number } = {},
+) {
   const category = code.startsWith('NXV') ? 'VEHICLE' : code.startsWith('NXE') ? 'ELEVATOR' : 'STREETLIGHT';
   return services.db.deviceModel.upsert({
     where: { code },
@@ -31,8 +41,12 @@ export async function ensureModel(services: Services, code: string, overrides: {
 export async function createContract(services: Services, opts: { segmentBytes?: number } = {}) {
   const suffix = randomBytes(4).toString('hex');
   const contractor = await services.db.customer.create({ data: { kind: 'CONTRACTOR', name: `Contractor ${suffix}` } });
-  const customer = await services.db.customer.create({ data: { kind: 'END_USER', name: `Customer ${suffix}`, contractorId: contractor.id } });
-  const plan = await services.db.tariffPlan.create({ data: { code: `T-${suffix}`, name: 'Test plan', monthlyRentalMinor: 1000n, segmentBytes: opts.segmentBytes ?? 16 } });
+  const customer = await services.db.customer.create({
+    data: { kind: 'END_USER', name: `Customer ${suffix}`, contractorId: contractor.id },
+  });
+  const plan = await services.db.tariffPlan.create({
+    data: { code: `T-${suffix}`, name: 'Test plan', monthlyRentalMinor: 1000n, segmentBytes: opts.segmentBytes ?? 16 },
+  });
   const contract = await services.db.contract.create({
     data: { number: `C-${suffix}`, customerId: customer.id, contractorId: contractor.id, tariffPlanId: plan.id, startDate: new Date() },
   });
@@ -53,7 +67,6 @@ export async function provisionTerminal(services: Services, contractId: string, 
   await services.devices.addToStock(ctx, { serial, model });
   return services.devices.provision(ctx, serial, { contractId, ...(label ? { label } : {}) });
 }
-
 
 /** Connects with mqtt.js and resolves with the client, or rejects with the CONNACK error. */
 export function connectTerminal(port: number, serial: string, secret: string, opts: IClientOptions = {}): Promise<MqttClient> {

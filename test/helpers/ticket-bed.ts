@@ -1,9 +1,9 @@
 // The set-up shared by the ticket test files: two contractors each with an end user, one
 // terminal of end user A, and logins for the service desk, both contractors and customer A.
 import type { LightMyRequestResponse } from 'fastify';
-import { startTestSystem, type TestSystem } from './system.js';
 import { loginAs } from './api.js';
 import { makeCustomers, makeDevices, makeFastModel } from './health-fixtures.js';
+import { startTestSystem, type TestSystem } from './system.js';
 
 export type Login = Awaited<ReturnType<typeof loginAs>>;
 
@@ -35,6 +35,7 @@ export async function startTicketBed(): Promise<TicketBed> {
     contractorA: await loginAs(s, sys.app!, 'CONTRACTOR', a.contractor.id),
     contractorB: await loginAs(s, sys.app!, 'CONTRACTOR', b.contractor.id),
     customerA: await loginAs(s, sys.app!, 'CUSTOMER', a.endUser.id),
-    call: (as, method, url, payload) => sys.app!.inject({ method, url: `/api/v1${url}`, headers: as.headers, ...(payload ? { payload } : {}) }),
+    call: (as, method, url, payload) =>
+      sys.app!.inject({ method, url: `/api/v1${url}`, headers: as.headers, ...(payload ? { payload } : {}) }),
   };
 }

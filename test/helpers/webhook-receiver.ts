@@ -9,7 +9,10 @@ export interface Received {
   status: number;
 }
 
-export type Responder = (req: Omit<Received, 'status' | 'at'>, n: number) => { status: number; headers?: Record<string, string>; delayMs?: number };
+export type Responder = (
+  req: Omit<Received, 'status' | 'at'>,
+  n: number,
+) => { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /** A real HTTP receiver on a free port that records every webhook and answers as told. */
 export async function startReceiver(respond: Responder = () => ({ status: 200 })) {

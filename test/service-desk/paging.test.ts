@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { loginAs } from '../helpers/api.js';
 import { eventually, makeCustomers, makeDevices, makeFastModel } from '../helpers/health-fixtures.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 const mails: { to: string; raw: string; at: number }[] = [];
 const texts: { to: string; text: string; auth: string | undefined; at: number }[] = [];
@@ -80,15 +80,24 @@ describe('paging the on-call engineer', () => {
       },
     });
     expect(rotation.statusCode).toBe(200);
-    expect((await sys.app!.inject({ method: 'PUT', url: '/api/v1/on-call/REPAIR', headers: first.headers, payload: { shifts: [] } })).statusCode).toBe(403);
+    expect(
+      (await sys.app!.inject({ method: 'PUT', url: '/api/v1/on-call/REPAIR', headers: first.headers, payload: { shifts: [] } })).statusCode,
+    ).toBe(403);
 
     const owner = await makeCustomers(s, 'Paging');
     await s.db.customer.update({ where: { id: owner.endUser.id }, data: { tier: 'SILVER' } });
-    const model = await makeFastModel(s, [{ code: 0x0102, description: 'Car stopped between floors (possible entrapment)', severity: 3, group: 'REPAIR', safety: true }]);
+    const model = await makeFastModel(s, [
+      { code: 0x0102, description: 'Car stopped between floors (possible entrapment)', severity: 3, group: 'REPAIR', safety: true },
+    ]);
     const [d] = await makeDevices(s, model.id, owner, 1);
     const raised = Date.now();
     await s.events.emitNow([
-      { type: 'device.fault', customerId: owner.endUser.id, deviceId: d!.id, payload: { serial: d!.serial, faultCode: 0x0102, severity: 3, detail: '', receivedAt: '2026-11-28T04:37:00+08:00' } },
+      {
+        type: 'device.fault',
+        customerId: owner.endUser.id,
+        deviceId: d!.id,
+        payload: { serial: d!.serial, faultCode: 0x0102, severity: 3, detail: '', receivedAt: '2026-11-28T04:37:00+08:00' },
+      },
     ]);
 
     const [firstEmail, secondEmail] = [await emailOf(first.userId), await emailOf(second.userId)];
@@ -107,7 +116,9 @@ describe('paging the on-call engineer', () => {
     expect((await eventually(async () => mails.find((m) => m.to === secondEmail), 15_000)).raw).toContain('SAFETY-CRITICAL');
     const secondPage = pageLink(secondSms.text)!;
     // Only the paged person may acknowledge; the second engineer does, in time.
-    expect((await sys.app!.inject({ method: 'POST', url: `/api/v1/pages/${secondPage}/acknowledge`, headers: first.headers })).statusCode).toBe(404);
+    expect(
+      (await sys.app!.inject({ method: 'POST', url: `/api/v1/pages/${secondPage}/acknowledge`, headers: first.headers })).statusCode,
+    ).toBe(404);
     const ack = await sys.app!.inject({ method: 'POST', url: `/api/v1/pages/${secondPage}/acknowledge`, headers: second.headers });
     expect(ack.statusCode).toBe(200);
     expect(ack.json()).toMatchObject({ status: 'ACKNOWLEDGED' });

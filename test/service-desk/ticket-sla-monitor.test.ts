@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { QUEUE } from '../../src/platform/queues.js';
 import { SLA_MONITOR_JOB } from '../../src/service-desk/index.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
 let sys: TestSystem;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestSystem } from '../helpers/system.js';
-import { loginAs } from '../helpers/api.js';
-import { startTicketBed, type Login, type TicketBed } from '../helpers/ticket-bed.js';
 import type { Principal } from '../../src/auth/index.js';
 import { businessCalendar, createSlaMonitor, createTicketService, createTicketWorkflowService } from '../../src/service-desk/index.js';
+import { loginAs } from '../helpers/api.js';
+import type { TestSystem } from '../helpers/system.js';
+import { type Login, startTicketBed, type TicketBed } from '../helpers/ticket-bed.js';
 
 let sys: TestSystem;
 let a: TicketBed['a'];
@@ -34,7 +34,11 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
   const services = () => {
     const s = sys.services;
     const tickets = createTicketService({ db: s.db, audit: s.audit, events: s.events, now: () => clock.t, calendar });
-    return { tickets, wf: createTicketWorkflowService({ db: s.db, tickets, knowledge: s.knowledge }), monitor: createSlaMonitor({ db: s.db, events: s.events, now: () => clock.t }) };
+    return {
+      tickets,
+      wf: createTicketWorkflowService({ db: s.db, tickets, knowledge: s.knowledge }),
+      monitor: createSlaMonitor({ db: s.db, events: s.events, now: () => clock.t }),
+    };
   };
 
   it('sets due dates by tier, breaches the first response, pauses while waiting on the customer and extends the resolution', async () => {
@@ -43,8 +47,19 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
     await db.customer.update({ where: { id: a.endUser.id }, data: { tier: 'GOLD' } });
     const ctx = { actor: actor() };
     // GOLD: first response 120, resolution 1080 business minutes.
-    const t = await tickets.create(ctx, { kind: 'GENERAL', subject: 'Display flickers', customerId: a.endUser.id, priority: 'NORMAL', group: 'SERVICE_DESK' });
-    expect(t.sla).toMatchObject({ tier: 'GOLD', firstResponseRemainingMinutes: 120, resolutionRemainingMinutes: 1080, firstResponseBreached: false });
+    const t = await tickets.create(ctx, {
+      kind: 'GENERAL',
+      subject: 'Display flickers',
+      customerId: a.endUser.id,
+      priority: 'NORMAL',
+      group: 'SERVICE_DESK',
+    });
+    expect(t.sla).toMatchObject({
+      tier: 'GOLD',
+      firstResponseRemainingMinutes: 120,
+      resolutionRemainingMinutes: 1080,
+      firstResponseBreached: false,
+    });
     // Wed 17:00 + 2 h of business time = Thu 10:00; + 18 h skips the Friday holiday and the weekend = Mon 17:00.
     expect(t.sla!.firstResponseDueAt!.toISOString()).toBe(new Date('2026-11-26T10:00:00+08:00').toISOString());
     expect(t.sla!.resolutionDueAt!.toISOString()).toBe(new Date('2026-11-30T17:00:00+08:00').toISOString());
@@ -64,7 +79,12 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
 
     // The desk asks the customer: that status change is the first response, and the clock stops.
     const waiting = await tickets.update(ctx, t.id, { status: 'WAITING_CUSTOMER', note: 'Which floor?' });
-    expect(waiting.sla).toMatchObject({ paused: true, firstRespondedAt: clock.t, firstResponseRemainingMinutes: null, resolutionRemainingMinutes: 959 });
+    expect(waiting.sla).toMatchObject({
+      paused: true,
+      firstRespondedAt: clock.t,
+      firstResponseRemainingMinutes: null,
+      resolutionRemainingMinutes: 959,
+    });
 
     set('2026-11-30T17:30:00+08:00'); // past the original resolution due date, still waiting
     expect((await monitor.sweep()).resolution).toBe(0);
@@ -85,7 +105,12 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
     const { tickets, monitor } = services();
     const ctx = { actor: actor() };
     set('2026-11-28T23:00:00+08:00'); // Saturday night, no customer: STANDARD, 480 minutes
-    const t = await tickets.create(ctx, { kind: 'GENERAL', subject: 'Question about the portal', priority: 'NORMAL', group: 'SERVICE_DESK' });
+    const t = await tickets.create(ctx, {
+      kind: 'GENERAL',
+      subject: 'Question about the portal',
+      priority: 'NORMAL',
+      group: 'SERVICE_DESK',
+    });
     expect(t.sla!.firstResponseDueAt!.toISOString()).toBe(new Date('2026-11-30T17:00:00+08:00').toISOString());
     const cust = { actor: { userId: customerA.userId, role: 'CUSTOMER' as const, customerId: a.endUser.id, via: 'session' as const } };
     const mine = await tickets.create(cust, { kind: 'GENERAL', subject: 'Mine', priority: 'NORMAL', group: 'SERVICE_DESK' });
@@ -99,7 +124,7 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
     expect((await tickets.update(ctx, mine.id, { status: 'WAITING_CUSTOMER' })).sla!.paused).toBe(true);
     set('2026-11-30T10:10:00+08:00');
     await tickets.addComment(cust, mine.id, { body: 'Here is the photo', visibility: 'CUSTOMER' });
-    expect((await tickets.get(ctx, mine.id))).toMatchObject({ status: 'IN_PROGRESS', sla: { paused: false, pausedSeconds: 3600 } });
+    expect(await tickets.get(ctx, mine.id)).toMatchObject({ status: 'IN_PROGRESS', sla: { paused: false, pausedSeconds: 3600 } });
 
     // A network incident: strictest policy, round the clock (30 minutes even on a Sunday).
     set('2026-11-29T03:00:00+08:00');
@@ -116,7 +141,13 @@ describe('SLA clocks on business hours (Asia/Shanghai, 2026-11-27 a holiday)', (
 
 describe('ticket workflow through the API', () => {
   it('triages, escalates, schedules a visit, resolves into the knowledge base and closes', async () => {
-    const t = (await call(customerA, 'POST', '/tickets', { subject: 'Cabin display dead after storm', description: 'Screen stays black, fault LED blinks', serial: serialA })).json();
+    const t = (
+      await call(customerA, 'POST', '/tickets', {
+        subject: 'Cabin display dead after storm',
+        description: 'Screen stays black, fault LED blinks',
+        serial: serialA,
+      })
+    ).json();
     expect(t.sla).toMatchObject({ tier: 'STANDARD', firstResponseBreached: false, resolutionBreached: false });
     expect(t.sla.firstRespondedAt).toBeNull();
 
@@ -125,7 +156,11 @@ describe('ticket workflow through the API', () => {
     expect((await call(contractorB, 'GET', `/tickets/${t.id}`)).statusCode).toBe(404);
     expect((await call(desk, 'POST', `/tickets/${t.id}/close`, {})).statusCode).toBe(409);
 
-    const triaged = await call(desk, 'POST', `/tickets/${t.id}/triage`, { priority: 'HIGH', assigneeId: desk.userId, note: 'Likely hardware' });
+    const triaged = await call(desk, 'POST', `/tickets/${t.id}/triage`, {
+      priority: 'HIGH',
+      assigneeId: desk.userId,
+      note: 'Likely hardware',
+    });
     expect(triaged.statusCode).toBe(200);
     expect(triaged.json()).toMatchObject({ status: 'TRIAGED', priority: 'HIGH', assigneeId: desk.userId });
     expect(triaged.json().sla.firstRespondedAt).not.toBeNull();
@@ -141,7 +176,9 @@ describe('ticket workflow through the API', () => {
     expect(esc.json()).toMatchObject({ status: 'ESCALATED', group: 'REPAIR' });
     expect((await call(desk, 'POST', `/tickets/${t.id}/escalate`, { to: 'REPAIR', reason: 'again' })).statusCode).toBe(409);
 
-    expect((await call(repair, 'POST', `/tickets/${t.id}/visit`, { scheduledAt: '2020-01-01T09:00:00Z', address: 'Tower 1' })).statusCode).toBe(400);
+    expect(
+      (await call(repair, 'POST', `/tickets/${t.id}/visit`, { scheduledAt: '2020-01-01T09:00:00Z', address: 'Tower 1' })).statusCode,
+    ).toBe(400);
     const when = new Date(Date.now() + 86_400_000).toISOString();
     const visit = await call(repair, 'POST', `/tickets/${t.id}/visit`, { scheduledAt: when, address: 'Tower 1, 88 Century Ave' });
     expect(visit.json()).toMatchObject({ status: 'VISIT_SCHEDULED', visitAddress: 'Tower 1, 88 Century Ave', visitScheduledAt: when });
@@ -151,13 +188,20 @@ describe('ticket workflow through the API', () => {
     expect(seen.map((e) => e.body)).not.toContain('Display board replacement');
 
     expect((await call(repair, 'POST', `/tickets/${t.id}/resolve`, { saveAsArticle: true })).statusCode).toBe(400); // note required
-    const resolved = await call(repair, 'POST', `/tickets/${t.id}/resolve`, { note: 'Replaced the display board; storm surge had burnt the fuse', saveAsArticle: true });
+    const resolved = await call(repair, 'POST', `/tickets/${t.id}/resolve`, {
+      note: 'Replaced the display board; storm surge had burnt the fuse',
+      saveAsArticle: true,
+    });
     expect(resolved.statusCode).toBe(200);
     const r = resolved.json();
     expect(r).toMatchObject({ status: 'RESOLVED', resolutionNote: 'Replaced the display board; storm surge had burnt the fuse' });
     expect(r.knowledgeArticleId).toBeTruthy();
     const article = (await call(desk, 'GET', `/knowledge-articles/${r.knowledgeArticleId}`)).json();
-    expect(article).toMatchObject({ title: 'Cabin display dead after storm', solution: 'Replaced the display board; storm surge had burnt the fuse', sourceTicketId: t.id });
+    expect(article).toMatchObject({
+      title: 'Cabin display dead after storm',
+      solution: 'Replaced the display board; storm surge had burnt the fuse',
+      sourceTicketId: t.id,
+    });
     expect(article.symptoms).toContain('fault LED blinks');
     // The new article is found for a similar problem.
     const hits = (await call(desk, 'GET', '/knowledge-articles?q=display%20black%20after%20storm')).json().items as { id: string }[];
@@ -168,26 +212,60 @@ describe('ticket workflow through the API', () => {
     expect((await call(desk, 'POST', `/tickets/${t.id}/reopen`, { reason: 'broken again' })).statusCode).toBe(409);
 
     const kinds = (await eventsOf(desk, t.id)).map((e) => e.kind);
-    expect(kinds).toEqual(['CREATED', 'STATUS', 'ASSIGNED', 'PRIORITY', 'ASSIGNED', 'STATUS', 'GROUP', 'ESCALATED', 'STATUS', 'VISIT', 'STATUS', 'KNOWLEDGE', 'STATUS']);
+    expect(kinds).toEqual([
+      'CREATED',
+      'STATUS',
+      'ASSIGNED',
+      'PRIORITY',
+      'ASSIGNED',
+      'STATUS',
+      'GROUP',
+      'ESCALATED',
+      'STATUS',
+      'VISIT',
+      'STATUS',
+      'KNOWLEDGE',
+      'STATUS',
+    ]);
     const actions = (await sys.services.db.auditLog.findMany({ where: { entityId: t.id }, orderBy: { id: 'asc' } })).map((x) => x.action);
-    expect(actions).toEqual(['ticket.created', 'ticket.triage', 'ticket.assign', 'ticket.escalate', 'ticket.visit', 'ticket.resolve', 'ticket.close']);
+    expect(actions).toEqual([
+      'ticket.created',
+      'ticket.triage',
+      'ticket.assign',
+      'ticket.escalate',
+      'ticket.visit',
+      'ticket.resolve',
+      'ticket.close',
+    ]);
   });
 
   it('reopens a resolved ticket and counts the use of an existing article', async () => {
-    const article = (await call(desk, 'POST', '/knowledge-articles', { title: 'Door sensor misaligned', symptoms: 'Door reopens', solution: 'Realign the sensor' })).json();
+    const article = (
+      await call(desk, 'POST', '/knowledge-articles', {
+        title: 'Door sensor misaligned',
+        symptoms: 'Door reopens',
+        solution: 'Realign the sensor',
+      })
+    ).json();
     const t = (await call(desk, 'POST', '/tickets', { subject: 'Door keeps reopening', customerId: a.endUser.id })).json();
     await call(desk, 'POST', `/tickets/${t.id}/triage`, {});
-    expect((await call(desk, 'POST', `/tickets/${t.id}/resolve`, { note: 'Phone fix', articleId: article.id })).json()).toMatchObject({ status: 'RESOLVED', knowledgeArticleId: article.id });
+    expect((await call(desk, 'POST', `/tickets/${t.id}/resolve`, { note: 'Phone fix', articleId: article.id })).json()).toMatchObject({
+      status: 'RESOLVED',
+      knowledgeArticleId: article.id,
+    });
     expect((await call(desk, 'GET', `/knowledge-articles/${article.id}`)).json().usageCount).toBe(1);
     const reopened = await call(desk, 'POST', `/tickets/${t.id}/reopen`, { reason: 'Still reopening' });
     expect(reopened.json()).toMatchObject({ status: 'IN_PROGRESS', resolvedAt: null, resolutionNote: null });
-    expect((await call(desk, 'POST', `/tickets/${t.id}/resolve`, { note: 'x', articleId: '00000000-0000-4000-8000-000000000000' })).statusCode).toBe(404);
+    expect(
+      (await call(desk, 'POST', `/tickets/${t.id}/resolve`, { note: 'x', articleId: '00000000-0000-4000-8000-000000000000' })).statusCode,
+    ).toBe(404);
   });
 
   it('merges a duplicate: history moves over, the duplicate is MERGED and its dedup key is free again', async () => {
     const { tickets } = sys.services;
     const main = (await call(desk, 'POST', '/tickets', { subject: 'Monitor offline', customerId: a.endUser.id })).json();
-    const dup = (await tickets.createAuto({ kind: 'NO_SIGNAL', subject: 'No signal', customerId: a.endUser.id, dedupKey: 'TEST:merge' })).ticket;
+    const dup = (await tickets.createAuto({ kind: 'NO_SIGNAL', subject: 'No signal', customerId: a.endUser.id, dedupKey: 'TEST:merge' }))
+      .ticket;
     await call(customerA, 'POST', `/tickets/${dup.id}/comments`, { body: 'It went dark at 9' });
 
     expect((await call(desk, 'POST', `/tickets/${dup.id}/merge`, { intoId: dup.id })).statusCode).toBe(400);
@@ -203,7 +281,7 @@ describe('ticket workflow through the API', () => {
     expect((await call(desk, 'POST', `/tickets/${main.id}/merge`, { intoId: dup.id })).statusCode).toBe(409);
     const fresh = await tickets.createAuto({ kind: 'NO_SIGNAL', subject: 'No signal', customerId: a.endUser.id, dedupKey: 'TEST:merge' });
     expect(fresh.created).toBe(true);
-    expect((await sys.services.db.auditLog.count({ where: { action: { in: ['ticket.merge', 'ticket.merge-received'] } } }))).toBe(2);
+    expect(await sys.services.db.auditLog.count({ where: { action: { in: ['ticket.merge', 'ticket.merge-received'] } } })).toBe(2);
   });
 
   it('scopes workflow results: a contractor sees its customers\u2019 tickets with their SLA, nothing of others', async () => {

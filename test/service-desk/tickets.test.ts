@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestSystem } from '../helpers/system.js';
-import { startTicketBed, type Login, type TicketBed } from '../helpers/ticket-bed.js';
+import { type Login, startTicketBed, type TicketBed } from '../helpers/ticket-bed.js';
 
 let sys: TestSystem;
 let a: TicketBed['a'];
-let b: TicketBed['b'];
 let desk: Login;
 let contractorA: Login;
 let contractorB: Login;
@@ -12,7 +11,7 @@ let customerA: Login;
 let serialA: string;
 let call: TicketBed['call'];
 beforeAll(async () => {
-  ({ sys, a, b, desk, contractorA, contractorB, customerA, serialA, call } = await startTicketBed());
+  ({ sys, a, desk, contractorA, contractorB, customerA, serialA, call } = await startTicketBed());
 });
 afterAll(async () => {
   await sys?.stop();
@@ -20,11 +19,25 @@ afterAll(async () => {
 
 describe('tickets', () => {
   it('lets an end user open a ticket about its terminal and scopes it to its contractor', async () => {
-    const res = await call(customerA, 'POST', '/tickets', { subject: 'Elevator monitor shows wrong floor', description: 'Since Monday', serial: serialA, priority: 'CRITICAL', group: 'SYSTEM' });
+    const res = await call(customerA, 'POST', '/tickets', {
+      subject: 'Elevator monitor shows wrong floor',
+      description: 'Since Monday',
+      serial: serialA,
+      priority: 'CRITICAL',
+      group: 'SYSTEM',
+    });
     expect(res.statusCode).toBe(201);
     const t = res.json();
     // Routing and urgency of outside tickets are the desk's decision.
-    expect(t).toMatchObject({ source: 'CUSTOMER', status: 'NEW', group: 'SERVICE_DESK', priority: 'HIGH', customerId: a.endUser.id, serial: serialA, kind: 'GENERAL' });
+    expect(t).toMatchObject({
+      source: 'CUSTOMER',
+      status: 'NEW',
+      group: 'SERVICE_DESK',
+      priority: 'HIGH',
+      customerId: a.endUser.id,
+      serial: serialA,
+      kind: 'GENERAL',
+    });
 
     expect((await call(contractorA, 'GET', `/tickets/${t.id}`)).statusCode).toBe(200);
     expect((await call(desk, 'GET', `/tickets/${t.id}`)).statusCode).toBe(200);
@@ -47,10 +60,16 @@ describe('tickets', () => {
   });
 
   it('keeps internal comments from customers and records every change in the history', async () => {
-    const t = (await call(desk, 'POST', '/tickets', { subject: 'Invoice question', customerId: a.endUser.id, group: 'FINANCE', kind: 'BILLING' })).json();
+    const t = (
+      await call(desk, 'POST', '/tickets', { subject: 'Invoice question', customerId: a.endUser.id, group: 'FINANCE', kind: 'BILLING' })
+    ).json();
     expect(t).toMatchObject({ source: 'STAFF', group: 'FINANCE', kind: 'BILLING' });
-    expect((await call(desk, 'POST', `/tickets/${t.id}/comments`, { body: 'Customer is on the old tariff', visibility: 'INTERNAL' })).statusCode).toBe(201);
-    expect((await call(desk, 'POST', `/tickets/${t.id}/comments`, { body: 'We are checking your invoice', visibility: 'CUSTOMER' })).statusCode).toBe(201);
+    expect(
+      (await call(desk, 'POST', `/tickets/${t.id}/comments`, { body: 'Customer is on the old tariff', visibility: 'INTERNAL' })).statusCode,
+    ).toBe(201);
+    expect(
+      (await call(desk, 'POST', `/tickets/${t.id}/comments`, { body: 'We are checking your invoice', visibility: 'CUSTOMER' })).statusCode,
+    ).toBe(201);
     // Whatever a customer asks for, its comment is visible to it.
     expect((await call(customerA, 'POST', `/tickets/${t.id}/comments`, { body: 'Thanks', visibility: 'INTERNAL' })).statusCode).toBe(201);
 
@@ -58,7 +77,9 @@ describe('tickets', () => {
     const early = await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'CLOSED' });
     expect(early.statusCode).toBe(409);
     expect(early.json().detail).toMatch(/cannot be set to CLOSED/);
-    expect((await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'VISIT_SCHEDULED' })).json().detail).toMatch(/POST \/tickets\/\{id\}\/visit/);
+    expect((await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'VISIT_SCHEDULED' })).json().detail).toMatch(
+      /POST \/tickets\/\{id\}\/visit/,
+    );
     const patched = await call(desk, 'PATCH', `/tickets/${t.id}`, { status: 'IN_PROGRESS', assigneeId: desk.userId, priority: 'HIGH' });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ status: 'IN_PROGRESS', assigneeId: desk.userId, priority: 'HIGH' });
@@ -67,7 +88,16 @@ describe('tickets', () => {
     expect(resolved.resolvedAt).not.toBeNull();
 
     const staffView = (await call(desk, 'GET', `/tickets/${t.id}`)).json() as { events: { kind: string; body: string | null }[] };
-    expect(staffView.events.map((e) => e.kind)).toEqual(['CREATED', 'COMMENT', 'COMMENT', 'COMMENT', 'STATUS', 'ASSIGNED', 'PRIORITY', 'STATUS']);
+    expect(staffView.events.map((e) => e.kind)).toEqual([
+      'CREATED',
+      'COMMENT',
+      'COMMENT',
+      'COMMENT',
+      'STATUS',
+      'ASSIGNED',
+      'PRIORITY',
+      'STATUS',
+    ]);
     const customerView = (await call(customerA, 'GET', `/tickets/${t.id}`)).json() as { events: { kind: string; body: string | null }[] };
     expect(customerView.events.map((e) => e.body)).not.toContain('Customer is on the old tariff');
     expect(customerView.events.map((e) => e.kind)).toEqual(['CREATED', 'COMMENT', 'COMMENT', 'STATUS', 'STATUS']);
@@ -103,10 +133,15 @@ describe('tickets', () => {
   });
 
   it('filters and pages the list', async () => {
-    const open = (await call(desk, 'GET', '/tickets?open=true&limit=1')).json() as { items: { status: string }[]; nextCursor: string | null };
+    const open = (await call(desk, 'GET', '/tickets?open=true&limit=1')).json() as {
+      items: { status: string }[];
+      nextCursor: string | null;
+    };
     expect(open.items).toHaveLength(1);
     expect(open.nextCursor).not.toBeNull();
-    const next = (await call(desk, 'GET', `/tickets?open=true&limit=50&cursor=${open.nextCursor}`)).json() as { items: { status: string }[] };
+    const next = (await call(desk, 'GET', `/tickets?open=true&limit=50&cursor=${open.nextCursor}`)).json() as {
+      items: { status: string }[];
+    };
     for (const t of [...open.items, ...next.items]) expect(['RESOLVED', 'CLOSED', 'MERGED']).not.toContain(t.status);
     const finance = (await call(desk, 'GET', '/tickets?group=FINANCE')).json() as { items: { group: string }[] };
     expect(finance.items.length).toBeGreaterThan(0);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeUplink } from '../../gateway/codecs/index.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, connectTerminal, createContract, ensureModel, provisionTerminal } from '../helpers/terminals.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/webhook-receiver.js';
-import { encodeUplink } from '../../gateway/codecs/index.js';
+import { type Receiver, startReceiver, waitFor } from '../helpers/webhook-receiver.js';
 
 // The whole path in one process: terminal -> MQTT gateway -> ingest transaction (outbox rows)
 // -> relay -> events consumer -> webhook fan-out -> signed POST to the customer's receiver.
@@ -19,20 +19,36 @@ afterAll(async () => {
 });
 
 describe('terminal to webhook', () => {
-  it('delivers a terminal\'s uplink, signed, to its own customer only', async () => {
+  it("delivers a terminal's uplink, signed, to its own customer only", async () => {
     const ctx = await adminCtx(sys.services);
     const a = await createContract(sys.services);
     const b = await createContract(sys.services);
     const ra = await startReceiver();
     const rb = await startReceiver();
     receivers.push(ra, rb);
-    const epA = await sys.services.webhooks.endpoints.create(ctx, { customerId: a.customer.id, url: ra.url, eventTypes: ['device.uplink'], enabled: true, maxConcurrency: 4 });
-    await sys.services.webhooks.endpoints.create(ctx, { customerId: b.customer.id, url: rb.url, eventTypes: [], enabled: true, maxConcurrency: 4 });
+    const epA = await sys.services.webhooks.endpoints.create(ctx, {
+      customerId: a.customer.id,
+      url: ra.url,
+      eventTypes: ['device.uplink'],
+      enabled: true,
+      maxConcurrency: 4,
+    });
+    await sys.services.webhooks.endpoints.create(ctx, {
+      customerId: b.customer.id,
+      url: rb.url,
+      eventTypes: [],
+      enabled: true,
+      maxConcurrency: 4,
+    });
 
     const t = await provisionTerminal(sys.services, a.contract.id, 'NXE-200', 'Lift A');
     const c = await connectTerminal(sys.mqttPort!, t.serial, t.secret);
     const deviceTime = new Date('2026-11-25T08:00:00Z');
-    await c.publishAsync(`nx/${t.serial}/up/telemetry`, encodeUplink({ type: 'elevator-telemetry', floor: 3, motion: 'up', door: 'closed', loadPercent: 40, tripCounter: 7 }, deviceTime), { qos: 1 });
+    await c.publishAsync(
+      `nx/${t.serial}/up/telemetry`,
+      encodeUplink({ type: 'elevator-telemetry', floor: 3, motion: 'up', door: 'closed', loadPercent: 40, tripCounter: 7 }, deviceTime),
+      { qos: 1 },
+    );
     await c.endAsync();
 
     await waitFor(() => ra.received.length >= 1, 'uplink webhook');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeerSystem, startTestSystem, type TestSystem } from '../helpers/system.js';
 import type { System } from '../../src/app/system.js';
 import { loginAs } from '../helpers/api.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/webhook-receiver.js';
+import { startPeerSystem, startTestSystem, type TestSystem } from '../helpers/system.js';
+import { type Receiver, startReceiver, waitFor } from '../helpers/webhook-receiver.js';
 
 // The API and the worker in separate processes, as deployed: endpoint changes made through the
 // API must reach the worker's fan-out at once, not when its cached copy expires.
@@ -29,7 +29,10 @@ describe('webhooks across processes', () => {
     const customerId = (await db.customer.create({ data: { kind: 'END_USER', name: 'Split fleet' } })).id;
     const emit = (seq: number) => events.emitNow([{ type: 'device.uplink', customerId, deviceId: null, payload: { serial: 'S-1', seq } }]);
     const handled = async (seq: number) => {
-      await waitFor(async () => (await db.outboxEvent.count({ where: { payload: { path: ['seq'], equals: seq }, relayedAt: { not: null } } })) === 1, `event ${seq} relayed`);
+      await waitFor(
+        async () => (await db.outboxEvent.count({ where: { payload: { path: ['seq'], equals: seq }, relayedAt: { not: null } } })) === 1,
+        `event ${seq} relayed`,
+      );
       await new Promise((r) => setTimeout(r, 300));
     };
 
@@ -38,14 +41,24 @@ describe('webhooks across processes', () => {
     await handled(1);
 
     const user = await loginAs(api.services, app, 'CUSTOMER', customerId);
-    const created = await app.inject({ method: 'POST', url: '/api/v1/webhook-endpoints', headers: user.headers, payload: { url: receiver.url } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      headers: user.headers,
+      payload: { url: receiver.url },
+    });
     expect(created.statusCode, created.body).toBe(201);
     await emit(2);
     await waitFor(() => receiver.received.length >= 1, 'event 2 delivered');
     expect(seqs()).toEqual([2]);
 
     const id = (created.json() as { id: string }).id;
-    const disabled = await app.inject({ method: 'PATCH', url: `/api/v1/webhook-endpoints/${id}`, headers: user.headers, payload: { enabled: false } });
+    const disabled = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/webhook-endpoints/${id}`,
+      headers: user.headers,
+      payload: { enabled: false },
+    });
     expect(disabled.statusCode, disabled.body).toBe(200);
     await emit(3);
     await handled(3);

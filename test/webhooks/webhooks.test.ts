@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { startTestSystem, type TestSystem } from '../helpers/system.js';
-import { loginAs } from '../helpers/api.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/webhook-receiver.js';
-import { assertPublicTarget } from '../../src/webhooks/ssrf-guard.js';
-import { createWebhookSender } from '../../src/webhooks/http-sender.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonReplacer } from '../../src/platform/json.js';
+import { createWebhookSender } from '../../src/webhooks/http-sender.js';
+import { assertPublicTarget } from '../../src/webhooks/ssrf-guard.js';
+import { loginAs } from '../helpers/api.js';
+import { startTestSystem, type TestSystem } from '../helpers/system.js';
+import { type Receiver, startReceiver, waitFor } from '../helpers/webhook-receiver.js';
 
 // Retry delays x 0.0001: 0, 0.5 ms, 30 ms, 180 ms, 0.7 s, 1.8 s, 3.6 s, 3.6 s.
 let sys: TestSystem;
@@ -20,7 +20,11 @@ beforeAll(async () => {
   const app = sys.app!;
   const sales = await loginAs(sys.services, app, 'SALES');
   const mk = async (name: string) =>
-    ((await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name } })).json() as { id: string }).id;
+    (
+      (
+        await app.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name } })
+      ).json() as { id: string }
+    ).id;
   custA = await mk('Fleet A');
   custB = await mk('Fleet B');
   staff = await loginAs(sys.services, app, 'OPS');
@@ -56,7 +60,7 @@ const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object, he
   sys.app!.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
 
 describe('webhooks', () => {
-  it('signs each customer\'s events for its own endpoints only, and shows the secret once', async () => {
+  it("signs each customer's events for its own endpoints only, and shows the secret once", async () => {
     const ra = await receiver();
     const rb = await receiver();
     const rFault = await receiver();
@@ -65,7 +69,9 @@ describe('webhooks', () => {
     await createEndpoint(userA.headers, { url: rFault.url, eventTypes: ['device.fault'] });
     expect(epA.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     const doc = (await sys.app!.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/webhook-endpoints/{id}/recover', '/api/v1/webhook-deliveries/{id}/replay']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/webhook-endpoints/{id}/recover', '/api/v1/webhook-deliveries/{id}/replay']),
+    );
 
     const shown = (await api('GET', `/webhook-endpoints/${epA.id}`, undefined, userA.headers)).json() as Record<string, unknown>;
     expect(shown.url).toBe(ra.url);
@@ -90,9 +96,13 @@ describe('webhooks', () => {
     // The filtered endpoint wants faults only.
     expect(rFault.received).toHaveLength(0);
 
-    const deliveries = (await api('GET', `/webhook-endpoints/${epA.id}/deliveries?status=SUCCEEDED`, undefined, userA.headers)).json() as { items: { id: string; attemptCount: number }[] };
+    const deliveries = (await api('GET', `/webhook-endpoints/${epA.id}/deliveries?status=SUCCEEDED`, undefined, userA.headers)).json() as {
+      items: { id: string; attemptCount: number }[];
+    };
     expect(deliveries.items).toHaveLength(1);
-    const detail = (await api('GET', `/webhook-deliveries/${deliveries.items[0]!.id}`, undefined, userA.headers)).json() as { attempts: { statusCode: number; latencyMs: number; responseSnippet: string }[] };
+    const detail = (await api('GET', `/webhook-deliveries/${deliveries.items[0]!.id}`, undefined, userA.headers)).json() as {
+      attempts: { statusCode: number; latencyMs: number; responseSnippet: string }[];
+    };
     expect(detail.attempts).toHaveLength(1);
     expect(detail.attempts[0]).toMatchObject({ statusCode: 200, responseSnippet: 'answered 200' });
   });
@@ -127,7 +137,10 @@ describe('webhooks', () => {
     await waitFor(() => watcher.received.length === 1, 'disabled event');
     const body = JSON.parse(watcher.received[0]!.body) as { type: string; data: { endpointId: string; reason: string } };
     expect(body).toMatchObject({ type: 'webhook.endpoint.disabled', data: { endpointId: ep.id } });
-    const shown = (await api('GET', `/webhook-endpoints/${ep.id}`, undefined, userA.headers)).json() as { enabled: boolean; disabledReason: string };
+    const shown = (await api('GET', `/webhook-endpoints/${ep.id}`, undefined, userA.headers)).json() as {
+      enabled: boolean;
+      disabledReason: string;
+    };
     expect(shown.enabled).toBe(false);
     expect(shown.disabledReason).toContain('410');
     await emit(custA, 'device.uplink', { serial: 'A-3' });
@@ -138,9 +151,15 @@ describe('webhooks', () => {
   it('disables an endpoint that has failed continuously for 5 days', async () => {
     const r = await receiver(() => ({ status: 500 }));
     const ep = await createEndpoint(staff.headers, { url: r.url, customerId: custB, eventTypes: ['contract.suspended'] });
-    await sys.services.db.webhookEndpoint.update({ where: { id: ep.id }, data: { failingSince: new Date(Date.now() - 5 * 86_400_000 - 60_000) } });
+    await sys.services.db.webhookEndpoint.update({
+      where: { id: ep.id },
+      data: { failingSince: new Date(Date.now() - 5 * 86_400_000 - 60_000) },
+    });
     await emit(custB, 'contract.suspended', { contractNo: 'C-1' });
-    const disabled = await waitFor(async () => (await sys.services.db.webhookEndpoint.findFirst({ where: { id: ep.id, enabled: false } })), 'endpoint disabled');
+    const disabled = await waitFor(
+      async () => await sys.services.db.webhookEndpoint.findFirst({ where: { id: ep.id, enabled: false } }),
+      'endpoint disabled',
+    );
     expect(disabled.disabledReason).toContain('5 days');
     const event = await sys.services.db.outboxEvent.findFirst({ where: { type: 'webhook.endpoint.disabled', customerId: custB } });
     expect(event?.payload).toMatchObject({ endpointId: ep.id });
@@ -155,7 +174,9 @@ describe('webhooks', () => {
 
     const slow = await receiver(() => ({ status: 200, delayMs: 60 }));
     await createEndpoint(staff.headers, { url: slow.url, customerId: custB, eventTypes: ['device.offline'], maxConcurrency: 2 });
-    await sys.services.events.emitNow(Array.from({ length: 12 }, (_, i) => ({ type: 'device.offline', customerId: custB, deviceId: null, payload: { i } })));
+    await sys.services.events.emitNow(
+      Array.from({ length: 12 }, (_, i) => ({ type: 'device.offline', customerId: custB, deviceId: null, payload: { i } })),
+    );
     await waitFor(() => slow.received.length === 12, 'all 12 delivered');
     expect(slow.maxInFlight).toBeLessThanOrEqual(2);
   });
@@ -168,7 +189,7 @@ describe('webhooks', () => {
     await emit(custA, 'invoice.issued', { invoiceNo: 'INV-1' });
     // All 8 scheduled attempts fail (the shrunken schedule takes ~10 s).
     const failed = await waitFor(
-      async () => (await sys.services.db.webhookDelivery.findFirst({ where: { endpointId: ep.id, status: 'FAILED' } })),
+      async () => await sys.services.db.webhookDelivery.findFirst({ where: { endpointId: ep.id, status: 'FAILED' } }),
       'delivery to fail',
       25_000,
     );
@@ -181,7 +202,10 @@ describe('webhooks', () => {
     expect(recovered.json()).toEqual({ recovered: 1 });
     await waitFor(() => r.received.length === 9, 'recovered delivery');
     expect(r.received[8]!.headers['webhook-id']).toBe(failed.eventId);
-    await waitFor(async () => (await sys.services.db.webhookDelivery.findFirst({ where: { id: failed.id, status: 'SUCCEEDED' } })), 'recovery recorded');
+    await waitFor(
+      async () => await sys.services.db.webhookDelivery.findFirst({ where: { id: failed.id, status: 'SUCCEEDED' } }),
+      'recovery recorded',
+    );
 
     const replay = await api('POST', `/webhook-deliveries/${failed.id}/replay`, undefined, userA.headers);
     expect(replay.statusCode).toBe(202);
@@ -215,7 +239,14 @@ describe('webhooks', () => {
   });
 
   it('refuses private, loopback and link-local targets unless allowed', async () => {
-    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'https://10.1.2.3/x', 'http://[::ffff:192.168.1.1]/x']) {
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://localhost/x',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+      'https://10.1.2.3/x',
+      'http://[::ffff:192.168.1.1]/x',
+    ]) {
       await expect(assertPublicTarget(url, false), url).rejects.toThrow(/private|resolve/);
     }
     await expect(assertPublicTarget('http://8.8.8.8/x', false)).resolves.toBeUndefined();
@@ -232,8 +263,20 @@ describe('webhooks', () => {
     try {
       const ops = await loginAs(strict.services, strict.app!, 'OPS');
       const sales = await loginAs(strict.services, strict.app!, 'SALES');
-      const c = (await strict.app!.inject({ method: 'POST', url: '/api/v1/customers', headers: sales.headers, payload: { kind: 'END_USER', name: 'C' } })).json() as { id: string };
-      const res = await strict.app!.inject({ method: 'POST', url: '/api/v1/webhook-endpoints', headers: ops.headers, payload: { customerId: c.id, url: 'http://127.0.0.1:9/hook' } });
+      const c = (
+        await strict.app!.inject({
+          method: 'POST',
+          url: '/api/v1/customers',
+          headers: sales.headers,
+          payload: { kind: 'END_USER', name: 'C' },
+        })
+      ).json() as { id: string };
+      const res = await strict.app!.inject({
+        method: 'POST',
+        url: '/api/v1/webhook-endpoints',
+        headers: ops.headers,
+        payload: { customerId: c.id, url: 'http://127.0.0.1:9/hook' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors).toEqual([{ path: 'url', message: expect.stringContaining('not allowed') }]);
     } finally {

@@ -1,27 +1,27 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { authRoutes } from './auth.routes.js';
-import { customerRoutes } from './customers.routes.js';
-import { salesRoutes } from './sales.routes.js';
-import { orderRoutes } from './orders.routes.js';
-import { inventoryRoutes } from './inventory.routes.js';
-import { kpiRoutes } from './kpi.routes.js';
-import { knowledgeRoutes } from './knowledge.routes.js';
-import { contractRoutes } from './contracts.routes.js';
-import { tariffPlanRoutes } from './tariff-plans.routes.js';
-import { deviceModelRoutes } from './device-models.routes.js';
-import { userRoutes } from './users.routes.js';
 import { auditLogRoutes } from './audit-log.routes.js';
-import { deviceRoutes } from './devices.routes.js';
-import { webhookRoutes } from './webhooks.routes.js';
-import { billingRunRoutes } from './billing-runs.routes.js';
+import { authRoutes } from './auth.routes.js';
+import { billingChargeRoutes } from './billing-charges.routes.js';
 import { billingInvoiceRoutes } from './billing-invoices.routes.js';
 import { billingPaymentRoutes } from './billing-payments.routes.js';
-import { billingChargeRoutes } from './billing-charges.routes.js';
-import { ticketRoutes } from './tickets.routes.js';
-import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
-import { overviewRoutes } from './overview.routes.js';
+import { billingRunRoutes } from './billing-runs.routes.js';
+import { contractRoutes } from './contracts.routes.js';
+import { customerRoutes } from './customers.routes.js';
+import { deviceModelRoutes } from './device-models.routes.js';
+import { deviceRoutes } from './devices.routes.js';
+import { inventoryRoutes } from './inventory.routes.js';
+import { knowledgeRoutes } from './knowledge.routes.js';
+import { kpiRoutes } from './kpi.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { onCallRoutes } from './on-call.routes.js';
+import { orderRoutes } from './orders.routes.js';
+import { overviewRoutes } from './overview.routes.js';
+import { salesRoutes } from './sales.routes.js';
+import { tariffPlanRoutes } from './tariff-plans.routes.js';
+import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
+import { ticketRoutes } from './tickets.routes.js';
+import { userRoutes } from './users.routes.js';
+import { webhookRoutes } from './webhooks.routes.js';
 
 /** Every resource under /api/v1, one encapsulated plugin each. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Principal } from '../../auth/index.js';
-import { customerScope } from '../../auth/index.js';
-import { customerWhere } from '../../auth/index.js';
+import { customerScope, customerWhere } from '../../auth/index.js';
 import { createLiveHub, type LiveEvent } from '../../reports/index.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -36,45 +35,49 @@ export const liveRoutes: FastifyPluginAsyncZod = async (app) => {
     return { accepts: (e) => e.customerId !== null && ids.has(e.customerId), refresh };
   }
 
-  app.get('/live', {
-    schema: {
-      tags: ['reports'],
-      summary: 'Live feed of domain events as text/event-stream (token in access_token)',
-      // Documented for clients; it never reaches the handler (moved to the Authorization header).
-      querystring: z.object({ access_token: z.string().min(1).max(200).optional() }),
+  app.get(
+    '/live',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Live feed of domain events as text/event-stream (token in access_token)',
+        // Documented for clients; it never reaches the handler (moved to the Authorization header).
+        querystring: z.object({ access_token: z.string().min(1).max(200).optional() }),
+      },
     },
-  }, async (req, reply) => {
-    const principal = req.principal;
-    const filter = await scopeFilter(principal);
+    async (req, reply) => {
+      const principal = req.principal;
+      const filter = await scopeFilter(principal);
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': req.id,
-    });
-    res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ role: principal.role, at: new Date().toISOString() })}\n\n`);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': req.id,
+      });
+      res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ role: principal.role, at: new Date().toISOString() })}\n\n`);
 
-    const unlisten = hub.listen((batch) => {
-      const events = batch.events.filter((e) => filter.accepts(e));
-      if (events.length) res.write(`data: ${JSON.stringify(events)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), HEARTBEAT_MS);
-    const rescope = setInterval(() => void filter.refresh().catch(() => {}), SCOPE_REFRESH_MS);
-    const close = () => {
-      clearInterval(heartbeat);
-      clearInterval(rescope);
-      unlisten();
-      open.delete(end);
-    };
-    const end = () => {
-      close();
-      res.end();
-    };
-    open.add(end);
-    req.raw.on('close', close);
-  });
+      const unlisten = hub.listen((batch) => {
+        const events = batch.events.filter((e) => filter.accepts(e));
+        if (events.length) res.write(`data: ${JSON.stringify(events)}\n\n`);
+      });
+      const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), HEARTBEAT_MS);
+      const rescope = setInterval(() => void filter.refresh().catch(() => {}), SCOPE_REFRESH_MS);
+      const close = () => {
+        clearInterval(heartbeat);
+        clearInterval(rescope);
+        unlisten();
+        open.delete(end);
+      };
+      const end = () => {
+        close();
+        res.end();
+      };
+      open.add(end);
+      req.raw.on('close', close);
+    },
+  );
 };

@@ -1,8 +1,22 @@
 // Display helpers. Times are shown in the operator's time zone (Asia/Shanghai), as DESIGN.md says.
 export const OPERATOR_TZ = 'Asia/Shanghai';
 
-const timeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: OPERATOR_TZ, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const dateTimeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: OPERATOR_TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const timeFmt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: OPERATOR_TZ,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: OPERATOR_TZ,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: OPERATOR_TZ, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 export const fmtTime = (iso: string | Date | null | undefined): string => (iso ? timeFmt.format(new Date(iso)) : '—');
@@ -22,7 +36,7 @@ export function fmtAgo(iso: string | null | undefined, now = Date.now()): string
 export function fmtMoney(minor: number, currency = 'CNY'): string {
   const sign = minor < 0 ? '-' : '';
   const abs = Math.abs(minor);
-  return `${sign}${currency === 'CNY' ? '¥' : currency + ' '}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+  return `${sign}${currency === 'CNY' ? '¥' : `${currency} `}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 export const fmtNum = (n: number): string => n.toLocaleString('en-US');
@@ -33,17 +47,17 @@ export const CATEGORY_COLOR: Record<string, string> = { VEHICLE: '#38bdf8', ELEV
 export function faultName(code: number | null | undefined): string {
   if (code == null) return '';
   const names: Record<number, string> = {
-    0x0101: 'door jammed',
-    0x0102: 'car stopped between floors',
-    0x0103: 'overspeed governor tripped',
-    0x0104: 'power lost, on battery',
-    0x0201: 'lamp failure',
-    0x0202: 'mains power lost',
-    0x0203: 'cabinet door opened',
-    0x0301: 'movement without ignition',
-    0x0302: 'impact detected',
-    0x0303: 'vehicle battery low',
-    0x0f01: 'terminal internal error',
+    257: 'door jammed',
+    258: 'car stopped between floors',
+    259: 'overspeed governor tripped',
+    260: 'power lost, on battery',
+    513: 'lamp failure',
+    514: 'mains power lost',
+    515: 'cabinet door opened',
+    769: 'movement without ignition',
+    770: 'impact detected',
+    771: 'vehicle battery low',
+    3841: 'terminal internal error',
   };
   return names[code] ?? `fault 0x${code.toString(16).padStart(4, '0')}`;
 }

@@ -9,15 +9,30 @@ export interface HealthPoint {
 }
 
 const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
-const hms = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const axis = { stroke: '#8b9bb4', grid: { stroke: 'rgba(139,155,180,0.12)' }, ticks: { stroke: 'rgba(139,155,180,0.2)' }, font: '12px system-ui' };
+const hms = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const axis = {
+  stroke: '#8b9bb4',
+  grid: { stroke: 'rgba(139,155,180,0.12)' },
+  ticks: { stroke: 'rgba(139,155,180,0.2)' },
+  font: '12px system-ui',
+};
 
 export function HealthChart(props: { points: HealthPoint[] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current!;
     const pts = [...props.points].sort((a, b) => a.at.localeCompare(b.at));
-    const data: uPlot.AlignedData = [pts.map((p) => new Date(p.at).getTime() / 1000), pts.map((p) => p.signalDbm), pts.map((p) => p.supplyMv / 1000)];
+    const data: uPlot.AlignedData = [
+      pts.map((p) => new Date(p.at).getTime() / 1000),
+      pts.map((p) => p.signalDbm),
+      pts.map((p) => p.supplyMv / 1000),
+    ];
     const plot = new uPlot(
       {
         width: Math.max(200, el.clientWidth),
@@ -26,7 +41,11 @@ export function HealthChart(props: { points: HealthPoint[] }) {
         scales: { x: { time: true }, dbm: { auto: true }, v: { auto: true } },
         axes: [
           // Seconds only when the history spans minutes, not hours.
-          { ...axis, values: (_u, splits) => splits.map((s) => ((splits[splits.length - 1]! - splits[0]!) < 900 ? hms : hm).format(new Date(s * 1000))) },
+          {
+            ...axis,
+            values: (_u, splits) =>
+              splits.map((s) => (splits[splits.length - 1]! - splits[0]! < 900 ? hms : hm).format(new Date(s * 1000))),
+          },
           { ...axis, scale: 'dbm', label: 'dBm', size: 50 },
           { ...axis, scale: 'v', side: 1, label: 'V', size: 50, grid: { show: false } },
         ],

@@ -1,9 +1,9 @@
 // The frame around every page: navigation for the signed-in role, live status, clock, sign-out.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { consoleKind, isStaff, type Role, type Session } from '../session';
-import { useLiveStatus } from '../live';
 import { OPERATOR_TZ } from '../format';
+import { useLiveStatus } from '../live';
+import { consoleKind, isStaff, type Role, type Session } from '../session';
 import { Link } from './ui';
 
 interface NavItem {
@@ -43,8 +43,19 @@ function Clock() {
     const t = setInterval(() => setNow(new Date()), 1000);
     return () => clearInterval(t);
   }, []);
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone: OPERATOR_TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(now);
-  return <span class="clock" title={`Operator time (${OPERATOR_TZ})`}>{text} <small>CST</small></span>;
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone: OPERATOR_TZ,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(now);
+  return (
+    <span class="clock" title={`Operator time (${OPERATOR_TZ})`}>
+      {text} <small>CST</small>
+    </span>
+  );
 }
 
 function LiveIndicator() {
@@ -66,7 +77,9 @@ export function Layout(props: { session: Session; path: string; onSignOut: () =>
           <span class="logo" />
           <div>
             <div class="brand-name">Nexsphere</div>
-            <div class="brand-sub" data-testid="console-kind">{TITLES[kind]}</div>
+            <div class="brand-sub" data-testid="console-kind">
+              {TITLES[kind]}
+            </div>
           </div>
         </div>
         <nav>

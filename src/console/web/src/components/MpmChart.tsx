@@ -37,7 +37,13 @@ export function MpmChart(props: { series: MinutePoint[]; height?: number }) {
           // 24-hour operator time, as on every other page.
           values: (_u, splits) => splits.map((s) => hhmm(s)),
         },
-        { stroke: '#8b9bb4', grid: { stroke: 'rgba(139,155,180,0.12)' }, ticks: { stroke: 'rgba(139,155,180,0.2)' }, font: '12px system-ui', size: 56 },
+        {
+          stroke: '#8b9bb4',
+          grid: { stroke: 'rgba(139,155,180,0.12)' },
+          ticks: { stroke: 'rgba(139,155,180,0.2)' },
+          font: '12px system-ui',
+          size: 56,
+        },
       ],
       series: [
         {},

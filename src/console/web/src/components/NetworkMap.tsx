@@ -46,11 +46,40 @@ const CITIES: [string, number, number, boolean?][] = [
 
 // A deliberately rough coastline from the Leizhou peninsula to the Yangtze estuary (lon, lat).
 const COAST: [number, number][] = [
-  [110.0, 21.0], [111.0, 21.5], [112.0, 21.75], [112.8, 21.95], [113.3, 22.15], [113.55, 22.2], [113.7, 22.6], [113.9, 22.45],
-  [114.2, 22.3], [114.5, 22.45], [115.0, 22.7], [115.8, 22.8], [116.5, 23.0], [117.2, 23.6], [117.8, 24.1], [118.2, 24.5],
-  [118.7, 24.9], [119.2, 25.3], [119.6, 25.8], [119.6, 26.4], [120.0, 26.8], [120.4, 27.5], [120.9, 28.1], [121.5, 28.6],
-  [121.7, 29.2], [122.0, 29.9], [121.6, 30.3], [121.0, 30.6], [121.9, 30.85], [121.85, 31.3], [121.45, 31.75], [121.0, 32.1],
-  [120.9, 32.6], [120.8, 33.5],
+  [110.0, 21.0],
+  [111.0, 21.5],
+  [112.0, 21.75],
+  [112.8, 21.95],
+  [113.3, 22.15],
+  [113.55, 22.2],
+  [113.7, 22.6],
+  [113.9, 22.45],
+  [114.2, 22.3],
+  [114.5, 22.45],
+  [115.0, 22.7],
+  [115.8, 22.8],
+  [116.5, 23.0],
+  [117.2, 23.6],
+  [117.8, 24.1],
+  [118.2, 24.5],
+  [118.7, 24.9],
+  [119.2, 25.3],
+  [119.6, 25.8],
+  [119.6, 26.4],
+  [120.0, 26.8],
+  [120.4, 27.5],
+  [120.9, 28.1],
+  [121.5, 28.6],
+  [121.7, 29.2],
+  [122.0, 29.9],
+  [121.6, 30.3],
+  [121.0, 30.6],
+  [121.9, 30.85],
+  [121.85, 31.3],
+  [121.45, 31.75],
+  [121.0, 32.1],
+  [120.9, 32.6],
+  [120.8, 33.5],
 ];
 
 const W = 1000;
@@ -64,7 +93,8 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
   const H = Math.round((W * (view.maxLat - view.minLat)) / ((view.maxLon - view.minLon) * k));
   const x = (lon: number) => ((lon - view.minLon) / (view.maxLon - view.minLon)) * W;
   const y = (lat: number) => ((view.maxLat - lat) / (view.maxLat - view.minLat)) * H;
-  const inView = (p: { lat: number; lon: number }) => p.lon >= view.minLon && p.lon <= view.maxLon && p.lat >= view.minLat && p.lat <= view.maxLat;
+  const inView = (p: { lat: number; lon: number }) =>
+    p.lon >= view.minLon && p.lon <= view.maxLon && p.lat >= view.minLat && p.lat <= view.maxLat;
 
   const step = view.maxLon - view.minLon > 5 ? 1 : 0.1;
   const grid = useMemo(() => {
@@ -103,7 +133,13 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
           </span>
         </span>
       </div>
-      <svg viewBox={`0 0 ${W} ${H}`} class="map" role="img" aria-label={`Map of terminals, ${view.name}`} onMouseLeave={() => setHover(null)}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        class="map"
+        role="img"
+        aria-label={`Map of terminals, ${view.name}`}
+        onMouseLeave={() => setHover(null)}
+      >
         <rect width={W} height={H} class="sea" />
         <path d={land} class="land" />
         {grid.map((g) => (
@@ -116,17 +152,24 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
         ))}
         {viewIdx === 0 && (
           <>
-            <text x={x(123.2)} y={y(27.3)} class="sea-label" text-anchor="end">East China Sea</text>
-            <text x={x(115.2)} y={y(21.6)} class="sea-label">South China Sea</text>
+            <text x={x(123.2)} y={y(27.3)} class="sea-label" text-anchor="end">
+              East China Sea
+            </text>
+            <text x={x(115.2)} y={y(21.6)} class="sea-label">
+              South China Sea
+            </text>
           </>
         )}
         {CITIES.filter(([, lo, la, minor]) => inView({ lon: lo, lat: la }) && (!minor || viewIdx !== 0)).map(([name, lo, la]) => (
           <g>
             <circle cx={x(lo)} cy={y(la)} r={4} class="city" />
-            <text x={x(lo) + 8} y={y(la) - 8} class="city-label">{name}</text>
+            <text x={x(lo) + 8} y={y(la) - 8} class="city-label">
+              {name}
+            </text>
           </g>
         ))}
         {visible.map((p) => (
+          // biome-ignore lint/a11y/noStaticElementInteractions: hovering shows a detail line; the terminals list carries the same facts for keyboards and screen readers
           <circle
             key={p.serial}
             cx={x(p.lon)}
@@ -134,18 +177,15 @@ export function NetworkMap(props: { points: MapPoint[]; height?: number }) {
             r={p.flash ? r + 4 : r}
             class={`pt ${p.online ? 'on' : 'off'} ${p.flash ? `flash-${p.flash}` : ''}`}
             style={{ '--c': CATEGORY_COLOR[p.category] ?? '#94a3b8' }}
-            role="img"
-            aria-label={`${p.serial} ${p.online ? 'online' : 'offline'}`}
-            tabIndex={0}
             onMouseEnter={() => setHover(p)}
-            onFocus={() => setHover(p)}
           />
         ))}
       </svg>
       <div class="map-foot">
         {hover ? (
           <span>
-            <b>{hover.serial}</b> {hover.label ?? ''} · {CATEGORY_LABEL[hover.category] ?? hover.category} · {hover.online ? 'online' : 'offline'} · {hover.lat.toFixed(4)}, {hover.lon.toFixed(4)}
+            <b>{hover.serial}</b> {hover.label ?? ''} · {CATEGORY_LABEL[hover.category] ?? hover.category} ·{' '}
+            {hover.online ? 'online' : 'offline'} · {hover.lat.toFixed(4)}, {hover.lon.toFixed(4)}
           </span>
         ) : (
           <span class="muted">

@@ -44,7 +44,13 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[], refreshMs?: n
   return { data, error, loading, reload: run };
 }
 
-export function Card(props: { title?: ComponentChildren; actions?: ComponentChildren; class?: string; children: ComponentChildren; testid?: string }) {
+export function Card(props: {
+  title?: ComponentChildren;
+  actions?: ComponentChildren;
+  class?: string;
+  children: ComponentChildren;
+  testid?: string;
+}) {
   return (
     <section class={`card ${props.class ?? ''}`} data-testid={props.testid}>
       {(props.title || props.actions) && (
@@ -58,7 +64,13 @@ export function Card(props: { title?: ComponentChildren; actions?: ComponentChil
   );
 }
 
-export function Stat(props: { label: string; value: ComponentChildren; sub?: ComponentChildren; tone?: 'ok' | 'warn' | 'bad' | 'info'; testid?: string }) {
+export function Stat(props: {
+  label: string;
+  value: ComponentChildren;
+  sub?: ComponentChildren;
+  tone?: 'ok' | 'warn' | 'bad' | 'info';
+  testid?: string;
+}) {
   return (
     <div class={`stat tone-${props.tone ?? 'info'}`} data-testid={props.testid}>
       <div class="stat-label">{props.label}</div>
@@ -69,13 +81,43 @@ export function Stat(props: { label: string; value: ComponentChildren; sub?: Com
 }
 
 const TONES: Record<string, string> = {
-  CRITICAL: 'bad', HIGH: 'warn', NORMAL: 'info', LOW: 'muted',
-  ACTIVE: 'ok', PROVISIONED: 'info', IN_STOCK: 'muted', SUSPENDED: 'warn', RETIRED: 'muted', LOST: 'bad',
-  QUEUED: 'muted', SENT: 'info', DELIVERED: 'info', ACKNOWLEDGED: 'ok', REJECTED: 'bad', FAILED: 'bad', EXPIRED: 'warn',
-  NEW: 'info', TRIAGED: 'info', IN_PROGRESS: 'info', WAITING_CUSTOMER: 'muted', ESCALATED: 'warn', VISIT_SCHEDULED: 'info', RESOLVED: 'ok', CLOSED: 'muted', MERGED: 'muted',
-  ISSUED: 'info', PAID: 'ok', OVERDUE: 'bad', DRAFT: 'muted', VOID: 'muted', CREDITED: 'muted',
-  RUNNING: 'info', COMPLETED: 'ok', PENDING: 'muted',
-  online: 'ok', offline: 'muted',
+  CRITICAL: 'bad',
+  HIGH: 'warn',
+  NORMAL: 'info',
+  LOW: 'muted',
+  ACTIVE: 'ok',
+  PROVISIONED: 'info',
+  IN_STOCK: 'muted',
+  SUSPENDED: 'warn',
+  RETIRED: 'muted',
+  LOST: 'bad',
+  QUEUED: 'muted',
+  SENT: 'info',
+  DELIVERED: 'info',
+  ACKNOWLEDGED: 'ok',
+  REJECTED: 'bad',
+  FAILED: 'bad',
+  EXPIRED: 'warn',
+  NEW: 'info',
+  TRIAGED: 'info',
+  IN_PROGRESS: 'info',
+  WAITING_CUSTOMER: 'muted',
+  ESCALATED: 'warn',
+  VISIT_SCHEDULED: 'info',
+  RESOLVED: 'ok',
+  CLOSED: 'muted',
+  MERGED: 'muted',
+  ISSUED: 'info',
+  PAID: 'ok',
+  OVERDUE: 'bad',
+  DRAFT: 'muted',
+  VOID: 'muted',
+  CREDITED: 'muted',
+  RUNNING: 'info',
+  COMPLETED: 'ok',
+  PENDING: 'muted',
+  online: 'ok',
+  offline: 'muted',
 };
 
 export function Badge(props: { value: string | null | undefined; tone?: string }) {
@@ -113,7 +155,11 @@ export function ErrorBox(props: { error: unknown; what: string }) {
       </div>
     );
   }
-  return <div class="notice bad">Could not load {props.what}: {e instanceof Error ? e.message : String(e)}</div>;
+  return (
+    <div class="notice bad">
+      Could not load {props.what}: {e instanceof Error ? e.message : String(e)}
+    </div>
+  );
 }
 
 export function Empty(props: { children: ComponentChildren }) {

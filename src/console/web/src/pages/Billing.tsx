@@ -1,9 +1,9 @@
 // Billing: start a monthly run and watch its progress; invoices with PDF download.
 import { useEffect, useState } from 'preact/hooks';
-import { api, download, qs, type Page } from '../api';
-import type { Session } from '../session';
-import { fmtDate, fmtDateTime, fmtMoney } from '../format';
+import { api, download, type Page, qs } from '../api';
 import { Badge, Card, Empty, ErrorBox, Link, Loaded, Stat, useAsync } from '../components/ui';
+import { fmtDate, fmtDateTime, fmtMoney } from '../format';
+import type { Session } from '../session';
 
 interface Invoice {
   id: string;
@@ -50,7 +50,12 @@ function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
       await api('/payments', {
         method: 'POST',
         headers: { 'idempotency-key': key },
-        body: { reference: reference.trim(), invoiceId: props.invoice.id, amountMinor: Math.round(Number(amount) * 100), currency: props.invoice.currency },
+        body: {
+          reference: reference.trim(),
+          invoiceId: props.invoice.id,
+          amountMinor: Math.round(Number(amount) * 100),
+          currency: props.invoice.currency,
+        },
       });
       props.onDone();
     } catch (err) {
@@ -59,9 +64,28 @@ function PaymentForm(props: { invoice: Invoice; onDone: () => void }) {
   }
   return (
     <form class="filters" onSubmit={submit} data-testid="payment-form">
-      <input name="reference" placeholder="Bank reference" value={reference} onInput={(e) => setReference(e.currentTarget.value)} required />
-      <label class="inline">¥ <input name="amount" type="number" step="0.01" min="0.01" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required /></label>
-      <button type="submit" class="primary small">Record payment</button>
+      <input
+        name="reference"
+        placeholder="Bank reference"
+        value={reference}
+        onInput={(e) => setReference(e.currentTarget.value)}
+        required
+      />
+      <label class="inline">
+        ¥{' '}
+        <input
+          name="amount"
+          type="number"
+          step="0.01"
+          min="0.01"
+          value={amount}
+          onInput={(e) => setAmount(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <button type="submit" class="primary small">
+        Record payment
+      </button>
       {error && <span class="bad-text small">{error}</span>}
     </form>
   );
@@ -73,9 +97,13 @@ function Aging() {
   const [currency, setCurrency] = useState<string | undefined>(undefined);
   const state = useAsync(
     () =>
-      api<{ currency: string; currencies: string[]; buckets: Record<string, number>; totalMinor: number; customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[] }>(
-        `/reports/aging${qs({ currency })}`,
-      ),
+      api<{
+        currency: string;
+        currencies: string[];
+        buckets: Record<string, number>;
+        totalMinor: number;
+        customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[];
+      }>(`/reports/aging${qs({ currency })}`),
     [currency],
     60_000,
   );
@@ -96,21 +124,42 @@ function Aging() {
             )}
             <div class="stats">
               {BUCKETS.map((b) => (
-                <Stat label={b === 'current' ? 'not yet due' : `${b} days late`} value={<span class="money">{fmtMoney(a.buckets[b] ?? 0)}</span>} tone={b === 'current' || !a.buckets[b] ? 'ok' : b === '1-30' ? 'warn' : 'bad'} />
+                <Stat
+                  label={b === 'current' ? 'not yet due' : `${b} days late`}
+                  value={<span class="money">{fmtMoney(a.buckets[b] ?? 0)}</span>}
+                  tone={b === 'current' || !a.buckets[b] ? 'ok' : b === '1-30' ? 'warn' : 'bad'}
+                />
               ))}
             </div>
             {a.customers.some((c) => c.totalMinor > (c.buckets.current ?? 0)) && (
               <table>
-                <thead><tr><th>Overdue customer</th><th>Invoices</th>{BUCKETS.slice(1).map((b) => <th class="r">{b}</th>)}<th class="r">Total open</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Overdue customer</th>
+                    <th>Invoices</th>
+                    {BUCKETS.slice(1).map((b) => (
+                      <th class="r">{b}</th>
+                    ))}
+                    <th class="r">Total open</th>
+                  </tr>
+                </thead>
                 <tbody>
-                  {a.customers.filter((c) => c.totalMinor > (c.buckets.current ?? 0)).map((c) => (
-                    <tr>
-                      <td><Link to={`/customers/${c.customerId}`}>{c.name}</Link></td>
-                      <td>{c.invoices}</td>
-                      {BUCKETS.slice(1).map((b) => <td class="r num">{c.buckets[b] ? fmtMoney(c.buckets[b]!) : ''}</td>)}
-                      <td class="r num"><b>{fmtMoney(c.totalMinor)}</b></td>
-                    </tr>
-                  ))}
+                  {a.customers
+                    .filter((c) => c.totalMinor > (c.buckets.current ?? 0))
+                    .map((c) => (
+                      <tr>
+                        <td>
+                          <Link to={`/customers/${c.customerId}`}>{c.name}</Link>
+                        </td>
+                        <td>{c.invoices}</td>
+                        {BUCKETS.slice(1).map((b) => (
+                          <td class="r num">{c.buckets[b] ? fmtMoney(c.buckets[b]!) : ''}</td>
+                        ))}
+                        <td class="r num">
+                          <b>{fmtMoney(c.totalMinor)}</b>
+                        </td>
+                      </tr>
+                    ))}
                 </tbody>
               </table>
             )}
@@ -142,36 +191,68 @@ function InvoiceTable(props: { reloadKey?: number; canPay?: boolean; onPaid?: ()
       {error && <div class="notice bad">{error}</div>}
       <Loaded state={state} what="invoices">
         {(p) =>
-          p.items.length === 0 ? <Empty>No invoices.</Empty> : (
+          p.items.length === 0 ? (
+            <Empty>No invoices.</Empty>
+          ) : (
             <table class="rows">
-              <thead><tr><th>Number</th><th>Period</th><th>Status</th><th class="r">Total</th><th class="r">Balance</th><th>Issued</th><th>Due</th><th></th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Number</th>
+                  <th>Period</th>
+                  <th>Status</th>
+                  <th class="r">Total</th>
+                  <th class="r">Balance</th>
+                  <th>Issued</th>
+                  <th>Due</th>
+                  <th></th>
+                </tr>
+              </thead>
               <tbody>
                 {p.items.map((i) => (
                   <>
-                  <tr>
-                    <td><b>{i.number ?? 'draft'}</b></td>
-                    <td>{i.period}</td>
-                    <td><Badge value={i.status} /></td>
-                    <td class="r num">{fmtMoney(i.totalMinor, i.currency)}</td>
-                    <td class="r num">{fmtMoney(i.balanceMinor, i.currency)}</td>
-                    <td>{fmtDate(i.issuedAt)}</td>
-                    <td>{fmtDate(i.dueAt)}</td>
-                    <td>
-                      <button type="button" class="ghost small" onClick={() => void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))}>
-                        PDF
-                      </button>
-                      {props.canPay && i.status === 'ISSUED' && i.balanceMinor > 0 && (
-                        <button type="button" class="ghost small" onClick={() => setPaying(paying === i.id ? null : i.id)}>Payment</button>
-                      )}
-                    </td>
-                  </tr>
-                  {paying === i.id && (
                     <tr>
-                      <td colSpan={8}>
-                        <PaymentForm invoice={i} onDone={() => { setPaying(null); state.reload(); props.onPaid?.(); }} />
+                      <td>
+                        <b>{i.number ?? 'draft'}</b>
+                      </td>
+                      <td>{i.period}</td>
+                      <td>
+                        <Badge value={i.status} />
+                      </td>
+                      <td class="r num">{fmtMoney(i.totalMinor, i.currency)}</td>
+                      <td class="r num">{fmtMoney(i.balanceMinor, i.currency)}</td>
+                      <td>{fmtDate(i.issuedAt)}</td>
+                      <td>{fmtDate(i.dueAt)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          class="ghost small"
+                          onClick={() =>
+                            void download(`/invoices/${i.id}.pdf`, `${i.number ?? i.id}.pdf`).catch((e: Error) => setError(e.message))
+                          }
+                        >
+                          PDF
+                        </button>
+                        {props.canPay && i.status === 'ISSUED' && i.balanceMinor > 0 && (
+                          <button type="button" class="ghost small" onClick={() => setPaying(paying === i.id ? null : i.id)}>
+                            Payment
+                          </button>
+                        )}
                       </td>
                     </tr>
-                  )}
+                    {paying === i.id && (
+                      <tr>
+                        <td colSpan={8}>
+                          <PaymentForm
+                            invoice={i}
+                            onDone={() => {
+                              setPaying(null);
+                              state.reload();
+                              props.onPaid?.();
+                            }}
+                          />
+                        </td>
+                      </tr>
+                    )}
                   </>
                 ))}
               </tbody>
@@ -219,8 +300,12 @@ function BillingRuns(props: { onFinished: () => void }) {
   return (
     <Card title="Billing runs" testid="billing-runs">
       <form class="filters" onSubmit={start}>
-        <label class="inline">Period <input type="month" value={period} onInput={(e) => setPeriod(e.currentTarget.value)} required /></label>
-        <button type="submit" class="primary">Start billing run</button>
+        <label class="inline">
+          Period <input type="month" value={period} onInput={(e) => setPeriod(e.currentTarget.value)} required />
+        </label>
+        <button type="submit" class="primary">
+          Start billing run
+        </button>
       </form>
       {error ? <ErrorBox error={error} what="billing runs" /> : null}
       {active && (
@@ -228,23 +313,41 @@ function BillingRuns(props: { onFinished: () => void }) {
           <div class="run-head">
             <b>{active.period}</b> <Badge value={active.status} />
             <span class="muted">
-              {active.processedContracts}/{active.totalContracts} contracts · {active.invoicesCreated} invoices{active.failedContracts ? ` · ${active.failedContracts} failed` : ''}
+              {active.processedContracts}/{active.totalContracts} contracts · {active.invoicesCreated} invoices
+              {active.failedContracts ? ` · ${active.failedContracts} failed` : ''}
             </span>
           </div>
-          <div class="progress"><span style={{ width: `${active.percent}%` }} /></div>
+          <div class="progress">
+            <span style={{ width: `${active.percent}%` }} />
+          </div>
         </div>
       )}
       <Loaded state={runs} what="billing runs">
         {(p) =>
-          p.items.length === 0 ? <Empty>No billing runs yet.</Empty> : (
+          p.items.length === 0 ? (
+            <Empty>No billing runs yet.</Empty>
+          ) : (
             <table>
-              <thead><tr><th>Period</th><th>Status</th><th>Contracts</th><th>Invoices</th><th>Started</th><th>Finished</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Period</th>
+                  <th>Status</th>
+                  <th>Contracts</th>
+                  <th>Invoices</th>
+                  <th>Started</th>
+                  <th>Finished</th>
+                </tr>
+              </thead>
               <tbody>
                 {p.items.slice(0, 12).map((r) => (
                   <tr>
                     <td>{r.period}</td>
-                    <td><Badge value={r.status} /></td>
-                    <td>{r.processedContracts}/{r.totalContracts}</td>
+                    <td>
+                      <Badge value={r.status} />
+                    </td>
+                    <td>
+                      {r.processedContracts}/{r.totalContracts}
+                    </td>
                     <td>{r.invoicesCreated}</td>
                     <td>{fmtDateTime(r.createdAt)}</td>
                     <td>{fmtDateTime(r.finishedAt)}</td>
@@ -264,7 +367,9 @@ export function Billing(_props: { session: Session }) {
   const [paid, setPaid] = useState(0);
   return (
     <div class="page" data-testid="billing">
-      <div class="page-head"><h1>Billing</h1></div>
+      <div class="page-head">
+        <h1>Billing</h1>
+      </div>
       <BillingRuns onFinished={() => setReloadKey((k) => k + 1)} />
       <InvoiceTable reloadKey={reloadKey} canPay onPaid={() => setPaid((k) => k + 1)} />
       <Aging key={`${reloadKey}-${paid}`} />
@@ -275,7 +380,9 @@ export function Billing(_props: { session: Session }) {
 export function Invoices(_props: { session: Session }) {
   return (
     <div class="page" data-testid="invoices-page">
-      <div class="page-head"><h1>Invoices</h1></div>
+      <div class="page-head">
+        <h1>Invoices</h1>
+      </div>
       <InvoiceTable />
     </div>
   );

@@ -1,10 +1,10 @@
 // Customers in scope, and one customer's 360 view: record, contacts and timeline.
 import { useState } from 'preact/hooks';
-import { api, qs, type Page } from '../api';
+import { api, type Page, qs } from '../api';
+import { Badge, Card, Empty, Link, Loaded, useAsync } from '../components/ui';
+import { fmtDate, fmtDateTime, fmtMoney } from '../format';
 import { navigate } from '../router';
 import type { Session } from '../session';
-import { fmtDate, fmtDateTime, fmtMoney } from '../format';
-import { Badge, Card, Empty, Link, Loaded, useAsync } from '../components/ui';
 
 interface Customer {
   id: string;
@@ -39,7 +39,9 @@ export function Customers(_props: { session: Session }) {
   const state = useAsync(() => api<Page<Customer>>(`/customers${qs({ name, kind, limit: 200 })}`), [name, kind]);
   return (
     <div class="page" data-testid="customers">
-      <div class="page-head"><h1>Customers</h1></div>
+      <div class="page-head">
+        <h1>Customers</h1>
+      </div>
       <Card>
         <div class="filters">
           <input type="search" placeholder="Name contains…" value={name} onInput={(e) => setName(e.currentTarget.value)} />
@@ -55,15 +57,30 @@ export function Customers(_props: { session: Session }) {
               <Empty>No customers.</Empty>
             ) : (
               <table class="rows" data-testid="customer-rows">
-                <thead><tr><th>Name</th><th>Kind</th><th>Tier</th><th>Segment</th><th>Status</th><th>Since</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Kind</th>
+                    <th>Tier</th>
+                    <th>Segment</th>
+                    <th>Status</th>
+                    <th>Since</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {page.items.map((c) => (
                     <tr class="click" onClick={() => navigate(`/customers/${c.id}`)}>
-                      <td><Link to={`/customers/${c.id}`}><b>{c.name}</b></Link></td>
+                      <td>
+                        <Link to={`/customers/${c.id}`}>
+                          <b>{c.name}</b>
+                        </Link>
+                      </td>
                       <td>{c.kind === 'CONTRACTOR' ? 'contractor' : 'end user'}</td>
                       <td>{c.tier?.toLowerCase() ?? '—'}</td>
                       <td class="muted">{c.segment ?? ''}</td>
-                      <td><Badge value={c.status ?? null} /></td>
+                      <td>
+                        <Badge value={c.status ?? null} />
+                      </td>
                       <td>{fmtDate(c.createdAt)}</td>
                     </tr>
                   ))}
@@ -98,23 +115,36 @@ export function CustomerDetail(props: { id: string }) {
             {(c) => (
               <Card title="Customer">
                 <dl class="facts">
-                  <dt>E-mail</dt><dd>{c.email ?? '—'}</dd>
-                  <dt>Phone</dt><dd>{c.phone ?? '—'}</dd>
-                  <dt>Segment</dt><dd>{c.segment ?? '—'}</dd>
-                  <dt>Contractor</dt><dd>{c.contractorId ? <Link to={`/customers/${c.contractorId}`}>open contractor</Link> : '—'}</dd>
-                  <dt>Since</dt><dd>{fmtDate(c.createdAt)}</dd>
+                  <dt>E-mail</dt>
+                  <dd>{c.email ?? '—'}</dd>
+                  <dt>Phone</dt>
+                  <dd>{c.phone ?? '—'}</dd>
+                  <dt>Segment</dt>
+                  <dd>{c.segment ?? '—'}</dd>
+                  <dt>Contractor</dt>
+                  <dd>{c.contractorId ? <Link to={`/customers/${c.contractorId}`}>open contractor</Link> : '—'}</dd>
+                  <dt>Since</dt>
+                  <dd>{fmtDate(c.createdAt)}</dd>
                 </dl>
-                <Link to={`/terminals`} class="more">Terminals →</Link>
+                <Link to={`/terminals`} class="more">
+                  Terminals →
+                </Link>
               </Card>
             )}
           </Loaded>
           <Card title="Contacts">
             <Loaded state={contacts} what="contacts">
               {(p) =>
-                p.items.length === 0 ? <Empty>No contacts.</Empty> : (
+                p.items.length === 0 ? (
+                  <Empty>No contacts.</Empty>
+                ) : (
                   <ul class="plain">
                     {p.items.map((x) => (
-                      <li><b>{x.name}</b> {x.role ? <span class="muted">({x.role})</span> : null}<br /><span class="muted small">{[x.email, x.phone].filter(Boolean).join(' · ')}</span></li>
+                      <li>
+                        <b>{x.name}</b> {x.role ? <span class="muted">({x.role})</span> : null}
+                        <br />
+                        <span class="muted small">{[x.email, x.phone].filter(Boolean).join(' · ')}</span>
+                      </li>
                     ))}
                   </ul>
                 )
@@ -125,14 +155,22 @@ export function CustomerDetail(props: { id: string }) {
         <Card title="Timeline (360)" testid="timeline">
           <Loaded state={timeline} what="the timeline">
             {(p) =>
-              p.items.length === 0 ? <Empty>Nothing recorded yet.</Empty> : (
+              p.items.length === 0 ? (
+                <Empty>Nothing recorded yet.</Empty>
+              ) : (
                 <ul class="timeline">
                   {p.items.map((e) => (
                     <li>
                       <span class="t">{fmtDateTime(e.at)}</span>
                       <span class="kind">{e.kind.replace('.', ' ')}</span>
                       <span>
-                        {e.ref.type === 'device' ? <Link to={`/terminals/${e.title.split(' ')[1] ?? ''}`}>{e.title}</Link> : e.ref.type === 'ticket' ? <Link to={`/tickets/${e.ref.id}`}>{e.title}</Link> : e.title}
+                        {e.ref.type === 'device' ? (
+                          <Link to={`/terminals/${e.title.split(' ')[1] ?? ''}`}>{e.title}</Link>
+                        ) : e.ref.type === 'ticket' ? (
+                          <Link to={`/tickets/${e.ref.id}`}>{e.title}</Link>
+                        ) : (
+                          e.title
+                        )}
                         {typeof e.detail?.totalMinor === 'number' ? ` · ${fmtMoney(e.detail.totalMinor)}` : ''}
                         {typeof e.detail?.amountMinor === 'number' ? ` · ${fmtMoney(e.detail.amountMinor)}` : ''}
                       </span>

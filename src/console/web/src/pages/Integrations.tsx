@@ -2,9 +2,9 @@
 // Secrets (webhook signing secret, API key) are shown once, right after creation.
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import type { Session } from '../session';
-import { fmtDateTime } from '../format';
 import { Badge, Card, Empty, Loaded, useAsync } from '../components/ui';
+import { fmtDateTime } from '../format';
+import type { Session } from '../session';
 
 interface Endpoint {
   id: string;
@@ -49,36 +49,69 @@ function Secret(props: { label: string; value: string }) {
 }
 
 function Deliveries(props: { endpointId: string }) {
-  const state = useAsync(() => api<Page<Delivery>>(`/webhook-endpoints/${props.endpointId}/deliveries?limit=20`), [props.endpointId], 10_000);
+  const state = useAsync(
+    () => api<Page<Delivery>>(`/webhook-endpoints/${props.endpointId}/deliveries?limit=20`),
+    [props.endpointId],
+    10_000,
+  );
   const [msg, setMsg] = useState<string | null>(null);
   return (
     <>
-    <Loaded state={state} what="deliveries">
-      {(p) =>
-        p.items.length === 0 ? <Empty>No deliveries yet.</Empty> : (
-          <table>
-            <thead><tr><th>Event</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Created</th><th></th></tr></thead>
-            <tbody>
-              {p.items.map((d) => (
+      <Loaded state={state} what="deliveries">
+        {(p) =>
+          p.items.length === 0 ? (
+            <Empty>No deliveries yet.</Empty>
+          ) : (
+            <table>
+              <thead>
                 <tr>
-                  <td>{d.eventType} <span class="muted small">{d.eventId}</span></td>
-                  <td><Badge value={d.status} tone={d.status === 'SUCCEEDED' ? 'ok' : d.status === 'FAILED' ? 'bad' : 'muted'} /></td>
-                  <td>{d.attemptCount}</td>
-                  <td class="small">{d.lastStatusCode ?? ''} {d.lastError ? <span class="bad-text">{d.lastError}</span> : null}</td>
-                  <td>{fmtDateTime(d.createdAt)}</td>
-                  <td>
-                    <button type="button" class="ghost small" onClick={() => void api(`/webhook-deliveries/${d.id}/replay`, { method: 'POST' }).then(() => { setMsg('Replay queued'); state.reload(); }, (e: Error) => setMsg(e.message))}>
-                      Replay
-                    </button>
-                  </td>
+                  <th>Event</th>
+                  <th>Status</th>
+                  <th>Attempts</th>
+                  <th>Last answer</th>
+                  <th>Created</th>
+                  <th></th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      }
-    </Loaded>
-    {msg && <div class="muted small">{msg}</div>}
+              </thead>
+              <tbody>
+                {p.items.map((d) => (
+                  <tr>
+                    <td>
+                      {d.eventType} <span class="muted small">{d.eventId}</span>
+                    </td>
+                    <td>
+                      <Badge value={d.status} tone={d.status === 'SUCCEEDED' ? 'ok' : d.status === 'FAILED' ? 'bad' : 'muted'} />
+                    </td>
+                    <td>{d.attemptCount}</td>
+                    <td class="small">
+                      {d.lastStatusCode ?? ''} {d.lastError ? <span class="bad-text">{d.lastError}</span> : null}
+                    </td>
+                    <td>{fmtDateTime(d.createdAt)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="ghost small"
+                        onClick={() =>
+                          void api(`/webhook-deliveries/${d.id}/replay`, { method: 'POST' }).then(
+                            () => {
+                              setMsg('Replay queued');
+                              state.reload();
+                            },
+                            (e: Error) => setMsg(e.message),
+                          )
+                        }
+                      >
+                        Replay
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+      {msg && <div class="muted small">{msg}</div>}
     </>
   );
 }
@@ -96,7 +129,13 @@ function Webhooks() {
     try {
       const r = await api<Endpoint & { secret: string }>('/webhook-endpoints', {
         method: 'POST',
-        body: { url: url.trim(), eventTypes: types.split(',').map((t) => t.trim()).filter(Boolean) },
+        body: {
+          url: url.trim(),
+          eventTypes: types
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        },
       });
       setSecret(r.secret);
       setUrl('');
@@ -110,23 +149,44 @@ function Webhooks() {
   return (
     <Card title="Webhook endpoints" testid="webhooks">
       <form class="filters" onSubmit={create}>
-        <input type="url" placeholder="https://your-system.example/nexsphere" value={url} onInput={(e) => setUrl(e.currentTarget.value)} required style={{ flex: 2 }} />
-        <input placeholder="event types, e.g. device.*, ticket.*" value={types} onInput={(e) => setTypes(e.currentTarget.value)} style={{ flex: 1 }} />
-        <button type="submit" class="primary">Add endpoint</button>
+        <input
+          type="url"
+          placeholder="https://your-system.example/nexsphere"
+          value={url}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+          required
+          style={{ flex: 2 }}
+        />
+        <input
+          placeholder="event types, e.g. device.*, ticket.*"
+          value={types}
+          onInput={(e) => setTypes(e.currentTarget.value)}
+          style={{ flex: 1 }}
+        />
+        <button type="submit" class="primary">
+          Add endpoint
+        </button>
       </form>
       {error && <div class="bad-text">{error}</div>}
       {secret && <Secret label="Signing secret" value={secret} />}
       <Loaded state={state} what="webhook endpoints">
         {(p) =>
-          p.items.length === 0 ? <Empty>No endpoints: your systems receive nothing yet.</Empty> : (
+          p.items.length === 0 ? (
+            <Empty>No endpoints: your systems receive nothing yet.</Empty>
+          ) : (
             <ul class="plain">
               {p.items.map((ep) => (
                 <li class="endpoint">
                   <div class="endpoint-head">
                     <b>{ep.url}</b>
-                    <Badge value={ep.enabled ? (ep.failingSince ? 'failing' : 'enabled') : 'disabled'} tone={!ep.enabled ? 'muted' : ep.failingSince ? 'bad' : 'ok'} />
+                    <Badge
+                      value={ep.enabled ? (ep.failingSince ? 'failing' : 'enabled') : 'disabled'}
+                      tone={!ep.enabled ? 'muted' : ep.failingSince ? 'bad' : 'ok'}
+                    />
                     <span class="muted small">{ep.eventTypes.length ? ep.eventTypes.join(', ') : 'all events'}</span>
-                    <button type="button" class="ghost small" onClick={() => setOpen(open === ep.id ? null : ep.id)}>{open === ep.id ? 'Hide deliveries' : 'Deliveries'}</button>
+                    <button type="button" class="ghost small" onClick={() => setOpen(open === ep.id ? null : ep.id)}>
+                      {open === ep.id ? 'Hide deliveries' : 'Deliveries'}
+                    </button>
                   </div>
                   {ep.disabledReason && <div class="bad-text small">{ep.disabledReason}</div>}
                   {open === ep.id && <Deliveries endpointId={ep.id} />}
@@ -146,7 +206,8 @@ function ApiKeys() {
   // Read-only by default: writing is a deliberate choice.
   const [scopes, setScopes] = useState<string[]>(['devices:read', 'tickets:read', 'billing:read']);
   const [key, setKey] = useState<string | null>(null);
-  const toggle = (scope: string, on: boolean) => setScopes((s) => (on ? [...s.filter((x) => x !== scope), scope] : s.filter((x) => x !== scope)));
+  const toggle = (scope: string, on: boolean) =>
+    setScopes((s) => (on ? [...s.filter((x) => x !== scope), scope] : s.filter((x) => x !== scope)));
   const [error, setError] = useState<string | null>(null);
   async function create(e: Event) {
     e.preventDefault();
@@ -163,7 +224,9 @@ function ApiKeys() {
     <Card title="API keys" testid="api-keys">
       <form class="filters" onSubmit={create}>
         <input placeholder="Key name, e.g. fleet dashboard" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button type="submit" class="primary">Create key</button>
+        <button type="submit" class="primary">
+          Create key
+        </button>
       </form>
       <div class="filters small" data-testid="api-key-scopes">
         {KEY_FAMILIES.map((f) => (
@@ -171,7 +234,12 @@ function ApiKeys() {
             {f}:{' '}
             {['read', 'write'].map((a) => (
               <label>
-                <input type="checkbox" checked={scopes.includes(`${f}:${a}`)} onChange={(e) => toggle(`${f}:${a}`, e.currentTarget.checked)} /> {a}{' '}
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(`${f}:${a}`)}
+                  onChange={(e) => toggle(`${f}:${a}`, e.currentTarget.checked)}
+                />{' '}
+                {a}{' '}
               </label>
             ))}
           </span>
@@ -181,9 +249,21 @@ function ApiKeys() {
       {key && <Secret label="API key" value={key} />}
       <Loaded state={state} what="API keys">
         {(p) =>
-          p.items.length === 0 ? <Empty>No API keys.</Empty> : (
+          p.items.length === 0 ? (
+            <Empty>No API keys.</Empty>
+          ) : (
             <table>
-              <thead><tr><th>Name</th><th>Prefix</th><th>Scopes</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Prefix</th>
+                  <th>Scopes</th>
+                  <th>Created</th>
+                  <th>Last used</th>
+                  <th>Expires</th>
+                  <th></th>
+                </tr>
+              </thead>
               <tbody>
                 {p.items.map((k) => (
                   <tr>
@@ -194,8 +274,18 @@ function ApiKeys() {
                     <td>{fmtDateTime(k.lastUsedAt)}</td>
                     <td>{fmtDateTime(k.expiresAt)}</td>
                     <td>
-                      {k.revokedAt ? <Badge value="revoked" tone="muted" /> : (
-                        <button type="button" class="ghost small" onClick={() => void api(`/api-keys/${k.id}`, { method: 'DELETE' }).then(state.reload, (e: Error) => setError(e.message))}>Revoke</button>
+                      {k.revokedAt ? (
+                        <Badge value="revoked" tone="muted" />
+                      ) : (
+                        <button
+                          type="button"
+                          class="ghost small"
+                          onClick={() =>
+                            void api(`/api-keys/${k.id}`, { method: 'DELETE' }).then(state.reload, (e: Error) => setError(e.message))
+                          }
+                        >
+                          Revoke
+                        </button>
                       )}
                     </td>
                   </tr>
@@ -212,7 +302,10 @@ function ApiKeys() {
 export function Integrations(_props: { session: Session }) {
   return (
     <div class="page" data-testid="integrations">
-      <div class="page-head"><h1>Integrations</h1><span class="muted">webhooks to your systems and keys for our API</span></div>
+      <div class="page-head">
+        <h1>Integrations</h1>
+        <span class="muted">webhooks to your systems and keys for our API</span>
+      </div>
       <Webhooks />
       <ApiKeys />
     </div>

@@ -22,7 +22,14 @@ export function Login(props: { onSignedIn: (s: Session) => void }) {
     setError(null);
     try {
       const r = await api<LoginResponse>('/auth/login', { method: 'POST', body: { email: email.trim(), password } });
-      const s: Session = { token: r.token, role: r.role, userId: r.userId, customerId: r.customerId, email: email.trim(), expiresAt: r.expiresAt };
+      const s: Session = {
+        token: r.token,
+        role: r.role,
+        userId: r.userId,
+        customerId: r.customerId,
+        email: email.trim(),
+        expiresAt: r.expiresAt,
+      };
       // The name is a nicety: sign-in works without it.
       try {
         const me = await fetch('/api/v1/auth/me', { headers: { authorization: `Bearer ${r.token}` } });
@@ -50,13 +57,31 @@ export function Login(props: { onSignedIn: (s: Session) => void }) {
         </div>
         <label>
           E-mail
-          <input name="email" type="email" autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required />
+          <input
+            name="email"
+            type="email"
+            autoComplete="username"
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+            required
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            required
+          />
         </label>
-        {error && <div class="notice bad" data-testid="login-error">{error}</div>}
+        {error && (
+          <div class="notice bad" data-testid="login-error">
+            {error}
+          </div>
+        )}
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

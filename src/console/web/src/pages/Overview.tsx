@@ -1,13 +1,13 @@
 // The network overview: wall-screen friendly, refreshed from /overview and kept live by SSE.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api';
-import { recentEvents, useLiveEvents, type LiveEvent } from '../live';
-import { consoleKind, type Session } from '../session';
-import { CATEGORY_COLOR, CATEGORY_LABEL, faultName, fmtAgo, fmtNum, fmtTime } from '../format';
-import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
-import { MpmChart, type MinutePoint } from '../components/MpmChart';
-import { NetworkMap, type MapPoint } from '../components/NetworkMap';
 import type { Json, OverviewAnswer } from '../../../../api-types';
+import { api } from '../api';
+import { type MinutePoint, MpmChart } from '../components/MpmChart';
+import { type MapPoint, NetworkMap } from '../components/NetworkMap';
+import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
+import { CATEGORY_COLOR, CATEGORY_LABEL, faultName, fmtAgo, fmtNum, fmtTime } from '../format';
+import { type LiveEvent, recentEvents, useLiveEvents } from '../live';
+import { consoleKind, type Session } from '../session';
 
 /** What /overview answers, as the server declares it. */
 export type OverviewData = Json<OverviewAnswer>;
@@ -141,10 +141,33 @@ export function Overview(props: { session: Session }) {
                       testid={`stat-${c.toLowerCase()}`}
                     />
                   ))}
-                <Stat label="Msgs / hour" value={<span data-testid="messages-hour">{fmtNum(lastHour)}</span>} sub={`${fmtNum(thisMinute)} this minute`} testid="stat-messages" />
-                <Stat label="Silent" value={fmtNum(d.silent.count)} tone={d.silent.count ? 'warn' : 'ok'} sub="terminals not reporting" testid="stat-silent" />
-                <Stat label="Faulty" value={fmtNum(d.faulty.count)} tone={d.faulty.count ? 'bad' : 'ok'} sub="with open faults" testid="stat-faulty" />
-                <Stat label="Open tickets" value={fmtNum(d.openTickets.total)} tone={d.openTickets.byPriority.CRITICAL ? 'bad' : 'info'} sub={`${d.openTickets.byPriority.CRITICAL ?? 0} critical`} testid="stat-tickets" />
+                <Stat
+                  label="Msgs / hour"
+                  value={<span data-testid="messages-hour">{fmtNum(lastHour)}</span>}
+                  sub={`${fmtNum(thisMinute)} this minute`}
+                  testid="stat-messages"
+                />
+                <Stat
+                  label="Silent"
+                  value={fmtNum(d.silent.count)}
+                  tone={d.silent.count ? 'warn' : 'ok'}
+                  sub="terminals not reporting"
+                  testid="stat-silent"
+                />
+                <Stat
+                  label="Faulty"
+                  value={fmtNum(d.faulty.count)}
+                  tone={d.faulty.count ? 'bad' : 'ok'}
+                  sub="with open faults"
+                  testid="stat-faulty"
+                />
+                <Stat
+                  label="Open tickets"
+                  value={fmtNum(d.openTickets.total)}
+                  tone={d.openTickets.byPriority.CRITICAL ? 'bad' : 'info'}
+                  sub={`${d.openTickets.byPriority.CRITICAL ?? 0} critical`}
+                  testid="stat-tickets"
+                />
               </div>
 
               <div class="grid-2-1">
@@ -173,12 +196,17 @@ export function Overview(props: { session: Session }) {
                       {d.incidents.items.map((i) => (
                         <div class="incident">
                           <b>{i.title}</b>
-                          <span class="muted small"> · since {fmtTime(i.startedAt)} · {fmtNum(i.silentTerminals)} terminals still silent</span>
+                          <span class="muted small">
+                            {' '}
+                            · since {fmtTime(i.startedAt)} · {fmtNum(i.silentTerminals)} terminals still silent
+                          </span>
                         </div>
                       ))}
                     </div>
                   )}
-                  <Link to="/tickets" class="more">Open the ticket queue →</Link>
+                  <Link to="/tickets" class="more">
+                    Open the ticket queue →
+                  </Link>
                 </Card>
               </div>
 
@@ -212,12 +240,18 @@ export function Overview(props: { session: Session }) {
                   ) : (
                     <table>
                       <thead>
-                        <tr><th>Terminal</th><th>Category</th><th>Last seen</th></tr>
+                        <tr>
+                          <th>Terminal</th>
+                          <th>Category</th>
+                          <th>Last seen</th>
+                        </tr>
                       </thead>
                       <tbody>
                         {d.silent.items.map((s) => (
                           <tr>
-                            <td><Link to={`/terminals/${s.serial}`}>{s.serial}</Link> <span class="muted">{s.label ?? ''}</span></td>
+                            <td>
+                              <Link to={`/terminals/${s.serial}`}>{s.serial}</Link> <span class="muted">{s.label ?? ''}</span>
+                            </td>
                             <td>{CATEGORY_LABEL[s.category] ?? s.category}</td>
                             <td>{fmtAgo(s.lastSeenAt)}</td>
                           </tr>
@@ -232,14 +266,23 @@ export function Overview(props: { session: Session }) {
                   ) : (
                     <table>
                       <thead>
-                        <tr><th>Terminal</th><th>Fault</th><th>Severity</th><th>Since</th></tr>
+                        <tr>
+                          <th>Terminal</th>
+                          <th>Fault</th>
+                          <th>Severity</th>
+                          <th>Since</th>
+                        </tr>
                       </thead>
                       <tbody>
                         {d.faulty.items.map((f) => (
                           <tr>
                             <td>{f.serial ? <Link to={`/terminals/${f.serial}`}>{f.serial}</Link> : '—'}</td>
-                            <td><Link to={`/tickets/${f.ticketId}`}>{faultName(f.faultCode)}</Link></td>
-                            <td><Badge value={f.priority} /></td>
+                            <td>
+                              <Link to={`/tickets/${f.ticketId}`}>{faultName(f.faultCode)}</Link>
+                            </td>
+                            <td>
+                              <Badge value={f.priority} />
+                            </td>
                             <td>{fmtAgo(f.since)}</td>
                           </tr>
                         ))}

@@ -2,9 +2,9 @@
 // Each terminal's secret is issued once: the page offers the results as a serial,secret CSV,
 // the format the simulators and installers' tools read.
 import { useState } from 'preact/hooks';
-import { api, qs, type Page } from '../api';
-import type { Session } from '../session';
+import { api, type Page, qs } from '../api';
 import { Card, Empty, Loaded, useAsync } from '../components/ui';
+import type { Session } from '../session';
 
 interface Contract {
   id: string;
@@ -59,7 +59,7 @@ export function parseCsv(text: string): { rows: Row[]; errors: string[] } {
 }
 
 function saveCredentials(results: Result[]): void {
-  const csv = ['serial,secret', ...results.filter((r) => r.ok).map((r) => `${r.serial},${r.secret}`)].join('\n') + '\n';
+  const csv = `${['serial,secret', ...results.filter((r) => r.ok).map((r) => `${r.serial},${r.secret}`)].join('\n')}\n`;
   const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
   const a = document.createElement('a');
   a.href = url;
@@ -88,7 +88,10 @@ export function Provision(_props: { session: Session }) {
     // One by one: each answer carries a secret that must not be lost to a partial failure.
     for (const { serial, ...rest } of parsed.rows) {
       try {
-        const r = await api<{ serial: string; secret: string }>(`/devices/${serial}/provision`, { method: 'POST', body: { contractId, ...rest } });
+        const r = await api<{ serial: string; secret: string }>(`/devices/${serial}/provision`, {
+          method: 'POST',
+          body: { contractId, ...rest },
+        });
         out.push({ serial, ok: true, secret: r.secret });
       } catch (err) {
         out.push({ serial, ok: false, error: err instanceof Error ? err.message : String(err) });
@@ -101,30 +104,52 @@ export function Provision(_props: { session: Session }) {
   const ok = results.filter((r) => r.ok).length;
   return (
     <div class="page" data-testid="provision">
-      <div class="page-head"><h1>Provision terminals</h1><span class="muted">terminals in stock go onto a contract and get their secret</span></div>
+      <div class="page-head">
+        <h1>Provision terminals</h1>
+        <span class="muted">terminals in stock go onto a contract and get their secret</span>
+      </div>
       <Card title="Terminals to provision">
         <Loaded state={contracts} what="contracts">
           {(p) =>
-            p.items.length === 0 ? <Empty>No active contracts to provision onto.</Empty> : (
+            p.items.length === 0 ? (
+              <Empty>No active contracts to provision onto.</Empty>
+            ) : (
               <form class="stack" onSubmit={run}>
-                <select value={contractId} onChange={(e) => setContractId(e.currentTarget.value)} required aria-label="Contract" name="contract">
+                <select
+                  value={contractId}
+                  onChange={(e) => setContractId(e.currentTarget.value)}
+                  required
+                  aria-label="Contract"
+                  name="contract"
+                >
                   <option value="">Choose a contract…</option>
-                  {p.items.map((c) => <option value={c.id}>{c.number} · {nameOf(c.customerId)}{c.tariffPlan ? ` · ${c.tariffPlan.name}` : ''}</option>)}
+                  {p.items.map((c) => (
+                    <option value={c.id}>
+                      {c.number} · {nameOf(c.customerId)}
+                      {c.tariffPlan ? ` · ${c.tariffPlan.name}` : ''}
+                    </option>
+                  ))}
                 </select>
                 <textarea
                   name="csv"
                   rows={6}
                   class="mono"
-                  placeholder={'serial,label,address,latitude,longitude\nNXV-00012345,Truck 12,Depot Pudong,31.2304,121.4737\nNXL-00000077,Lamp 77'}
+                  placeholder={
+                    'serial,label,address,latitude,longitude\nNXV-00012345,Truck 12,Depot Pudong,31.2304,121.4737\nNXL-00000077,Lamp 77'
+                  }
                   value={text}
                   onInput={(e) => setText(e.currentTarget.value)}
                   required
                 />
                 <div class="filters">
-                  <button type="submit" class="primary" disabled={busy || !contractId}>{busy ? `Provisioning… ${results.length}` : 'Provision'}</button>
+                  <button type="submit" class="primary" disabled={busy || !contractId}>
+                    {busy ? `Provisioning… ${results.length}` : 'Provision'}
+                  </button>
                   <span class="muted small">One line per terminal; only the serial is required. Paste a CSV for bulk import.</span>
                 </div>
-                {errors.map((x) => <div class="bad-text small">{x}</div>)}
+                {errors.map((x) => (
+                  <div class="bad-text small">{x}</div>
+                ))}
               </form>
             )
           }
@@ -134,15 +159,29 @@ export function Provision(_props: { session: Session }) {
         <Card
           title={`Results: ${ok} provisioned, ${results.length - ok} failed`}
           testid="provision-results"
-          actions={ok > 0 && <button type="button" class="primary small" onClick={() => saveCredentials(results)}>Download credentials CSV</button>}
+          actions={
+            ok > 0 && (
+              <button type="button" class="primary small" onClick={() => saveCredentials(results)}>
+                Download credentials CSV
+              </button>
+            )
+          }
         >
           <div class="secret">Secrets are shown only now: download the credentials before leaving this page.</div>
           <table>
-            <thead><tr><th>Serial</th><th>Result</th><th>Secret</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Serial</th>
+                <th>Result</th>
+                <th>Secret</th>
+              </tr>
+            </thead>
             <tbody>
               {results.map((r) => (
                 <tr>
-                  <td><b>{r.serial}</b></td>
+                  <td>
+                    <b>{r.serial}</b>
+                  </td>
                   <td>{r.ok ? <span class="ok-text">provisioned</span> : <span class="bad-text">{r.error}</span>}</td>
                   <td class="mono small">{r.secret ?? ''}</td>
                 </tr>

@@ -1,15 +1,23 @@
 // Management KPIs of a month (finance, sales, operations) and customer value segments.
 import { useMemo, useState } from 'preact/hooks';
-import { api, download } from '../api';
-import type { Session } from '../session';
-import { fmtMoney, fmtNum } from '../format';
-import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
-import { BarChart } from '../components/BarChart';
 import type { CustomerValue, PeriodKpis } from '../../../../api-types';
+import { api, download } from '../api';
+import { BarChart } from '../components/BarChart';
+import { Badge, Card, Empty, Link, Loaded, Stat, useAsync } from '../components/ui';
+import { fmtMoney, fmtNum } from '../format';
+import type { Session } from '../session';
 
 const pct = (bp: number) => `${(bp / 100).toFixed(1)} %`;
 const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: '2-digit', month: 'short' });
-const SEGMENT_TONE: Record<string, string> = { HIGH: 'ok', MEDIUM: 'info', LOW: 'muted', RELIABLE: 'ok', IRREGULAR: 'warn', POOR: 'bad', NO_HISTORY: 'muted' };
+const SEGMENT_TONE: Record<string, string> = {
+  HIGH: 'ok',
+  MEDIUM: 'info',
+  LOW: 'muted',
+  RELIABLE: 'ok',
+  IRREGULAR: 'warn',
+  POOR: 'bad',
+  NO_HISTORY: 'muted',
+};
 
 function thisPeriod(): string {
   const now = new Date(Date.now() + 8 * 3600_000);
@@ -25,9 +33,29 @@ export function Reports(_props: { session: Session }) {
     <div class="page" data-testid="reports">
       <div class="page-head">
         <h1>Reports</h1>
-        <label class="inline">Month <input type="month" value={period} onInput={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} /></label>
-        <button type="button" class="ghost small push-right" onClick={() => void download(`/reports/kpis?period=${period}&format=csv`, `kpis-${period}.csv`).catch((e: Error) => setError(e.message))}>KPIs as CSV</button>
-        <button type="button" class="ghost small" onClick={() => void download(`/reports/customer-value?period=${period}&format=csv`, `customer-value-${period}.csv`).catch((e: Error) => setError(e.message))}>Customer value as CSV</button>
+        <label class="inline">
+          Month <input type="month" value={period} onInput={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} />
+        </label>
+        <button
+          type="button"
+          class="ghost small push-right"
+          onClick={() =>
+            void download(`/reports/kpis?period=${period}&format=csv`, `kpis-${period}.csv`).catch((e: Error) => setError(e.message))
+          }
+        >
+          KPIs as CSV
+        </button>
+        <button
+          type="button"
+          class="ghost small"
+          onClick={() =>
+            void download(`/reports/customer-value?period=${period}&format=csv`, `customer-value-${period}.csv`).catch((e: Error) =>
+              setError(e.message),
+            )
+          }
+        >
+          Customer value as CSV
+        </button>
       </div>
       {error && <div class="notice bad">{error}</div>}
       <Loaded state={kpis} what="the KPIs">
@@ -36,19 +64,37 @@ export function Reports(_props: { session: Session }) {
       <Card title="Customer value (12 months)" testid="customer-value">
         <Loaded state={value} what="customer value">
           {(v) =>
-            v.items.length === 0 ? <Empty>No invoiced customers in the 12 months to {period}.</Empty> : (
+            v.items.length === 0 ? (
+              <Empty>No invoiced customers in the 12 months to {period}.</Empty>
+            ) : (
               <table>
-                <thead><tr><th>Customer</th><th class="r">Revenue</th><th class="r">Margin</th><th class="r">Invoices</th><th class="r">Paid on time</th><th>Value</th><th>Payment</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Customer</th>
+                    <th class="r">Revenue</th>
+                    <th class="r">Margin</th>
+                    <th class="r">Invoices</th>
+                    <th class="r">Paid on time</th>
+                    <th>Value</th>
+                    <th>Payment</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {v.items.slice(0, 25).map((c) => (
                     <tr>
-                      <td><Link to={`/customers/${c.customerId}`}>{c.name}</Link></td>
+                      <td>
+                        <Link to={`/customers/${c.customerId}`}>{c.name}</Link>
+                      </td>
                       <td class="r num">{fmtMoney(c.revenueMinor)}</td>
                       <td class="r num">{fmtMoney(c.marginMinor)}</td>
                       <td class="r num">{c.invoices}</td>
                       <td class="r num">{pct(c.paidOnTimeBp)}</td>
-                      <td><Badge value={c.valueSegment} tone={SEGMENT_TONE[c.valueSegment]} /></td>
-                      <td><Badge value={c.paymentBehaviour} tone={SEGMENT_TONE[c.paymentBehaviour]} /></td>
+                      <td>
+                        <Badge value={c.valueSegment} tone={SEGMENT_TONE[c.valueSegment]} />
+                      </td>
+                      <td>
+                        <Badge value={c.paymentBehaviour} tone={SEGMENT_TONE[c.paymentBehaviour]} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -80,21 +126,46 @@ function KpiView(props: { k: PeriodKpis }) {
   return (
     <>
       <div class="stats" data-testid="kpis">
-        <Stat label="Revenue" value={<span class="money">{fmtMoney(k.revenueMinor)}</span>} sub={`${fmtNum(k.invoicedCustomers)} customers invoiced`} />
+        <Stat
+          label="Revenue"
+          value={<span class="money">{fmtMoney(k.revenueMinor)}</span>}
+          sub={`${fmtNum(k.invoicedCustomers)} customers invoiced`}
+        />
         <Stat label="ARPU" value={<span class="money">{fmtMoney(k.arpuMinor)}</span>} sub="per invoiced customer" />
         <Stat label="New customers" value={fmtNum(k.newCustomers)} tone="ok" />
-        <Stat label="Churn" value={pct(k.churnRateBp)} sub={`${fmtNum(k.churnedCustomers)} of ${fmtNum(k.activeCustomersAtStart)}`} tone={k.churnRateBp > 200 ? 'bad' : 'ok'} />
-        <Stat label="Collected on time" value={pct(k.collectionScoreBp)} sub={`${fmtNum(k.invoicesPaidOnTime)} of ${fmtNum(k.invoicesDue)} invoices due`} tone={k.invoicesDue && k.collectionScoreBp < 9000 ? 'warn' : 'ok'} />
+        <Stat
+          label="Churn"
+          value={pct(k.churnRateBp)}
+          sub={`${fmtNum(k.churnedCustomers)} of ${fmtNum(k.activeCustomersAtStart)}`}
+          tone={k.churnRateBp > 200 ? 'bad' : 'ok'}
+        />
+        <Stat
+          label="Collected on time"
+          value={pct(k.collectionScoreBp)}
+          sub={`${fmtNum(k.invoicesPaidOnTime)} of ${fmtNum(k.invoicesDue)} invoices due`}
+          tone={k.invoicesDue && k.collectionScoreBp < 9000 ? 'warn' : 'ok'}
+        />
       </div>
       <div class="grid-2-1">
         <Card title="Messages per day" actions={<span class="muted small">{k.period}</span>}>
-          {series.ys.every((n) => n === 0) ? <Empty>No traffic in {k.period}.</Empty> : <BarChart xs={series.xs} ys={series.ys} label="messages" xFormat={(s) => dayFmt.format(new Date(s * 1000))} />}
+          {series.ys.every((n) => n === 0) ? (
+            <Empty>No traffic in {k.period}.</Empty>
+          ) : (
+            <BarChart xs={series.xs} ys={series.ys} label="messages" xFormat={(s) => dayFmt.format(new Date(s * 1000))} />
+          )}
         </Card>
         <Card title="Terminals by status">
           <table>
             <tbody>
               {Object.entries(k.terminalsByStatus).map(([s, n]) => (
-                <tr><td><Badge value={s} /></td><td class="r num"><b>{fmtNum(n)}</b></td></tr>
+                <tr>
+                  <td>
+                    <Badge value={s} />
+                  </td>
+                  <td class="r num">
+                    <b>{fmtNum(n)}</b>
+                  </td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -102,7 +173,14 @@ function KpiView(props: { k: PeriodKpis }) {
       </div>
       <Card title="Tickets by group">
         <table>
-          <thead><tr><th>Group</th><th class="r">Open</th><th class="r">First response late</th><th class="r">Resolution late</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th class="r">Open</th>
+              <th class="r">First response late</th>
+              <th class="r">Resolution late</th>
+            </tr>
+          </thead>
           <tbody>
             {k.ticketsByGroup.map((g) => (
               <tr>

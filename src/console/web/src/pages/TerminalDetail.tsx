@@ -1,13 +1,13 @@
 // One terminal: its record, decoded recent messages (live), and downlink commands whose
 // status is polled until final, so the operator watches queued → sent → delivered → acknowledged.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Page } from '../api';
+import { ApiError, api, type Page } from '../api';
+import { HealthChart, type HealthPoint } from '../components/HealthChart';
+import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
+import { CATEGORY_LABEL, fmtAgo, fmtDateTime, fmtTime } from '../format';
 import { useLiveEvents } from '../live';
 import type { Session } from '../session';
-import { CATEGORY_LABEL, fmtAgo, fmtDateTime, fmtTime } from '../format';
-import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
 import type { Terminal } from './Terminals';
-import { HealthChart, type HealthPoint } from '../components/HealthChart';
 
 /** The detail answer adds the reporting interval the watchdog expects, and where it comes from. */
 type TerminalWithInterval = Terminal & { expectedInterval?: { seconds: number; source: 'acknowledged' | 'override' | 'parked' | 'model' } };
@@ -81,7 +81,8 @@ function CommandPanel(props: { terminal: Terminal; onSent: () => void }) {
 
   async function send(e: Event) {
     e.preventDefault();
-    const args = op === 'SET_INTERVAL' ? { seconds } : op === 'IMMOBILIZE' || op === 'SWITCH_LAMP' ? { on } : op === 'DIM' ? { percent } : undefined;
+    const args =
+      op === 'SET_INTERVAL' ? { seconds } : op === 'IMMOBILIZE' || op === 'SWITCH_LAMP' ? { on } : op === 'DIM' ? { percent } : undefined;
     setBusy(true);
     try {
       const c = await api<Command>(`/devices/${t.serial}/commands`, { method: 'POST', body: { opcode: op, ...(args ? { args } : {}) } });
@@ -97,10 +98,14 @@ function CommandPanel(props: { terminal: Terminal; onSent: () => void }) {
   return (
     <form class="cmd-form" onSubmit={send} data-testid="command-form">
       <select value={op} onChange={(e) => setOp(e.currentTarget.value)} aria-label="Command" name="opcode">
-        {choices.map((c) => <option value={c.op}>{c.label}</option>)}
+        {choices.map((c) => (
+          <option value={c.op}>{c.label}</option>
+        ))}
       </select>
       {op === 'SET_INTERVAL' && (
-        <label class="inline">every <input type="number" min={1} max={65535} value={seconds} onInput={(e) => setSeconds(Number(e.currentTarget.value))} /> s</label>
+        <label class="inline">
+          every <input type="number" min={1} max={65535} value={seconds} onInput={(e) => setSeconds(Number(e.currentTarget.value))} /> s
+        </label>
       )}
       {(op === 'IMMOBILIZE' || op === 'SWITCH_LAMP') && (
         <select value={on ? 'on' : 'off'} onChange={(e) => setOn(e.currentTarget.value === 'on')} aria-label="On or off">
@@ -109,10 +114,18 @@ function CommandPanel(props: { terminal: Terminal; onSent: () => void }) {
         </select>
       )}
       {op === 'DIM' && (
-        <label class="inline"><input type="number" min={0} max={100} value={percent} onInput={(e) => setPercent(Number(e.currentTarget.value))} /> %</label>
+        <label class="inline">
+          <input type="number" min={0} max={100} value={percent} onInput={(e) => setPercent(Number(e.currentTarget.value))} /> %
+        </label>
       )}
-      <button type="submit" class="primary" disabled={busy}>Send</button>
-      {msg && <span class={msg.bad ? 'bad-text' : 'ok-text'} data-testid="command-result">{msg.text}</span>}
+      <button type="submit" class="primary" disabled={busy}>
+        Send
+      </button>
+      {msg && (
+        <span class={msg.bad ? 'bad-text' : 'ok-text'} data-testid="command-result">
+          {msg.text}
+        </span>
+      )}
     </form>
   );
 }
@@ -153,7 +166,11 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
   );
 
   if (terminal.error instanceof ApiError && terminal.error.status === 404) {
-    return <div class="notice" data-testid="not-available">Terminal {serial} not found.</div>;
+    return (
+      <div class="notice" data-testid="not-available">
+        Terminal {serial} not found.
+      </div>
+    );
   }
   return (
     <div class="page" data-testid="terminal-detail">
@@ -171,15 +188,28 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
             <div class="grid-1-2">
               <Card title="Terminal">
                 <dl class="facts">
-                  <dt>Model</dt><dd>{t.model} · {t.modelName} ({CATEGORY_LABEL[t.category] ?? t.category})</dd>
-                  <dt>Last seen</dt><dd>{fmtDateTime(t.lastSeenAt)} <span class="muted">({fmtAgo(t.lastSeenAt)})</span></dd>
-                  <dt>Reports</dt><dd>{fmtInterval(t.expectedInterval)}</dd>
-                  <dt>Connected</dt><dd>{fmtDateTime(t.lastConnectAt)}</dd>
-                  <dt>Disconnected</dt><dd>{fmtDateTime(t.lastDisconnectAt)}</dd>
-                  <dt>Address</dt><dd>{t.address ?? '—'}</dd>
-                  <dt>Position</dt><dd>{t.latitude !== null && t.longitude !== null ? `${t.latitude.toFixed(5)}, ${t.longitude.toFixed(5)}` : '—'}</dd>
-                  <dt>Firmware</dt><dd>{t.firmware ?? '—'}</dd>
-                  <dt>Provisioned</dt><dd>{fmtDateTime(t.provisionedAt)}</dd>
+                  <dt>Model</dt>
+                  <dd>
+                    {t.model} · {t.modelName} ({CATEGORY_LABEL[t.category] ?? t.category})
+                  </dd>
+                  <dt>Last seen</dt>
+                  <dd>
+                    {fmtDateTime(t.lastSeenAt)} <span class="muted">({fmtAgo(t.lastSeenAt)})</span>
+                  </dd>
+                  <dt>Reports</dt>
+                  <dd>{fmtInterval(t.expectedInterval)}</dd>
+                  <dt>Connected</dt>
+                  <dd>{fmtDateTime(t.lastConnectAt)}</dd>
+                  <dt>Disconnected</dt>
+                  <dd>{fmtDateTime(t.lastDisconnectAt)}</dd>
+                  <dt>Address</dt>
+                  <dd>{t.address ?? '—'}</dd>
+                  <dt>Position</dt>
+                  <dd>{t.latitude !== null && t.longitude !== null ? `${t.latitude.toFixed(5)}, ${t.longitude.toFixed(5)}` : '—'}</dd>
+                  <dt>Firmware</dt>
+                  <dd>{t.firmware ?? '—'}</dd>
+                  <dt>Provisioned</dt>
+                  <dd>{fmtDateTime(t.provisionedAt)}</dd>
                 </dl>
               </Card>
               <Card title="Commands" testid="commands">
@@ -190,13 +220,29 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
                   <Empty>No commands sent yet.</Empty>
                 ) : (
                   <table>
-                    <thead><tr><th>#</th><th>Command</th><th>Status</th><th>Queued</th><th>Sent</th><th>Delivered</th><th>Done</th></tr></thead>
+                    <thead>
+                      <tr>
+                        <th>#</th>
+                        <th>Command</th>
+                        <th>Status</th>
+                        <th>Queued</th>
+                        <th>Sent</th>
+                        <th>Delivered</th>
+                        <th>Done</th>
+                      </tr>
+                    </thead>
                     <tbody>
                       {commands.map((c) => (
                         <tr data-testid={`command-${c.id}`}>
                           <td>{c.id}</td>
-                          <td>{c.opcode.replace('_', ' ').toLowerCase()} <span class="muted small">{c.args ? JSON.stringify(c.args) : ''}</span></td>
-                          <td><Badge value={c.status} />{c.error ? <span class="bad-text small"> {c.error}</span> : null}</td>
+                          <td>
+                            {c.opcode.replace('_', ' ').toLowerCase()}{' '}
+                            <span class="muted small">{c.args ? JSON.stringify(c.args) : ''}</span>
+                          </td>
+                          <td>
+                            <Badge value={c.status} />
+                            {c.error ? <span class="bad-text small"> {c.error}</span> : null}
+                          </td>
                           <td>{fmtTime(c.createdAt)}</td>
                           <td>{fmtTime(c.sentAt)}</td>
                           <td>{fmtTime(c.deliveredAt)}</td>
@@ -230,16 +276,30 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
               <Empty>No messages stored yet.</Empty>
             ) : (
               <table class="msgs">
-                <thead><tr><th>Seq</th><th>Received</th><th>Kind</th><th>Decoded</th><th>Bytes</th><th>Raw</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Seq</th>
+                    <th>Received</th>
+                    <th>Kind</th>
+                    <th>Decoded</th>
+                    <th>Bytes</th>
+                    <th>Raw</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {page.items.map((m) => (
                     <tr class={m.decodeError ? 'bad-row' : ''}>
                       <td>{m.seq}</td>
                       <td>{fmtTime(m.receivedAt)}</td>
-                      <td><span class={`kind kind-${m.kind}`}>{m.kind}</span></td>
+                      <td>
+                        <span class={`kind kind-${m.kind}`}>{m.kind}</span>
+                      </td>
                       <td class="mono">{summary(m)}</td>
                       <td>{m.bytes}</td>
-                      <td class="mono muted small">{m.payloadHex.slice(0, 48)}{m.payloadHex.length > 48 ? '…' : ''}</td>
+                      <td class="mono muted small">
+                        {m.payloadHex.slice(0, 48)}
+                        {m.payloadHex.length > 48 ? '…' : ''}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,11 +1,11 @@
 // Terminal list: server-side filters (status, online, model), a quick text filter over the
 // loaded rows, a jump to an exact serial, and paging by cursor.
 import { useEffect, useState } from 'preact/hooks';
-import { api, qs, type Page } from '../api';
+import { api, type Page, qs } from '../api';
+import { Badge, Card, Dot, Empty, ErrorBox, Link } from '../components/ui';
+import { CATEGORY_LABEL, fmtAgo, fmtNum } from '../format';
 import { navigate } from '../router';
 import type { Session } from '../session';
-import { CATEGORY_LABEL, fmtAgo, fmtNum } from '../format';
-import { Badge, Card, Dot, Empty, ErrorBox, Link } from '../components/ui';
 
 export interface Terminal {
   id: string;
@@ -61,7 +61,11 @@ export function Terminals(_props: { session: Session }) {
   const shown = rows.filter(
     (t) =>
       (!category || t.category === category) &&
-      (!needle || t.serial.toLowerCase().includes(needle) || (t.label ?? '').toLowerCase().includes(needle) || (t.address ?? '').toLowerCase().includes(needle) || t.model.toLowerCase().includes(needle)),
+      (!needle ||
+        t.serial.toLowerCase().includes(needle) ||
+        (t.label ?? '').toLowerCase().includes(needle) ||
+        (t.address ?? '').toLowerCase().includes(needle) ||
+        t.model.toLowerCase().includes(needle)),
   );
 
   function openExact(e: Event) {
@@ -75,17 +79,29 @@ export function Terminals(_props: { session: Session }) {
     <div class="page" data-testid="terminals">
       <div class="page-head">
         <h1>Terminals</h1>
-        <span class="muted">{fmtNum(shown.length)} shown{cursor ? ' (more available)' : ''}</span>
+        <span class="muted">
+          {fmtNum(shown.length)} shown{cursor ? ' (more available)' : ''}
+        </span>
       </div>
       <Card>
         <form class="filters" onSubmit={openExact}>
-          <input type="search" placeholder="Search serial, label, address, model… (Enter opens a serial)" value={text} onInput={(e) => setText(e.currentTarget.value)} data-testid="terminal-search" />
+          <input
+            type="search"
+            placeholder="Search serial, label, address, model… (Enter opens a serial)"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            data-testid="terminal-search"
+          />
           <select value={category} onChange={(e) => setCategory(e.currentTarget.value)} aria-label="Category">
             <option value="">All categories</option>
-            {Object.entries(CATEGORY_LABEL).map(([c, l]) => <option value={c}>{l}</option>)}
+            {Object.entries(CATEGORY_LABEL).map(([c, l]) => (
+              <option value={c}>{l}</option>
+            ))}
           </select>
           <select value={status} onChange={(e) => setStatus(e.currentTarget.value)} aria-label="Status">
-            {STATUSES.map((s) => <option value={s}>{s ? s.replace('_', ' ').toLowerCase() : 'Any status'}</option>)}
+            {STATUSES.map((s) => (
+              <option value={s}>{s ? s.replace('_', ' ').toLowerCase() : 'Any status'}</option>
+            ))}
           </select>
           <select value={online} onChange={(e) => setOnline(e.currentTarget.value)} aria-label="Connection">
             <option value="">Online or not</option>
@@ -96,22 +112,42 @@ export function Terminals(_props: { session: Session }) {
         {error ? (
           <ErrorBox error={error} what="terminals" />
         ) : shown.length === 0 ? (
-          loading ? <div class="loading">Loading terminals…</div> : <Empty>No terminals match.</Empty>
+          loading ? (
+            <div class="loading">Loading terminals…</div>
+          ) : (
+            <Empty>No terminals match.</Empty>
+          )
         ) : (
           <table class="rows">
             <thead>
               <tr>
-                <th></th><th>Serial</th><th>Label</th><th>Model</th><th>Status</th><th>Last seen</th><th>Address</th>
+                <th></th>
+                <th>Serial</th>
+                <th>Label</th>
+                <th>Model</th>
+                <th>Status</th>
+                <th>Last seen</th>
+                <th>Address</th>
               </tr>
             </thead>
             <tbody>
               {shown.map((t) => (
                 <tr class="click" onClick={() => navigate(`/terminals/${t.serial}`)}>
-                  <td><Dot on={t.online} /></td>
-                  <td><Link to={`/terminals/${t.serial}`}><b>{t.serial}</b></Link></td>
+                  <td>
+                    <Dot on={t.online} />
+                  </td>
+                  <td>
+                    <Link to={`/terminals/${t.serial}`}>
+                      <b>{t.serial}</b>
+                    </Link>
+                  </td>
                   <td>{t.label ?? <span class="muted">—</span>}</td>
-                  <td>{t.model} <span class="muted small">{CATEGORY_LABEL[t.category] ?? t.category}</span></td>
-                  <td><Badge value={t.status} /></td>
+                  <td>
+                    {t.model} <span class="muted small">{CATEGORY_LABEL[t.category] ?? t.category}</span>
+                  </td>
+                  <td>
+                    <Badge value={t.status} />
+                  </td>
                   <td>{fmtAgo(t.lastSeenAt)}</td>
                   <td class="muted">{t.address ?? ''}</td>
                 </tr>

@@ -2,8 +2,8 @@
 // optionally save the fix to the knowledge base; plus the knowledge base's suggestions.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import type { Session } from '../session';
 import { Card, Empty, Loaded, useAsync } from '../components/ui';
+import type { Session } from '../session';
 
 export interface WorkableTicket {
   id: string;
@@ -31,14 +31,17 @@ export function KbSuggestions(props: { ticketId: string; onUse: (solution: strin
     <Card title="Knowledge base suggestions" testid="kb-suggestions">
       <Loaded state={state} what="suggestions">
         {(p) =>
-          p.items.length === 0 ? <Empty>No matching articles.</Empty> : (
+          p.items.length === 0 ? (
+            <Empty>No matching articles.</Empty>
+          ) : (
             <ul class="plain">
               {p.items.map((a) => (
                 <li>
                   <b>{a.title}</b>
                   <div class="muted small">{a.symptoms.slice(0, 160)}</div>
                   <div class="small">{a.solution.slice(0, 280)}</div>
-                  <button type="button"
+                  <button
+                    type="button"
                     class="ghost small"
                     onClick={() => {
                       void api(`/knowledge-articles/${a.id}/used`, { method: 'POST' }).catch(() => {});
@@ -57,7 +60,13 @@ export function KbSuggestions(props: { ticketId: string; onUse: (solution: strin
   );
 }
 
-export function TicketActions(props: { ticket: WorkableTicket; session: Session; onChanged: () => void; note: string; setNote: (s: string) => void }) {
+export function TicketActions(props: {
+  ticket: WorkableTicket;
+  session: Session;
+  onChanged: () => void;
+  note: string;
+  setNote: (s: string) => void;
+}) {
   const t = props.ticket;
   const [saveKb, setSaveKb] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -83,36 +92,61 @@ export function TicketActions(props: { ticket: WorkableTicket; session: Session;
     <Card title="Work this ticket" testid="ticket-actions">
       <div class="actions-row">
         {t.assigneeId !== props.session.userId && (
-          <button type="button" disabled={busy} onClick={() => void act('Assigned to you', { assigneeId: props.session.userId, status: 'IN_PROGRESS' })}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void act('Assigned to you', { assigneeId: props.session.userId, status: 'IN_PROGRESS' })}
+          >
             Take it
           </button>
         )}
         {t.group !== 'REPAIR' && (
-          <button type="button" disabled={busy} onClick={() => void act('Escalated to repair', { group: 'REPAIR', status: 'ESCALATED', ...(note ? { note } : {}) })}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void act('Escalated to repair', { group: 'REPAIR', status: 'ESCALATED', ...(note ? { note } : {}) })}
+          >
             Escalate to repair
           </button>
         )}
         {t.group !== 'SYSTEM' && (
-          <button type="button" disabled={busy} onClick={() => void act('Escalated to system', { group: 'SYSTEM', status: 'ESCALATED', ...(note ? { note } : {}) })}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void act('Escalated to system', { group: 'SYSTEM', status: 'ESCALATED', ...(note ? { note } : {}) })}
+          >
             Escalate to system
           </button>
         )}
       </div>
-      <textarea rows={3} placeholder="What was done / the fix (needed to resolve)" value={props.note} onInput={(e) => props.setNote(e.currentTarget.value)} data-testid="resolution-note" />
+      <textarea
+        rows={3}
+        placeholder="What was done / the fix (needed to resolve)"
+        value={props.note}
+        onInput={(e) => props.setNote(e.currentTarget.value)}
+        data-testid="resolution-note"
+      />
       <div class="actions-row">
         <label class="inline">
           <input type="checkbox" checked={saveKb} onChange={(e) => setSaveKb(e.currentTarget.checked)} /> save the fix to the knowledge base
         </label>
-        <button type="button"
+        <button
+          type="button"
           class="primary"
           disabled={busy || !note}
           data-testid="resolve"
           onClick={() =>
-            void act('Resolved' + (saveKb ? ' and saved to the knowledge base' : ''), { status: 'RESOLVED', note }, async () => {
+            void act(`Resolved${saveKb ? ' and saved to the knowledge base' : ''}`, { status: 'RESOLVED', note }, async () => {
               if (!saveKb) return;
               await api('/knowledge-articles', {
                 method: 'POST',
-                body: { title: t.subject, symptoms: t.description ?? t.subject, solution: note, faultCodes: t.faultCode !== null ? [t.faultCode] : [], sourceTicketId: t.id },
+                body: {
+                  title: t.subject,
+                  symptoms: t.description ?? t.subject,
+                  solution: note,
+                  faultCodes: t.faultCode !== null ? [t.faultCode] : [],
+                  sourceTicketId: t.id,
+                },
               });
             })
           }
@@ -120,7 +154,11 @@ export function TicketActions(props: { ticket: WorkableTicket; session: Session;
           Resolve
         </button>
       </div>
-      {msg && <div class={msg.bad ? 'bad-text' : 'ok-text'} data-testid="ticket-action-result">{msg.text}</div>}
+      {msg && (
+        <div class={msg.bad ? 'bad-text' : 'ok-text'} data-testid="ticket-action-result">
+          {msg.text}
+        </div>
+      )}
     </Card>
   );
 }

@@ -1,10 +1,10 @@
 // The ticket queue by group with SLA due times, and a ticket's detail with its history.
 import { useState } from 'preact/hooks';
-import { api, qs, type Page } from '../api';
+import { api, type Page, qs } from '../api';
+import { Badge, Card, Empty, Link, Loaded, useAsync } from '../components/ui';
+import { fmtAgo, fmtDateTime } from '../format';
 import { navigate } from '../router';
 import { isStaff, type Session } from '../session';
-import { fmtAgo, fmtDateTime } from '../format';
-import { Badge, Card, Empty, Link, Loaded, useAsync } from '../components/ui';
 import { KbSuggestions, TicketActions } from './TicketActions';
 
 interface Ticket {
@@ -45,7 +45,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 /** "new → in progress: note" rather than raw JSON; ids of people become "you" or "a colleague". */
 function historyText(e: HistoryEvent, me: string): string {
   const d = (e.data && typeof e.data === 'object' ? e.data : {}) as { from?: unknown; to?: unknown };
-  const show = (v: unknown) => (v === null || v === undefined ? 'nobody' : typeof v === 'string' && UUID.test(v) ? (v === me ? 'you' : 'a colleague') : String(v).replace(/_/g, ' ').toLowerCase());
+  const show = (v: unknown) =>
+    v === null || v === undefined
+      ? 'nobody'
+      : typeof v === 'string' && UUID.test(v)
+        ? v === me
+          ? 'you'
+          : 'a colleague'
+        : String(v).replace(/_/g, ' ').toLowerCase();
   const change = 'to' in d ? `${show(d.from)} → ${show(d.to)}` : '';
   return [change, e.body].filter(Boolean).join(': ');
 }
@@ -78,13 +85,23 @@ function NewTicket(props: { onCreated: (t: Ticket) => void }) {
     <Card title="New ticket" testid="new-ticket">
       <form class="stack" onSubmit={submit}>
         <input name="subject" placeholder="Subject" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} required />
-        <textarea name="description" rows={3} placeholder="What happened?" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        <textarea
+          name="description"
+          rows={3}
+          placeholder="What happened?"
+          value={description}
+          onInput={(e) => setDescription(e.currentTarget.value)}
+        />
         <div class="filters">
           <input name="serial" placeholder="Terminal serial (optional)" value={serial} onInput={(e) => setSerial(e.currentTarget.value)} />
           <select name="priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)} aria-label="Priority">
-            {['LOW', 'NORMAL', 'HIGH', 'CRITICAL'].map((p) => <option value={p}>{p.toLowerCase()}</option>)}
+            {['LOW', 'NORMAL', 'HIGH', 'CRITICAL'].map((p) => (
+              <option value={p}>{p.toLowerCase()}</option>
+            ))}
           </select>
-          <button type="submit" class="primary" disabled={busy || !subject.trim()}>Open ticket</button>
+          <button type="submit" class="primary" disabled={busy || !subject.trim()}>
+            Open ticket
+          </button>
         </div>
         {error && <div class="bad-text">{error}</div>}
       </form>
@@ -131,19 +148,43 @@ export function Tickets(props: { session: Session }) {
             ) : (
               <table class="rows">
                 <thead>
-                  <tr><th>#</th><th>Priority</th><th>Subject</th><th>Terminal</th><th>Group</th><th>Status</th>{sla && <th>Response due</th>}{sla && <th>Resolution due</th>}<th>Opened</th></tr>
+                  <tr>
+                    <th>#</th>
+                    <th>Priority</th>
+                    <th>Subject</th>
+                    <th>Terminal</th>
+                    <th>Group</th>
+                    <th>Status</th>
+                    {sla && <th>Response due</th>}
+                    {sla && <th>Resolution due</th>}
+                    <th>Opened</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {page.items.map((t) => (
                     <tr class="click" onClick={() => navigate(`/tickets/${t.id}`)}>
                       <td>{t.number}</td>
-                      <td><Badge value={t.priority} /></td>
-                      <td><Link to={`/tickets/${t.id}`}>{t.subject}</Link></td>
+                      <td>
+                        <Badge value={t.priority} />
+                      </td>
+                      <td>
+                        <Link to={`/tickets/${t.id}`}>{t.subject}</Link>
+                      </td>
                       <td>{t.serial ?? <span class="muted">—</span>}</td>
                       <td class="muted">{t.group.replace('_', ' ').toLowerCase()}</td>
-                      <td><Badge value={t.status} /></td>
-                      {sla && <td><Due at={t.firstResponseDueAt} /></td>}
-                      {sla && <td><Due at={t.resolutionDueAt} /></td>}
+                      <td>
+                        <Badge value={t.status} />
+                      </td>
+                      {sla && (
+                        <td>
+                          <Due at={t.firstResponseDueAt} />
+                        </td>
+                      )}
+                      {sla && (
+                        <td>
+                          <Due at={t.resolutionDueAt} />
+                        </td>
+                      )}
                       <td>{fmtAgo(t.createdAt)}</td>
                     </tr>
                   ))}
@@ -187,26 +228,45 @@ export function TicketDetail(props: { id: string; session: Session }) {
         {(t) => (
           <>
             <div class="page-head">
-              <h1>#{t.number} {t.subject}</h1>
+              <h1>
+                #{t.number} {t.subject}
+              </h1>
               <Badge value={t.priority} />
               <Badge value={t.status} />
             </div>
             <div class="grid-1-2">
               <div>
-              <Card title="Ticket">
-                <dl class="facts">
-                  <dt>Kind</dt><dd>{t.kind}</dd>
-                  <dt>Group</dt><dd>{t.group.replace('_', ' ').toLowerCase()}</dd>
-                  <dt>Terminal</dt><dd>{t.serial ? <Link to={`/terminals/${t.serial}`}>{t.serial}</Link> : '—'}</dd>
-                  <dt>Customer</dt><dd>{t.customerId ? <Link to={`/customers/${t.customerId}`}>open customer</Link> : '—'}</dd>
-                  <dt>Opened</dt><dd>{fmtDateTime(t.createdAt)}</dd>
-                  {t.resolutionDueAt !== undefined && (<><dt>Resolution due</dt><dd><Due at={t.resolutionDueAt} /></dd></>)}
-                  {t.resolutionNote && (<><dt>Resolution</dt><dd>{t.resolutionNote}</dd></>)}
-                </dl>
-                {t.description && <p class="desc">{t.description}</p>}
-              </Card>
-              {staff && <TicketActions ticket={t} session={props.session} onChanged={state.reload} note={note} setNote={setNote} />}
-              {staff && <KbSuggestions ticketId={t.id} onUse={setNote} />}
+                <Card title="Ticket">
+                  <dl class="facts">
+                    <dt>Kind</dt>
+                    <dd>{t.kind}</dd>
+                    <dt>Group</dt>
+                    <dd>{t.group.replace('_', ' ').toLowerCase()}</dd>
+                    <dt>Terminal</dt>
+                    <dd>{t.serial ? <Link to={`/terminals/${t.serial}`}>{t.serial}</Link> : '—'}</dd>
+                    <dt>Customer</dt>
+                    <dd>{t.customerId ? <Link to={`/customers/${t.customerId}`}>open customer</Link> : '—'}</dd>
+                    <dt>Opened</dt>
+                    <dd>{fmtDateTime(t.createdAt)}</dd>
+                    {t.resolutionDueAt !== undefined && (
+                      <>
+                        <dt>Resolution due</dt>
+                        <dd>
+                          <Due at={t.resolutionDueAt} />
+                        </dd>
+                      </>
+                    )}
+                    {t.resolutionNote && (
+                      <>
+                        <dt>Resolution</dt>
+                        <dd>{t.resolutionNote}</dd>
+                      </>
+                    )}
+                  </dl>
+                  {t.description && <p class="desc">{t.description}</p>}
+                </Card>
+                {staff && <TicketActions ticket={t} session={props.session} onChanged={state.reload} note={note} setNote={setNote} />}
+                {staff && <KbSuggestions ticketId={t.id} onUse={setNote} />}
               </div>
               <Card title="History">
                 <ul class="timeline">
@@ -220,7 +280,9 @@ export function TicketDetail(props: { id: string; session: Session }) {
                 </ul>
                 <form class="comment" onSubmit={addComment}>
                   <textarea rows={3} placeholder="Add a comment…" value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-                  <button type="submit" class="primary" disabled={busy || !comment.trim()}>Comment</button>
+                  <button type="submit" class="primary" disabled={busy || !comment.trim()}>
+                    Comment
+                  </button>
                   {error && <span class="bad-text">{error}</span>}
                 </form>
               </Card>
