@@ -2,22 +2,12 @@
 // The domains that make a change (CRM contracts, devices) call `record` inside their own
 // transaction, so a change and its history commit or roll back together; only billing writes
 // the table. Rating replays the log for a period (service-timeline.ts).
+
+import type { ServiceEventKind } from '../prisma/generated/enums.js';
 import type { Prisma } from '../src/platform/database.js';
 import { zonedMidnight } from './period.js';
 
-export type ServiceEventKind =
-  | 'TERMINAL_PROVISIONED'
-  | 'TERMINAL_SUSPENDED'
-  | 'TERMINAL_RESUMED'
-  | 'TERMINAL_SWAPPED_IN'
-  | 'TERMINAL_SWAPPED_OUT'
-  | 'TERMINAL_RETIRED'
-  | 'TERMINAL_LOST'
-  | 'CONTRACT_STARTED'
-  | 'CONTRACT_SUSPENDED'
-  | 'CONTRACT_REACTIVATED'
-  | 'CONTRACT_TERMINATED'
-  | 'PLAN_CHANGED';
+export type { ServiceEventKind };
 
 export interface ServiceEventInput {
   contractId: string;

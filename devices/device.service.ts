@@ -2,6 +2,7 @@
 // status changes. Every change is audited in its transaction and invalidates the gateway's
 // credential cache so it takes effect on the network within 2 s.
 
+import type { ServiceEventKind } from '../prisma/generated/enums.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
 import { type Ctx, deviceScopeWhere, hashSecret, isStaff, newSecret } from '../src/auth/index.js';
@@ -16,14 +17,7 @@ import { expectedIntervalOf } from './health/index.js';
 export interface TerminalServiceChange {
   contractId: string;
   deviceId: string;
-  kind:
-    | 'TERMINAL_PROVISIONED'
-    | 'TERMINAL_SUSPENDED'
-    | 'TERMINAL_RESUMED'
-    | 'TERMINAL_SWAPPED_IN'
-    | 'TERMINAL_SWAPPED_OUT'
-    | 'TERMINAL_RETIRED'
-    | 'TERMINAL_LOST';
+  kind: Extract<ServiceEventKind, `TERMINAL_${string}`>;
   at?: Date;
   reason?: string | null;
 }
