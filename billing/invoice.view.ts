@@ -1,3 +1,4 @@
+import type { InvoiceAnswer, InvoiceLineAnswer } from '../src/api-types/index.js';
 // API shapes of invoices: their lines, the current period's preview and the CSV export. Bigint
 // money becomes a JSON number; dates stay Dates (serialised as ISO strings).
 
@@ -9,7 +10,7 @@ import type { RatedLine, RatingResult } from './rating.js';
 export function lineView(
   l: Pick<InvoiceLine, 'kind' | 'description' | 'quantity' | 'unitPriceMicros' | 'amountMinor'> | RatedLine,
   position?: number,
-) {
+): InvoiceLineAnswer {
   return {
     ...(position !== undefined ? { position } : {}),
     kind: l.kind,
@@ -20,7 +21,7 @@ export function lineView(
   };
 }
 
-export function invoiceView(inv: Invoice & { lines?: InvoiceLine[] }) {
+export function invoiceView(inv: Invoice & { lines?: InvoiceLine[] }): InvoiceAnswer {
   return {
     id: inv.id,
     number: inv.number,

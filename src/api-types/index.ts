@@ -112,3 +112,54 @@ export interface StalledLoop {
   lastProgressAt: Date | null;
   pendingAgeSec: number | null;
 }
+
+/** One line of an invoice (or of a preview, which has no position). */
+export interface InvoiceLineAnswer {
+  position?: number;
+  kind: string;
+  description: string;
+  quantity: number;
+  unitPriceMicros: number;
+  amountMinor: number;
+}
+
+/** An invoice as GET /invoices and /invoices/{id} answer it; money in minor units (fen). */
+export interface InvoiceAnswer {
+  id: string;
+  number: string | null;
+  contractId: string;
+  customerId: string;
+  billingRunId: string | null;
+  period: string;
+  currency: string;
+  status: string;
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  paidMinor: number;
+  creditedMinor: number;
+  balanceMinor: number;
+  issuedAt: Date | null;
+  dueAt: Date | null;
+  paidAt: Date | null;
+  createdAt: Date;
+  lines?: InvoiceLineAnswer[];
+}
+
+/** A billing run with its progress. */
+export interface BillingRunAnswer {
+  id: string;
+  period: string;
+  status: string;
+  totalContracts: number;
+  processedContracts: number;
+  failedContracts: number;
+  invoicesCreated: number;
+  /** Contracts processed, in whole percent. */
+  percent: number;
+  error: string | null;
+  createdById: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  createdAt: Date;
+}

@@ -1,35 +1,13 @@
 // Billing: start a monthly run and watch its progress; invoices with PDF download.
 import { useEffect, useState } from 'preact/hooks';
+import type { BillingRunAnswer, InvoiceAnswer, Json } from '../../../../api-types';
 import { api, download, type Page, qs } from '../api';
 import { Badge, Card, Empty, ErrorBox, Link, Loaded, Stat, useAsync } from '../components/ui';
 import { fmtDate, fmtDateTime, fmtMoney } from '../format';
 import type { Session } from '../session';
 
-interface Invoice {
-  id: string;
-  number: string | null;
-  customerId: string;
-  period: string;
-  currency: string;
-  status: string;
-  totalMinor: number;
-  balanceMinor: number;
-  issuedAt: string | null;
-  dueAt: string | null;
-}
-interface BillingRun {
-  id: string;
-  period: string;
-  status: string;
-  totalContracts: number;
-  processedContracts: number;
-  failedContracts: number;
-  invoicesCreated: number;
-  percent: number;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+type Invoice = Json<InvoiceAnswer>;
+type BillingRun = Json<BillingRunAnswer>;
 
 /** Last month in the operator's time zone: the period a run normally bills. */
 function lastPeriod(): string {
