@@ -188,12 +188,12 @@ export function createIngest(opts: IngestOptions) {
       awaySince = since;
       opts.log.error({ err: first.message }, 'database unreachable: uplinks are held unacknowledged until it is back');
     }
+    for (const p of batch) if (p.dedupKey !== null) p.dup = true;
     let delay = 100;
     for (;;) {
       if (closed || Date.now() - since > DB_AWAY_HOLD_MS) throw first;
       await sleep(delay);
       delay = Math.min(1_000, delay * 2);
-      for (const p of batch) if (p.dedupKey !== null) p.dup = true;
       try {
         await loadSeqs([...new Set(batch.map((p) => p.cred.deviceId))]);
         assignSeqs(batch);

@@ -86,7 +86,7 @@ export function createPublishHandler({ ingest, deny, kick }: PublishDeps) {
         conn.puback(messageId);
       },
       () => {
-        if (p.messageId !== undefined) s.inflight.delete(p.messageId);
+        if (messageId !== undefined) s.inflight.delete(messageId);
         kick(conn, 'ingest unavailable', V5.implementationError);
       },
     );

@@ -3,7 +3,6 @@ import { purgeIdempotencyRecords } from '../../src/platform/idempotency-store.js
 import { loginAs } from '../helpers/api.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
 type Json = Record<string, any>;
 type Headers = Record<string, string>;

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { System } from '../../src/app/system.js';
+import { http } from '../helpers/http.js';
 import { startPeerSystem, startTestSystem, type TestSystem } from '../helpers/system.js';
 import { adminCtx, createContract, ensureModel, newSerial } from '../helpers/terminals.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON in assertions
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of API answers
 type Json = Record<string, any>;
 type Headers = Record<string, string>;
@@ -22,13 +22,8 @@ let peer: System;
 let admin: Headers;
 
 async function call(method: string, path: string, headers: Headers = {}, body?: unknown, base = sys.httpUrl!): Promise<Res> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };
+  const res = await http(base, method, `/api/v1${path}`, { headers, body });
+  return { status: res.status, body: (res.json as Json | undefined) ?? {}, headers: res.headers };
 }
 
 const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });

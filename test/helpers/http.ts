@@ -4,6 +4,7 @@
 export interface HttpAnswer {
   status: number;
   contentType: string;
+  headers: Headers;
   // Parsed JSON body, or undefined when the body is not JSON; tests read fields off it.
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields
   json: any;
@@ -29,5 +30,5 @@ export async function http(
   } catch {
     json = undefined;
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', json, text };
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, json, text };
 }
