@@ -35,11 +35,13 @@ export function createFaultTickets({ cache, tickets }: { cache: TerminalCache; t
       // A safety-critical fault is critical whatever the frame says.
       const safety = known?.safety ?? false;
       const severity = safety ? 3 : Math.min(3, Math.max(report.severity, known?.severity ?? 0));
+      // An unlisted code is named by its number alone; repeating it in brackets reads as a glitch.
       const name = known?.description ?? `Unknown fault ${hex}`;
+      const title = known?.description ? `${name} (${hex})` : name;
       const detail = report.detail?.trim();
       const { created } = await tickets.createAuto({
         kind: 'DEVICE_FAULT',
-        subject: `${name} (${hex}) on terminal ${info.serial}${info.label ? ` (${info.label})` : ''}`,
+        subject: `${title} on terminal ${info.serial}${info.label ? ` (${info.label})` : ''}`,
         description: `Terminal ${info.serial} (${info.modelCode}) reported fault ${hex}: ${name}, severity ${severity}${safety ? ', safety-critical' : ''}.${detail ? ` Detail: ${detail}` : ''}`,
         priority: PRIORITY[severity] ?? 'NORMAL',
         group: known?.group ?? 'SERVICE_DESK',

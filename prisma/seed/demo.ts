@@ -101,7 +101,7 @@ export async function seedDemo(services: Services): Promise<DemoData> {
       data: { name: e.name, kind: 'END_USER', tier: e.tier, segment: e.segment, contractorId, email: `it@customer${i + 1}.example` },
     });
     endUserIds.push(customer.id);
-    const number = `C-2026-${String(i + 1).padStart(4, '0')}`;
+    const number = `C-2026-${String(i + 1).padStart(6, '0')}`;
     await db.contract.upsert({
       where: { number },
       update: {},

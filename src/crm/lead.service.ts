@@ -120,9 +120,10 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
           },
         });
         // Conditional update: two people converting at once cannot create two customers.
+        const convertedAt = new Date();
         const won = await tx.lead.updateMany({
           where: { id, stage: lead.stage },
-          data: { stage: 'WON', convertedCustomerId: customer.id, convertedAt: new Date() },
+          data: { stage: 'WON', convertedCustomerId: customer.id, convertedAt },
         });
         if (won.count !== 1) throw new AppError('conflict', 'The lead changed while converting; reload and retry');
         await tx.interaction.updateMany({ where: { leadId: id }, data: { customerId: customer.id } });
@@ -149,7 +150,7 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
           },
           tx,
         );
-        return { lead: publicLead({ ...lead, stage: 'WON' as const, convertedCustomerId: customer.id }), customer };
+        return { lead: publicLead({ ...lead, stage: 'WON' as const, convertedCustomerId: customer.id, convertedAt }), customer };
       });
     },
   };

@@ -19,13 +19,40 @@ const PARTS = [
  * Runs before validation, so the 400 names the field the same way validation errors do.
  */
 export const inputGuardPlugin = fp(async (app) => {
+  // A list's query names its filters; a misspelt or unsupported one (`?segment=x`) would
+  // otherwise be dropped by validation and answer the unfiltered list as if it had applied.
+  const queryKeys = new Map<string, ReadonlySet<string>>();
+  app.addHook('onRoute', (route) => {
+    const keys = schemaKeys(route.schema?.querystring);
+    if (!keys) return;
+    for (const method of [route.method].flat()) queryKeys.set(`${method} ${route.url}`, keys);
+  });
   app.addHook('preValidation', async (req) => {
     for (const [where, read] of PARTS) {
       const problem = findProblem(read(req), where);
       if (problem) throw invalid(problem.message, [problem]);
     }
+    const allowed = queryKeys.get(`${req.method} ${req.routeOptions.url}`);
+    if (!allowed) return;
+    const unknown = Object.keys(req.query ?? {}).filter((key) => !allowed.has(key));
+    if (unknown.length) {
+      throw invalid(
+        `Unknown query parameter: ${unknown.join(', ')}`,
+        unknown.map((key) => ({
+          path: `querystring.${key}`,
+          message: `Not a filter or option of this operation (allowed: ${[...allowed].join(', ') || 'none'})`,
+        })),
+      );
+    }
   });
 });
+
+/** The keys of a zod object schema, or null for anything else (no schema, or not an object). */
+function schemaKeys(schema: unknown): ReadonlySet<string> | null {
+  if (!schema || typeof schema !== 'object' || !('shape' in schema)) return null;
+  const shape = (schema as { shape: unknown }).shape;
+  return shape && typeof shape === 'object' ? new Set(Object.keys(shape)) : null;
+}
 
 function findProblem(root: unknown, where: string): { path: string; message: string } | null {
   // Iterative, so the walk itself has no recursion for a hostile body to exhaust.

@@ -46,6 +46,12 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
     if (!user || !STAFF_ROLES.includes(user.role)) throw invalid('Unknown assignee', [{ path: 'assigneeId', message: 'Not a staff user' }]);
   }
 
+  /** The resolve step has just written its KNOWLEDGE event: an earlier one means a repeat. */
+  async function resolvedWithArticleBefore(ticketId: string, articleId: string) {
+    const uses = await db.ticketEvent.count({ where: { ticketId, kind: 'KNOWLEDGE', data: { path: ['articleId'], equals: articleId } } });
+    return uses > 1;
+  }
+
   /** Loads the ticket in scope, checks the step and applies it in one transaction. */
   async function step(
     ctx: Ctx,
@@ -166,6 +172,10 @@ export function createTicketWorkflowService({ db, tickets, knowledge }: TicketWo
             : {}),
         },
       }));
+      // A ticket resolved again with the same article after a reopen is still one problem solved.
+      if (input.articleId && (await resolvedWithArticleBefore(id, input.articleId))) {
+        return tickets.view(row);
+      }
       if (input.articleId) await knowledge.markUsed(input.articleId);
       return tickets.view(row);
     },

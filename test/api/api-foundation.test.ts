@@ -53,6 +53,14 @@ describe('API foundation', () => {
     expect(body.errors.map((e) => e.path).sort()).toEqual(['body.email', 'body.kind', 'body.name']);
   });
 
+  it('refuses a list filter it does not know instead of answering the unfiltered list', async () => {
+    const sales = await loginAs(sys.services, sys.app!, 'SALES');
+    const res = await sys.app!.inject({ url: '/api/v1/customers?segment=x&limit=5', headers: sales.headers });
+    expect(res.statusCode).toBe(400);
+    expect((res.json() as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['querystring.segment']);
+    expect((await sys.app!.inject({ url: '/api/v1/customers?limit=5', headers: sales.headers })).statusCode).toBe(200);
+  });
+
   it('scopes contractors to their own end users and answers 404 outside', async () => {
     const app = sys.app!;
     const sales = await loginAs(sys.services, app, 'SALES');

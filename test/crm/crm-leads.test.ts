@@ -40,8 +40,15 @@ describe('leads, interactions and the customer 360 timeline', () => {
 
     const converted = await post(`/leads/${lead.id}/convert`, { tier: 'GOLD', segment: 'public transport' });
     expect(converted.statusCode).toBe(201);
-    const { customer } = converted.json() as { customer: { id: string; name: string; tier: string } };
+    const { customer, lead: won } = converted.json() as {
+      customer: { id: string; name: string; tier: string };
+      lead: { stage: string; convertedAt: string | null };
+    };
     expect(customer).toMatchObject({ name: 'Hangzhou Bus Group', tier: 'GOLD' });
+    // The answer is the lead as stored, conversion time included, not the row read before converting.
+    expect(won.stage).toBe('WON');
+    expect(won.convertedAt).toBe((await get(`/leads/${lead.id}`)).json().convertedAt);
+    expect(won.convertedAt).not.toBeNull();
     expect((await post(`/leads/${lead.id}/convert`, {})).statusCode).toBe(409);
 
     const contacts = (await get(`/customers/${customer.id}/contacts`)).json() as { items: { name: string; isPrimary: boolean }[] };

@@ -84,6 +84,23 @@ describe('knowledge base search', () => {
     expect(after.score).toBeGreaterThan(target.score);
   });
 
+  it('counts a ticket solved with an article once, however often it is reopened and resolved again', async () => {
+    const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
+      sys.app!.inject({ method, url: `/api/v1${url}`, headers: service.headers, ...(payload ? { payload } : {}) });
+    const article = ((await api('GET', '/knowledge-articles?q=sill')).json() as { items: { id: string }[] }).items[0]!;
+    const usage = async () => ((await api('GET', `/knowledge-articles/${article.id}`)).json() as { usageCount: number }).usageCount;
+    const before = await usage();
+    const ticket = (await api('POST', '/tickets', { subject: 'Door jammed at floor 3' })).json() as { id: string };
+    const resolve = () => api('POST', `/tickets/${ticket.id}/resolve`, { note: 'Cleaned the sill track', articleId: article.id });
+    expect((await resolve()).statusCode).toBe(200);
+    expect(await usage()).toBe(before + 1);
+    expect((await api('POST', `/tickets/${ticket.id}/reopen`, { reason: 'Jammed again' })).statusCode).toBe(200);
+    expect((await resolve()).statusCode).toBe(200);
+    expect((await api('PATCH', `/tickets/${ticket.id}`, { status: 'IN_PROGRESS', note: 'Customer called back' })).statusCode).toBe(200);
+    expect((await resolve()).statusCode).toBe(200);
+    expect(await usage()).toBe(before + 1);
+  });
+
   it('is not open to end users', async () => {
     const sales = await loginAs(sys.services, sys.app!, 'SALES');
     const c = (
