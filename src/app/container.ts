@@ -12,6 +12,7 @@ import { createAuditService } from '../audit/index.js';
 import { createAuthService, createUserService } from '../auth/index.js';
 import type { Config } from '../config.js';
 import {
+  createCommercialRequestService,
   createContractService,
   createCustomerService,
   createInteractionService,
@@ -56,6 +57,7 @@ export function createServices(infra: Infra) {
   const audit = createAuditService({ db });
   const auth = createAuthService({ db, audit, sessionTtlHours: config.SESSION_TTL_HOURS, redis, prefix: config.REDIS_PREFIX });
   const customers = createCustomerService({ db, audit });
+  const commercialRequests = createCommercialRequestService({ db, audit });
   const leads = createLeadService({ db, audit });
   const interactions = createInteractionService({ db, audit });
   const timeline = createTimelineService({ db });
@@ -160,6 +162,7 @@ export function createServices(infra: Infra) {
     auth,
     users,
     customers,
+    commercialRequests,
     leads,
     interactions,
     timeline,

@@ -3,11 +3,13 @@ import { patchOf } from '../platform/schemas.js';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 
+export const CUSTOMER_TIERS = ['STANDARD', 'SILVER', 'GOLD', 'PLATINUM'] as const;
+
 export const customerInput = z.object({
   kind: z.enum(['END_USER', 'CONTRACTOR']),
   name: z.string().trim().min(1).max(200),
   segment: optionalText(100),
-  tier: z.enum(['STANDARD', 'SILVER', 'GOLD', 'PLATINUM']).default('STANDARD'),
+  tier: z.enum(CUSTOMER_TIERS).default('STANDARD'),
   email: z.string().email().max(200).nullable().optional(),
   phone: optionalText(50),
   taxId: optionalText(50),

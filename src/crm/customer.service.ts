@@ -2,9 +2,18 @@ import type { AuditService } from '../audit/index.js';
 import type { Ctx } from '../auth/index.js';
 import { customerWhere, isStaff } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
-import { invalid, notFound } from '../platform/errors.js';
+import { AppError, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
+import { COMMERCIAL_TERMS } from './commercial-request.schemas.js';
+import { COMMERCIAL_DECIDERS } from './commercial-request.service.js';
 import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
+
+const DEFAULT_PAYMENT_TERMS_DAYS = 30;
+
+/** Sales and finance set tier, payment terms and commission directly; everyone else asks. */
+function setsCommercialTerms(ctx: Ctx): boolean {
+  return ctx.actor.role === 'ADMIN' || COMMERCIAL_DECIDERS.includes(ctx.actor.role);
+}
 
 export function createCustomerService({ db, audit }: { db: Db; audit: AuditService }) {
   async function visible(ctx: Ctx, id: string) {
@@ -57,6 +66,11 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
         data.contractorId = ctx.actor.customerId;
         data.commissionRateBp = null;
       }
+      if (!setsCommercialTerms(ctx)) {
+        // The house terms; anything better is asked for once the customer exists (commercial requests).
+        data.tier = 'STANDARD';
+        data.paymentTermsDays = DEFAULT_PAYMENT_TERMS_DAYS;
+      }
       if (data.kind === 'CONTRACTOR') data.contractorId = null;
       await checkContractor(data.contractorId);
       return db.$transaction(async (tx) => {
@@ -72,13 +86,20 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
     async update(ctx: Ctx, id: string, patch: CustomerPatch) {
       const before = await visible(ctx, id);
       const data = { ...patch };
-      if (!isStaff(ctx.actor)) {
-        if (ctx.actor.role !== 'CONTRACTOR' || before.id === ctx.actor.customerId) {
-          // End users and contractors may not edit their own commercial terms.
-          delete data.tier;
-          delete data.commissionRateBp;
-          delete data.status;
+      if (!setsCommercialTerms(ctx)) {
+        const changed = COMMERCIAL_TERMS.filter((term) => data[term] !== undefined && data[term] !== before[term]);
+        if (changed.length) {
+          throw new AppError(
+            'forbidden',
+            'Commercial terms change with the approval of sales or finance: ask through POST /customers/{id}/commercial-requests',
+            changed.map((term) => ({ path: `body.${term}`, message: 'Needs approval by sales or finance' })),
+          );
         }
+        for (const term of COMMERCIAL_TERMS) delete data[term];
+      }
+      if (!isStaff(ctx.actor)) {
+        // End users and contractors do not churn customers or move them between contractors.
+        if (ctx.actor.role !== 'CONTRACTOR' || before.id === ctx.actor.customerId) delete data.status;
         delete data.contractorId;
       }
       if (before.kind === 'CONTRACTOR') delete data.contractorId;

@@ -1,3 +1,9 @@
+export * from './commercial-request.schemas.js';
+export {
+  COMMERCIAL_DECIDERS,
+  type CommercialRequestService,
+  createCommercialRequestService,
+} from './commercial-request.service.js';
 export * from './contract.schemas.js';
 export { type ContractService, type ContractStatusChange, createContractService, type SystemStatusChange } from './contract.service.js';
 export * from './crm.schemas.js';

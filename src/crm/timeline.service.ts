@@ -24,7 +24,7 @@ export function createTimelineService({ db }: { db: Db }) {
       if (!customer) throw notFound('Customer');
       const before = opts.before ?? new Date(8.64e15);
       const take = opts.limit;
-      const [interactions, contracts, orders, devices, tickets, invoices, payments] = await Promise.all([
+      const [interactions, contracts, orders, devices, tickets, invoices, payments, requests] = await Promise.all([
         db.interaction.findMany({
           where: { customerId, occurredAt: { lt: before } },
           orderBy: { occurredAt: 'desc' },
@@ -37,8 +37,15 @@ export function createTimelineService({ db }: { db: Db }) {
         db.ticket.findMany({ where: { customerId, createdAt: { lt: before } }, orderBy: { createdAt: 'desc' }, take }),
         db.invoice.findMany({ where: { customerId, issuedAt: { lt: before } }, orderBy: { issuedAt: 'desc' }, take }),
         db.payment.findMany({ where: { customerId, receivedAt: { lt: before } }, orderBy: { receivedAt: 'desc' }, take }),
+        // Requests asked or decided before `before`: both moments are on the timeline.
+        db.commercialRequest.findMany({
+          where: { customerId, OR: [{ createdAt: { lt: before } }, { decidedAt: { lt: before } }] },
+          orderBy: { createdAt: 'desc' },
+          take,
+        }),
       ]);
       const entries: TimelineEntry[] = [
+        ...requests.flatMap((r) => commercialRequestEntries(r).filter((e) => e.at < before)),
         ...interactions.map((i) => ({
           at: i.occurredAt,
           kind: `interaction.${i.kind.toLowerCase()}`,
@@ -97,3 +104,46 @@ export function createTimelineService({ db }: { db: Db }) {
 }
 
 export type TimelineService = ReturnType<typeof createTimelineService>;
+
+const TERM_LABELS: Record<string, (v: unknown) => string> = {
+  tier: (v) => `tier ${String(v)}`,
+  paymentTermsDays: (v) => `payment terms ${String(v)} days`,
+};
+
+/** A commercial request shows twice: when it was asked for, and when it was decided. */
+function commercialRequestEntries(r: {
+  id: string;
+  changes: unknown;
+  before: unknown;
+  reason: string;
+  status: string;
+  decisionNote: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+}): TimelineEntry[] {
+  const changes = (r.changes ?? {}) as Record<string, unknown>;
+  const was = (r.before ?? {}) as Record<string, unknown>;
+  const asked = Object.entries(changes)
+    .map(([term, value]) => `${TERM_LABELS[term]?.(was[term]) ?? term} → ${TERM_LABELS[term]?.(value) ?? String(value)}`)
+    .join(', ');
+  const ref = { type: 'commercial_request', id: r.id };
+  const entries: TimelineEntry[] = [
+    {
+      at: r.createdAt,
+      kind: 'commercial_request.created',
+      title: `Commercial change requested: ${asked}`,
+      ref,
+      detail: { reason: r.reason },
+    },
+  ];
+  if (r.decidedAt) {
+    entries.push({
+      at: r.decidedAt,
+      kind: `commercial_request.${r.status.toLowerCase()}`,
+      title: `Commercial change ${r.status.toLowerCase()}: ${asked}`,
+      ref,
+      detail: { note: r.decisionNote },
+    });
+  }
+  return entries;
+}

@@ -13,6 +13,7 @@ const FAMILY_BY_SEGMENT: Record<string, ScopeFamily | 'none'> = {
   interactions: 'crm',
   contracts: 'crm',
   orders: 'crm',
+  'commercial-requests': 'crm',
   'tariff-plans': 'billing',
   'billing-runs': 'billing',
   invoices: 'billing',

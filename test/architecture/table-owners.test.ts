@@ -17,6 +17,7 @@ const OWNERS: Record<string, string> = {
   Lead: 'src/crm',
   Interaction: 'src/crm',
   Contract: 'src/crm',
+  CommercialRequest: 'src/crm',
   Order: 'src/crm',
   TariffPlan: 'billing',
   TariffTier: 'billing',

@@ -5,6 +5,7 @@ import { billingChargeRoutes } from './billing-charges.routes.js';
 import { billingInvoiceRoutes } from './billing-invoices.routes.js';
 import { billingPaymentRoutes } from './billing-payments.routes.js';
 import { billingRunRoutes } from './billing-runs.routes.js';
+import { commercialRequestRoutes } from './commercial-requests.routes.js';
 import { contractRoutes } from './contracts.routes.js';
 import { customerRoutes } from './customers.routes.js';
 import { deviceModelRoutes } from './device-models.routes.js';
@@ -27,6 +28,7 @@ import { webhookRoutes } from './webhooks.routes.js';
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(authRoutes);
   await app.register(customerRoutes);
+  await app.register(commercialRequestRoutes);
   await app.register(salesRoutes);
   await app.register(orderRoutes);
   await app.register(inventoryRoutes);

@@ -49,7 +49,7 @@ export const ticketWorkflowRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.post(
     '/tickets/:id/close',
-    { onRequest, schema: { tags, summary: 'RESOLVED -> CLOSED', params: idParams, body: noteInput.optional() } },
+    { onRequest, schema: { tags, summary: 'RESOLVED -> CLOSED', params: idParams, body: noteInput.nullish() } },
     async (req) => wf.close(ctx(req), req.params.id, req.body?.note),
   );
   app.post(
