@@ -5,7 +5,7 @@ import { isStaff } from '../src/auth/index.js';
 // in the month (payments received, operator time zone) on the contracts it manages: the
 // contract's contractor, or else the end user's contractor. A statement freezes one month.
 import type { Db } from '../src/platform/database.js';
-import { invalid, notFound } from '../src/platform/errors.js';
+import { AppError, invalid, notFound } from '../src/platform/errors.js';
 import { commissionView } from './commission.view.js';
 import { periodBounds } from './period.js';
 import { divRoundHalfUp } from './rating.js';
@@ -13,7 +13,7 @@ import { divRoundHalfUp } from './rating.js';
 export function createCommissionService({ db, audit, timeZone }: { db: Db; audit: AuditService; timeZone: string }) {
   async function contractorsFor(ctx: Ctx, contractorId?: string) {
     if (ctx.actor && !isStaff(ctx.actor)) {
-      if (ctx.actor.role !== 'CONTRACTOR' || !ctx.actor.customerId) throw notFound('Route');
+      if (ctx.actor.role !== 'CONTRACTOR' || !ctx.actor.customerId) throw new AppError('forbidden', 'Your role may not see commissions');
       if (contractorId && contractorId !== ctx.actor.customerId) throw notFound('Contractor');
       contractorId = ctx.actor.customerId;
     }

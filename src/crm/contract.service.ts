@@ -2,7 +2,7 @@ import type { AuditService } from '../audit/index.js';
 import type { Ctx, Principal } from '../auth/index.js';
 import { contractWhere, customerWhere, isStaff } from '../auth/index.js';
 import type { Db, Prisma } from '../platform/database.js';
-import { conflict, invalid, isUniqueViolation, notFound } from '../platform/errors.js';
+import { AppError, conflict, invalid, isUniqueViolation, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
 import {
   CONTRACT_TRANSITIONS,
@@ -140,7 +140,7 @@ export function createContractService(deps: ContractDeps) {
 
     async create(ctx: Ctx, input: ContractInput) {
       const staff = isStaff(ctx.actor);
-      if (!staff && ctx.actor.role !== 'CONTRACTOR') throw notFound('Route');
+      if (!staff && ctx.actor.role !== 'CONTRACTOR') throw new AppError('forbidden', 'Your role may not create contracts');
       // Unknown and out-of-scope customers get the same answer, so existence does not leak.
       const customer = await db.customer.findFirst({ where: { AND: [{ id: input.customerId }, customerWhere(ctx.actor)] } });
       if (!customer) throw invalid('Unknown customer', [{ path: 'customerId', message: 'No such customer' }]);

@@ -62,7 +62,10 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       const data = { ...input };
       if (!isStaff(ctx.actor)) {
         // A contractor creates only its own end users; end users create nothing here.
-        if (ctx.actor.role !== 'CONTRACTOR' || input.kind !== 'END_USER') throw notFound('Route');
+        if (ctx.actor.role !== 'CONTRACTOR') throw new AppError('forbidden', 'Your role may not create customers');
+        if (input.kind !== 'END_USER') {
+          throw new AppError('forbidden', 'A contractor creates end users only', [{ path: 'body.kind', message: 'Must be END_USER' }]);
+        }
         data.contractorId = ctx.actor.customerId;
         data.commissionRateBp = null;
       }

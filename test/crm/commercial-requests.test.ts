@@ -116,6 +116,12 @@ describe('commercial terms change only with approval', () => {
     expect((await call('POST', `/commercial-requests/${mine.id}/withdraw`, otherContractor)).json()).toMatchObject({ status: 'WITHDRAWN' });
   });
 
+  it('answers a contractor creating a contractor 403 naming the field, not 404', async () => {
+    const res = await call('POST', '/customers', contractor, { kind: 'CONTRACTOR', name: 'Shadow Partner' });
+    expect(res.statusCode).toBe(403);
+    expect((res.json() as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body.kind']);
+  });
+
   it('answers the wrong role 403, no token 401 and hostile input 400 naming the field', async () => {
     const customer = await loginAs(sys.services, sys.app!, 'CUSTOMER', endUserId);
     expect((await call('POST', `/customers/${endUserId}/commercial-requests`, customer, { tier: 'GOLD', reason: 'x' })).statusCode).toBe(
