@@ -89,6 +89,13 @@ export function createContractService(deps: ContractDeps) {
   }
 
   /** Next C-YYYY-NNNNNN; the advisory lock serialises allocations so two creates never collide. */
+  /** A customer churns when its last contract ends: none left that is not terminated. */
+  async function churnIfLastContract(tx: Prisma.TransactionClient, customerId: string, at: Date) {
+    const live = await tx.contract.count({ where: { customerId, status: { not: 'TERMINATED' } } });
+    if (live === 0)
+      await tx.customer.updateMany({ where: { id: customerId, status: 'ACTIVE' }, data: { status: 'CHURNED', churnedAt: at } });
+  }
+
   async function nextNumber(tx: Prisma.TransactionClient): Promise<string> {
     const year = yearFormat.format(new Date());
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('contract-number'))`;
@@ -256,6 +263,7 @@ export function createContractService(deps: ContractDeps) {
         if (count === 0) throw conflict('The contract changed meanwhile; reload and retry');
         const updated = await tx.contract.findUniqueOrThrow({ where: { id }, include });
         if (to !== from) await deps.onStatusChanged?.(change(updated), tx);
+        if (to === 'TERMINATED') await churnIfLastContract(tx, updated.customerId, updated.endDate ?? new Date());
         await deps.history?.record(tx, [...changes, ...(to !== from ? statusChange(id, from, to, updated.suspensionReason) : [])]);
         return updated;
       });

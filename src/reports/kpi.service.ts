@@ -77,7 +77,7 @@ export function createKpiService({ db, timeZone }: { db: Db; timeZone: string })
      * margin = revenue - the managing contractor's commission on it (rate x revenue, half-up),
      * and payment behaviour from the share of invoices paid in full by the due date.
      * Segments: HIGH = top fifth by revenue, MEDIUM = next three tenths, LOW = the rest;
-     * RELIABLE >= 90% on time, IRREGULAR >= 60%, POOR below, NO_HISTORY without due invoices.
+     * RELIABLE >= 90% on time, IRREGULAR >= 60%, POOR below, NO_HISTORY without invoices due or paid.
      */
     async customerValue(period: string): Promise<CustomerValue[]> {
       const from = shiftPeriod(period, -11);
@@ -108,9 +108,12 @@ export function createKpiService({ db, timeZone }: { db: Db; timeZone: string })
         };
         c.revenue += inv.subtotalMinor;
         c.invoices += 1;
-        if (inv.dueAt && inv.dueAt <= now) {
+        // An invoice counts once it is due or paid: a customer who pays before the due date has a
+        // history (of paying on time), not none.
+        const paid = inv.status === 'PAID' && inv.paidAt !== null;
+        if (paid || (inv.dueAt && inv.dueAt <= now)) {
           c.due += 1;
-          if (inv.status === 'PAID' && inv.paidAt && inv.paidAt <= inv.dueAt) c.onTime += 1;
+          if (paid && (!inv.dueAt || inv.paidAt! <= inv.dueAt)) c.onTime += 1;
         }
         byCustomer.set(inv.customerId, c);
       }

@@ -173,6 +173,27 @@ describe('contracts', () => {
     expect(new Set(all)).toEqual(new Set(['ACTIVE']));
   });
 
+  it('churns a customer when its last contract ends; sales takes it back before a new contract', async () => {
+    const customerId = (await call('POST', '/customers', sales, { kind: 'END_USER', name: 'One-contract Logistics' })).body.id as string;
+    const first = (await call('POST', '/contracts', sales, { customerId, tariffPlanId: planId, startDate: '2026-05-01' })).body
+      .id as string;
+    const second = (await call('POST', '/contracts', sales, { customerId, tariffPlanId: planId, startDate: '2026-06-01' })).body
+      .id as string;
+    await call('PATCH', `/contracts/${first}`, sales, { status: 'TERMINATED' });
+    expect((await call('GET', `/customers/${customerId}`, sales)).body).toMatchObject({ status: 'ACTIVE', churnedAt: null });
+    await call('PATCH', `/contracts/${second}`, sales, { status: 'TERMINATED' });
+    const churned = (await call('GET', `/customers/${customerId}`, sales)).body;
+    expect(churned.status).toBe('CHURNED');
+    expect(churned.churnedAt).toBeTruthy();
+    // A churned customer gets no new contract until sales takes it back.
+    expect((await call('POST', '/contracts', sales, { customerId, tariffPlanId: planId, startDate: '2026-09-01' })).status).toBe(409);
+    expect((await call('PATCH', `/customers/${customerId}`, sales, { status: 'ACTIVE' })).body).toMatchObject({
+      status: 'ACTIVE',
+      churnedAt: null,
+    });
+    expect((await call('POST', '/contracts', sales, { customerId, tariffPlanId: planId, startDate: '2026-09-01' })).status).toBe(201);
+  });
+
   it('follows the lifecycle and answers 409 to transitions it does not allow, auditing each change', async () => {
     const draft = await call('POST', '/contracts', sales, {
       customerId: custA,

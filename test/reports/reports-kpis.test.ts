@@ -54,6 +54,10 @@ beforeAll(async () => {
   await invoice(ca.id, a.id, '2026-09', 5_000n, '2026-10-10T00:00:00Z', '2026-10-09T00:00:00Z');
   await invoice(cb.id, b.id, '2026-09', 7_000n, '2026-10-20T00:00:00Z', '2026-10-25T00:00:00Z');
   await invoice(cc.id, c.id, '2026-09', 3_000n, '2026-10-28T00:00:00Z');
+  // Signed in November (outside October's customer counts), paid its first invoice before the due date.
+  const e = await mk('Epsilon', '2026-11-02T00:00:00Z');
+  const ce = await contract(e.id, 'E');
+  await invoice(ce.id, e.id, '2026-09', 1_000n, '2099-12-20T00:00:00Z', '2026-11-05T00:00:00Z');
 
   const model = await ensureModel(sys.services, 'NXE-200');
   for (const [serial, n] of [
@@ -116,6 +120,8 @@ describe('KPI reports', () => {
         paymentBehaviour: 'RELIABLE',
       }),
       expect.objectContaining({ name: 'Gamma', revenueMinor: 3_000, valueSegment: 'LOW', paymentBehaviour: 'POOR' }),
+      // Paid in full before the due date: that is a history of paying on time, not none.
+      expect.objectContaining({ name: 'Epsilon', revenueMinor: 1_000, paymentBehaviour: 'RELIABLE' }),
     ]);
     const csv = await sys.app!.inject({ url: '/api/v1/reports/kpis?period=2026-10&format=csv', headers: sales.headers });
     expect(csv.headers['content-type']).toContain('text/csv');
