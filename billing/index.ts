@@ -4,6 +4,7 @@ export * from './billing.schemas.js';
 export { startBillingWorkers } from './billing-run.jobs.js';
 export { type BillingRunView, billingRunView } from './billing-run.view.js';
 export { contractStatusHooks } from './contract-status.js';
+export { invoiceScopeWhere } from './invoice.service.js';
 export { type InvoiceView, invoiceView } from './invoice.view.js';
 export { createOneOffChargeService, type EquipmentSale, type OneOffChargeService } from './one-off-charge.service.js';
 export { paymentView } from './payment.view.js';

@@ -21,7 +21,7 @@ export interface InvoiceFilter {
 const CSV_LIMIT = 100_000;
 
 /** Customers and contractors see their own invoices once issued (drafts exist during a run). */
-function scope(actor: Principal) {
+export function invoiceScopeWhere(actor: Principal) {
   return isStaff(actor) ? ownedByCustomerWhere(actor) : { AND: [ownedByCustomerWhere(actor), { status: { not: 'DRAFT' as const } }] };
 }
 
@@ -29,7 +29,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
   function where(ctx: Ctx, f: InvoiceFilter) {
     return {
       AND: [
-        scope(ctx.actor),
+        invoiceScopeWhere(ctx.actor),
         {
           status: f.status,
           customerId: f.customerId,
@@ -42,7 +42,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
   }
 
   async function visible(ctx: Ctx, id: string) {
-    const row = await db.invoice.findFirst({ where: { AND: [{ id }, scope(ctx.actor)] }, include: { lines: true } });
+    const row = await db.invoice.findFirst({ where: { AND: [{ id }, invoiceScopeWhere(ctx.actor)] }, include: { lines: true } });
     if (!row) throw notFound('Invoice');
     return row;
   }

@@ -163,3 +163,21 @@ export interface BillingRunAnswer {
   finishedAt: Date | null;
   createdAt: Date;
 }
+
+/** What the one search box found, each section limited to the caller's scope. */
+export interface SearchAnswer {
+  query: string;
+  terminals: { serial: string; label: string | null; address: string | null; status: string; customerName: string | null }[];
+  customers: { id: string; name: string; kind: string; status: string; city: string | null }[];
+  tickets: { id: string; number: number; subject: string; status: string; priority: string }[];
+  invoices: {
+    id: string;
+    number: string | null;
+    period: string;
+    status: string;
+    totalMinor: number;
+    currency: string;
+    customerName: string;
+  }[];
+  contracts: { id: string; number: string; status: string; customerId: string; customerName: string }[];
+}

@@ -29,7 +29,7 @@ import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Queues } from '../platform/queues.js';
 import { QUEUE } from '../platform/queues.js';
 import { createScheduler } from '../platform/scheduler.js';
-import { createKpiService, createOverviewService } from '../reports/index.js';
+import { createKpiService, createOverviewService, createSearchService } from '../reports/index.js';
 import {
   businessCalendar,
   createKnowledgeService,
@@ -132,6 +132,7 @@ export function createServices(infra: Infra) {
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
+  const search = createSearchService({ db });
   // Every process knows every loop, so an API process reports the worker processes' stalls too.
   const loops = createLoopMonitor({
     redis,
@@ -166,6 +167,7 @@ export function createServices(infra: Infra) {
     leads,
     interactions,
     timeline,
+    search,
     orders,
     contracts,
     tariffPlans,

@@ -18,6 +18,7 @@ import { onCallRoutes } from './on-call.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { salesRoutes } from './sales.routes.js';
+import { searchRoutes } from './search.routes.js';
 import { tariffPlanRoutes } from './tariff-plans.routes.js';
 import { ticketWorkflowRoutes } from './ticket-workflow.routes.js';
 import { ticketRoutes } from './tickets.routes.js';
@@ -49,5 +50,6 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(ticketRoutes);
   await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);
+  await app.register(searchRoutes);
   await app.register(liveRoutes);
 };
