@@ -21,6 +21,7 @@ import {
   V2ProxyProtocol,
 } from 'proxy-protocol-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { ensureSelfSignedCertificate } from '../../src/platform/tls-certificate.js';
 import { startTestSystem, type TestSystem } from '../helpers/system.js';
 import { createContract, provisionTerminal, waitFor } from '../helpers/terminals.js';
@@ -139,6 +140,20 @@ const sessionAddresses = async (serial: string) =>
   (await sys.services.db.deviceSession.findMany({ where: { device: { serial } }, orderBy: { id: 'asc' } })).map((s) => s.remoteAddress);
 
 describe('PROXY protocol', () => {
+  it('is configured with the balancers it trusts, or start-up stops naming the variable', () => {
+    expect(() => loadConfig({ MQTT_PROXY_PROTOCOL: 'v2' })).toThrow(/MQTT_PROXY_TRUSTED: required with MQTT_PROXY_PROTOCOL/);
+    for (const bad of ['10.0.0.0/33', 'lb.example.com', '10.0.0.1/8/8', 'fd00::/129']) {
+      expect(() => loadConfig({ MQTT_PROXY_PROTOCOL: 'any', MQTT_PROXY_TRUSTED: bad }), bad).toThrow(/MQTT_PROXY_TRUSTED/);
+    }
+    expect(() => loadConfig({ MQTT_PROXY_PROTOCOL: 'v3', MQTT_PROXY_TRUSTED: '10.0.0.1' })).toThrow(/MQTT_PROXY_PROTOCOL/);
+    expect(loadConfig({ MQTT_PROXY_PROTOCOL: 'v1', MQTT_PROXY_TRUSTED: ' 10.0.0.0/8, 192.0.2.1 ,fd00::/8' }).MQTT_PROXY_TRUSTED).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1',
+      'fd00::/8',
+    ]);
+    expect(loadConfig({}).MQTT_PROXY_PROTOCOL).toBe('off');
+  });
+
   it("records the terminal's address from v1 and v2 headers, also split over many reads", async () => {
     const a = await provisionTerminal(sys.services, contractId);
     const b = await provisionTerminal(sys.services, contractId);
