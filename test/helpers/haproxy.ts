@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Round-robin over `backends` (ports on 127.0.0.1); a backend that refuses is marked down within a second. */
+/** Round-robin over `backends` (ports on 127.0.0.1); a connection a dead backend refuses is retried on another at once. */
 export async function startHaproxy(backends: number[], sendProxy: 'send-proxy' | 'send-proxy-v2' = 'send-proxy-v2'): Promise<Haproxy> {
   const dir = await mkdtemp(join(tmpdir(), 'nx-haproxy-'));
   const port = await freePort();
@@ -36,6 +36,7 @@ export async function startHaproxy(backends: number[], sendProxy: 'send-proxy' |
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
+    '  timeout check 2s',
     // A connection to a dead gateway is retried on another at once, before health checks notice.
     '  retries 3',
     '  option redispatch 1',
@@ -44,7 +45,8 @@ export async function startHaproxy(backends: number[], sendProxy: 'send-proxy' |
     '  default_backend gateways',
     'backend gateways',
     '  balance roundrobin',
-    `  default-server ${sendProxy} check check-send-proxy inter 300 fall 1 rise 1`,
+    // Three failed checks before a gateway counts as down, so a slow moment on a busy machine does not.
+    `  default-server ${sendProxy} check check-send-proxy inter 500 fall 3 rise 1`,
     ...backends.map((p, i) => `  server gw${i + 1} 127.0.0.1:${p}`),
     '',
   ].join('\n');
