@@ -6,6 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import mqtt, { type IConnectPacket, type IPublishPacket, type ISubscribePacket, type Packet } from 'mqtt-packet';
+import type { ProxyGate } from './proxy-protocol.js';
 
 /** Why a CONNECT is refused; mapped to a CONNACK code per protocol version in exactly one place. */
 export type RefusalReason = 'bad_credentials' | 'identifier_rejected' | 'not_authorized' | 'banned' | 'rate_limited' | 'unavailable';
@@ -84,8 +85,10 @@ export class MqttConnection {
   constructor(
     readonly socket: net.Socket,
     private readonly hooks: ServerHooks,
+    /** The terminal's address when a PROXY protocol header named it; else the socket's peer. */
+    remoteAddress?: string,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.remoteAddress = remoteAddress ?? socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
     const connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), CONNECT_TIMEOUT_MS);
     this.parser.on('packet', (p: Packet) => {
@@ -298,9 +301,40 @@ function boundedParser(maxBytes: number, onTooLarge: (bytes: number) => void): R
   return parser;
 }
 
-export function createMqttServer(hooks: ServerHooks, tlsOptions?: tls.TlsOptions): net.Server {
-  const onSocket = (socket: net.Socket) => {
-    new MqttConnection(socket, hooks);
-  };
-  return tlsOptions ? tls.createServer(tlsOptions, onSocket) : net.createServer(onSocket);
+/** With `proxy`, every connection passes the PROXY protocol gate first (gateway/proxy-protocol.ts). */
+export function createMqttServer(hooks: ServerHooks, tlsOptions?: tls.TlsOptions, proxy?: ProxyGate): net.Server {
+  if (!proxy) {
+    const onSocket = (socket: net.Socket) => {
+      new MqttConnection(socket, hooks);
+    };
+    return tlsOptions ? tls.createServer(tlsOptions, onSocket) : net.createServer(onSocket);
+  }
+  // The header comes before the TLS handshake, so TLS starts by hand once the header is read;
+  // handshake failures are still reported as the TLS server's `tlsClientError`.
+  const secureContext = tlsOptions ? tls.createSecureContext(tlsOptions) : null;
+  const handshakeMs = tlsOptions?.handshakeTimeout ?? 120_000;
+  const server = net.createServer((socket) =>
+    proxy(socket, (remoteAddress) => {
+      if (!secureContext) {
+        new MqttConnection(socket, hooks, remoteAddress);
+        socket.resume();
+        return;
+      }
+      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
+      const failed = (err: Error) => {
+        clearTimeout(timer);
+        server.emit('tlsClientError', err, secure);
+        secure.destroy();
+      };
+      const timer = setTimeout(() => failed(new Error('TLS handshake timeout')), handshakeMs);
+      secure.once('error', failed);
+      secure.once('secure', () => {
+        clearTimeout(timer);
+        secure.off('error', failed);
+        new MqttConnection(secure, hooks, remoteAddress);
+      });
+      // Not socket.resume(): the TLS socket now reads the connection (and what the gate put back) itself.
+    }),
+  );
+  return server;
 }

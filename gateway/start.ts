@@ -9,6 +9,7 @@ import { startHeartbeat } from './liveness.js';
 import { createMqttServer, type MqttConnection } from './mqtt-server.js';
 import type { GatewayPorts } from './ports.js';
 import { createPresence } from './presence.js';
+import { createProxyGate, type ProxyProtocolSettings } from './proxy-protocol.js';
 
 export interface GatewayOptions {
   host: string;
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   /** The ingest writes with its own small pg pool (raw SQL batches). */
   databaseUrl: string;
   gatewayId?: string;
+  /** Behind a load balancer: read the terminal's address from a PROXY protocol header (both ports). */
+  proxyProtocol?: ProxyProtocolSettings;
 }
 
 export interface Gateway {
@@ -95,15 +98,20 @@ export async function startGateway(rootPorts: GatewayPorts, opts: GatewayOptions
     });
     return (server.address() as AddressInfo).port;
   };
-  const port = opts.port === null ? null : await listen(createMqttServer(gw.hooks), opts.port);
+  const proxy = opts.proxyProtocol ? createProxyGate(opts.proxyProtocol, log) : undefined;
+  const port = opts.port === null ? null : await listen(createMqttServer(gw.hooks, undefined, proxy), opts.port);
   let tlsPort: number | null = null;
   if (opts.tls) {
     // A client that never finishes its handshake is not held for node's default two minutes.
-    const server = createMqttServer(gw.hooks, { cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000, minVersion: 'TLSv1.2' });
+    const server = createMqttServer(
+      gw.hooks,
+      { cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000, minVersion: 'TLSv1.2' },
+      proxy,
+    );
     server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'MQTT TLS handshake failed'));
     tlsPort = await listen(server, opts.tls.port);
   }
-  log.info({ port, tlsPort, gatewayId }, 'MQTT gateway listening');
+  log.info({ port, tlsPort, gatewayId, proxyProtocol: opts.proxyProtocol?.versions ?? 'off' }, 'MQTT gateway listening');
 
   return {
     port,

@@ -1,7 +1,16 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // The only place that reads process.env. Every variable is documented in the README.
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** `10.0.0.7`, `10.0.0.0/8`, `fd00::/8`: an address, or a network with a prefix length its family allows. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -43,6 +52,20 @@ const schema = z.object({
   MQTT_TLS_KEY: z.string().min(1).optional(),
   // false: no plain MQTT listener, terminals connect over TLS only (needs MQTT_TLS_CERT and MQTT_TLS_KEY).
   MQTT_PLAIN: bool.default(true),
+  // Behind a load balancer (HAProxy send-proxy / send-proxy-v2, a cloud NLB): every MQTT connection
+  // must start with a PROXY protocol header of these versions, naming the terminal's address.
+  MQTT_PROXY_PROTOCOL: z.enum(['off', 'v1', 'v2', 'any']).default('off'),
+  // The balancers' addresses or CIDR ranges (comma-separated); others are refused. Required with MQTT_PROXY_PROTOCOL.
+  MQTT_PROXY_TRUSTED: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isAddressOrCidr, 'comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8'))),
   GATEWAY_ID: z.string().optional(),
   OPERATOR_TIMEZONE: z.string().default('Asia/Shanghai'),
   SESSION_TTL_HOURS: z.coerce.number().int().positive().default(12),
@@ -130,6 +153,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!parsed.data.MQTT_TLS_CERT !== !parsed.data.MQTT_TLS_KEY) {
     throw new Error('Invalid configuration:\n  MQTT_TLS_CERT, MQTT_TLS_KEY: set both (PEM certificate and private key) or neither');
+  }
+  if (parsed.data.MQTT_PROXY_PROTOCOL !== 'off' && parsed.data.MQTT_PROXY_TRUSTED.length === 0) {
+    // Trusting every source would let anyone name any address and walk around per-address limits.
+    throw new Error(
+      "Invalid configuration:\n  MQTT_PROXY_TRUSTED: required with MQTT_PROXY_PROTOCOL (the load balancers' addresses or CIDR ranges)",
+    );
   }
   const setByEnv = new Set(Object.keys(schema.shape).filter((k) => env[k] !== undefined));
   return Object.freeze({ ...parsed.data, SET_BY_ENV: setByEnv, ...overrides });

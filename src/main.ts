@@ -54,6 +54,18 @@ async function main(): Promise<void> {
     }
     printDemoBanner(seeded, system);
   }
+  // One line per process when it serves: what listens where, and how long start-up took
+  // (from process start, so the loader's own cost counts too).
+  log.info(
+    {
+      httpUrl: system.httpUrl,
+      mqttPort: system.mqttPort,
+      mqttTlsPort: system.mqttTlsPort,
+      metricsUrl: system.metricsUrl,
+      startupMs: Math.round(performance.now()),
+    },
+    'ready',
+  );
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await stopFleet();

@@ -80,6 +80,8 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
       tls: certificate ? { port: config.MQTT_TLS_PORT, cert: certificate.cert, key: certificate.key } : undefined,
       databaseUrl: infra.databaseUrl,
       gatewayId,
+      proxyProtocol:
+        config.MQTT_PROXY_PROTOCOL === 'off' ? undefined : { versions: config.MQTT_PROXY_PROTOCOL, trusted: config.MQTT_PROXY_TRUSTED },
     });
     mqttPort = gateway.port;
     mqttTlsPort = gateway.tlsPort;

@@ -28,7 +28,11 @@ export async function spawnGateway(
   });
   const ports = await new Promise<{ port: number; tlsPort: number | null }>((resolvePort, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('gateway child did not start')), 30_000);
+    // Generous: a loaded 2-core machine has taken over 30 s; a child that never answers is not left behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('gateway child did not start within 60 s'));
+    }, 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /MQTT_TLS_PORT=(\w+) MQTT_PORT=(\d+)/.exec(out);

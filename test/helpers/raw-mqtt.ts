@@ -17,6 +17,8 @@ export interface RawOptions {
   clientId?: string;
   /** Connect over TLS trusting this CA (the gateway's certificate). */
   ca?: Buffer;
+  /** Plain MQTT only: connect from this local address (127.0.0.7: a terminal of its own behind a balancer). */
+  localAddress?: string;
 }
 
 export async function rawConnect(
@@ -27,7 +29,9 @@ export async function rawConnect(
   clean = true,
   opts: RawOptions = {},
 ): Promise<RawClient & { connack: Packet }> {
-  const socket = opts.ca ? tls.connect({ port, host: '127.0.0.1', ca: opts.ca, servername: 'localhost' }) : net.connect(port, '127.0.0.1');
+  const socket = opts.ca
+    ? tls.connect({ port, host: '127.0.0.1', ca: opts.ca, servername: 'localhost' })
+    : net.connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
   const parser = mqtt.parser({ protocolVersion });
   const received: Packet[] = [];
   const waiters: { cmd: string; resolve(p: Packet): void }[] = [];
