@@ -15,6 +15,7 @@ const FAMILY_BY_SEGMENT: Record<string, ScopeFamily | 'none'> = {
   orders: 'crm',
   'tariff-plans': 'billing',
   'billing-runs': 'billing',
+  billing: 'billing',
   invoices: 'billing',
   'invoices.csv': 'billing',
   payments: 'billing',
