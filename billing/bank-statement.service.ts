@@ -70,8 +70,13 @@ export function createBankStatementService(deps: {
     const customerNames = new Map(named.filter((c) => nameCount.get(c.name) === 1).map((c) => [c.name, c.id]));
     const customerIds = [...new Set([...contracts.map((c) => c.customerId), ...customerNames.values()])];
     const open = await db.invoice.findMany({ where: { customerId: { in: customerIds }, status: 'ISSUED' }, select: invoiceFields });
+    // One object per invoice, so a line posted during the import is seen by the later lines' suggestions.
+    const byId = new Map<string, KnownInvoice>(invoices.map((i) => [i.id, i]));
     const openByCustomer = new Map<string, KnownInvoice[]>();
-    for (const i of open) if (balanceOf(i) > 0n) openByCustomer.set(i.customerId, [...(openByCustomer.get(i.customerId) ?? []), i]);
+    for (const o of open) {
+      const i = byId.get(o.id) ?? o;
+      if (balanceOf(i) > 0n) openByCustomer.set(i.customerId, [...(openByCustomer.get(i.customerId) ?? []), i]);
+    }
     return {
       invoices: new Map(invoices.filter((i) => i.number).map((i) => [i.number!, i])),
       contracts: new Map(contracts.map((c) => [c.number, c.customerId])),
