@@ -32,7 +32,7 @@ const invoiceFields = {
 } as const;
 
 /** The payment a line becomes: one per line whatever happens, so posting is idempotent. */
-const paymentReference = (hash: string) => `BANK-${hash.slice(0, 32)}`;
+const paymentReference = (hash: string) => `BANK-${hash.slice(0, 16)}`;
 const receivedOn = (bookedOn: string | Date) => new Date(typeof bookedOn === 'string' ? `${bookedOn}T00:00:00Z` : bookedOn);
 
 export function createBankStatementService(deps: {
