@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { agingBucket } from './aging.service.js';
 import { monthlyPattern } from './billing-run.jobs.js';
 import { daysOverdue } from './dunning.service.js';
-import { agingBucket } from './payment.service.js';
 
 describe('schedules and buckets', () => {
   it('starts the monthly run the grace time after local midnight on the 1st', () => {

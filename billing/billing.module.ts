@@ -4,9 +4,13 @@ import type { AuditService } from '../src/audit/index.js';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
 import type { Queues } from '../src/platform/queues.js';
+import { createAgingService } from './aging.service.js';
+import { createBankStatementService } from './bank-statement.service.js';
 import { createBillingFlow } from './billing-run.jobs.js';
 import { createBillingRunService } from './billing-run.service.js';
 import { createCommissionService } from './commission.service.js';
+import { createCreditApplier } from './credit-application.js';
+import { createCustomerAccountService } from './customer-account.service.js';
 import { type ContractStatusOwner, createDunningService } from './dunning.service.js';
 import { createInvoiceService } from './invoice.service.js';
 import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
@@ -31,11 +35,15 @@ export interface BillingModuleDeps {
 
 export function createBillingModule(d: BillingModuleDeps) {
   const flow = createBillingFlow(d.queues);
+  const credit = createCreditApplier({ db: d.db, events: d.events, log: d.log.child({ component: 'credit' }) });
   const issuer = createInvoiceIssuer({
     db: d.db,
     events: d.events,
     timeZone: d.timeZone,
     log: d.log.child({ component: 'invoice-issuer' }),
+    onIssued: async (customers) => {
+      await credit.applyForCustomers(customers);
+    },
   });
   const billingRuns = createBillingRunService({
     db: d.db,
@@ -54,11 +62,17 @@ export function createBillingModule(d: BillingModuleDeps) {
     log: d.log,
     reminderDays: d.dunningReminderDays,
     suspendDays: d.dunningSuspendDays,
+    applyCredit: () => credit.applyPending(),
   });
+  const payments = createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning, log: d.log });
   return {
     billingRuns,
     invoices: createInvoiceService({ db: d.db, timeZone: d.timeZone }),
-    payments: createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning, log: d.log }),
+    payments,
+    aging: createAgingService({ db: d.db }),
+    accounts: createCustomerAccountService({ db: d.db, audit: d.audit, events: d.events }),
+    bankStatements: createBankStatementService({ db: d.db, audit: d.audit, payments, dunning, log: d.log }),
+    credit,
     dunning,
     commissions: createCommissionService({ db: d.db, audit: d.audit, timeZone: d.timeZone }),
     charges: createOneOffChargeService({ db: d.db, audit: d.audit }),

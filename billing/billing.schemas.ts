@@ -19,15 +19,36 @@ export const invoiceFilter = z.object({
 
 const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export const paymentInput = z.object({
-  /** Bank or gateway reference; recording it twice is a no-op. */
-  reference: z.string().trim().min(1).max(100),
-  invoiceId: z.string().uuid(),
-  amountMinor: minor,
-  currency: z.string().length(3).optional(),
-  method: z.string().trim().min(1).max(40).default('BANK_TRANSFER'),
-  receivedAt: dateInput.optional(),
-});
+export const paymentInput = z
+  .object({
+    /** Bank or gateway reference; recording it twice is a no-op. */
+    reference: z.string().trim().min(1).max(100),
+    /** The payer; optional when invoices are named (it is theirs). */
+    customerId: z.string().uuid().optional(),
+    /** One invoice to settle first (what is left over is credit, applied oldest first). */
+    invoiceId: z.string().uuid().optional(),
+    /** Several invoices and how much goes to each; the rest is credit. */
+    allocations: z
+      .array(z.object({ invoiceId: z.string().uuid(), amountMinor: minor }))
+      .min(1)
+      .max(100)
+      .optional(),
+    amountMinor: minor,
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY')
+      .optional(),
+    method: z.string().trim().min(1).max(40).default('BANK_TRANSFER'),
+    receivedAt: dateInput.optional(),
+  })
+  .superRefine((p, c) => {
+    if (p.invoiceId && p.allocations)
+      c.addIssue({ code: 'custom', path: ['allocations'], message: 'Give invoiceId or allocations, not both' });
+    if (!p.invoiceId && !p.allocations && !p.customerId)
+      c.addIssue({ code: 'custom', path: ['customerId'], message: 'Name the customer, an invoice or allocations' });
+    const ids = (p.allocations ?? []).map((a) => a.invoiceId);
+    if (new Set(ids).size !== ids.length) c.addIssue({ code: 'custom', path: ['allocations'], message: 'An invoice appears twice' });
+  });
 export type PaymentInput = z.infer<typeof paymentInput>;
 
 export const paymentFilter = z.object({
@@ -66,3 +87,48 @@ export const oneOffChargeInput = z.object({
   reason: z.string().trim().min(1).max(500),
 });
 export type OneOffChargeInput = z.infer<typeof oneOffChargeInput>;
+
+/** Credit paid back to the customer by finance. */
+export const creditRefundInput = z.object({
+  amountMinor: minor,
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY')
+    .default('CNY'),
+  reason: z.string().trim().min(1).max(500),
+  /** The reference of the transfer back; recording it twice is a no-op. */
+  reference: z.string().trim().min(1).max(100),
+});
+export type CreditRefundInput = z.infer<typeof creditRefundInput>;
+
+export const statementQuery = z.object({
+  from: dateInput.optional(),
+  to: dateInput.optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'An ISO 4217 code such as CNY')
+    .default('CNY'),
+});
+export type StatementQuery = z.infer<typeof statementQuery>;
+
+/** A bank statement: CSV text with a header row date,amount,payer,reference[,currency]. */
+export const bankStatementBody = z.object({
+  csv: z
+    .string()
+    .min(1)
+    .max(2 * 1024 * 1024),
+  fileName: z.string().trim().max(200).optional(),
+});
+
+export const bankLineFilter = z.object({
+  status: z.enum(['MATCHED', 'SUGGESTED', 'UNMATCHED', 'ASSIGNED', 'DISMISSED']).optional(),
+  statementId: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+/** Where a queued line goes: an invoice (any rest is credit) or a customer's credit. */
+export const bankLineAssignInput = z
+  .object({ invoiceId: z.string().uuid().optional(), customerId: z.string().uuid().optional() })
+  .refine((t) => Boolean(t.invoiceId) !== Boolean(t.customerId), { path: ['invoiceId'], message: 'Give invoiceId or customerId' });
+
+export const bankLineDismissInput = z.object({ reason: z.string().trim().min(1).max(500) });

@@ -2,7 +2,7 @@ import type { AuditService } from '../src/audit/index.js';
 import type { SystemCtx as Ctx } from '../src/auth/index.js';
 import { isStaff } from '../src/auth/index.js';
 // Contractor commissions: the contractor's rate (Customer.commissionRateBp) on amounts collected
-// in the month (payments received, operator time zone) on the contracts it manages: the
+// in the month (payment allocations, operator time zone) on the contracts it manages: the
 // contract's contractor, or else the end user's contractor. A statement freezes one month.
 import type { Db } from '../src/platform/database.js';
 import { AppError, invalid, notFound } from '../src/platform/errors.js';
@@ -27,14 +27,17 @@ export function createCommissionService({ db, audit, timeZone }: { db: Db; audit
   async function collected(period: string): Promise<Map<string, bigint>> {
     const b = periodBounds(period, timeZone);
     const rows = await db.$queryRaw<{ contractor: string; collected: bigint }[]>`
-      SELECT COALESCE(c."contractorId", cu."contractorId")::text AS contractor, SUM(p."amountMinor")::bigint AS collected
-      FROM "Payment" p
-      JOIN "Invoice" i ON i."id" = p."invoiceId"
+      SELECT COALESCE(c."contractorId", cu."contractorId")::text AS contractor, SUM(a."amountMinor")::bigint AS collected
+      FROM "PaymentAllocation" a
+      JOIN "Invoice" i ON i."id" = a."invoiceId"
       JOIN "Contract" c ON c."id" = i."contractId"
       JOIN "Customer" cu ON cu."id" = c."customerId"
-      -- receivedAt holds UTC without a zone.
-      WHERE p."receivedAt" >= (${b.start.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-        AND p."receivedAt" < (${b.end.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      -- Money only (a negative invoice's credit is not collected), when it met the invoice:
+      -- a payment's allocation at its receipt, its overpayment's when the credit is applied.
+      -- appliedAt holds UTC without a zone.
+      WHERE a."paymentId" IS NOT NULL
+        AND a."appliedAt" >= (${b.start.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+        AND a."appliedAt" < (${b.end.toISOString()}::timestamptz AT TIME ZONE 'UTC')
       GROUP BY 1`;
     return new Map(rows.filter((r) => r.contractor).map((r) => [r.contractor, BigInt(r.collected)]));
   }

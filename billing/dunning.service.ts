@@ -21,6 +21,8 @@ export interface DunningDeps {
   log: Logger;
   reminderDays: number[];
   suspendDays: number;
+  /** Applies pending customer credit; returns the contracts whose invoices it settled (or reduced). */
+  applyCredit?: () => Promise<string[]>;
 }
 
 export function daysOverdue(dueAt: Date, asOf: Date): number {
@@ -41,9 +43,30 @@ export function createDunningService(d: DunningDeps) {
     return changed;
   }
 
+  /**
+   * After a payment or credit: a contract suspended by dunning is reactivated once none of its
+   * invoices is past due with a balance.
+   */
+  async function reactivateIfCleared(contractId: string, now: Date = new Date()): Promise<boolean> {
+    const contract = await db.contract.findUnique({ where: { id: contractId } });
+    if (contract?.status !== 'SUSPENDED' || !contract.suspensionReason?.startsWith(DUNNING_REASON)) return false;
+    // Past due by the clock, or already in dunning (covers catch-up runs with an explicit asOf).
+    const open = await db.invoice.findMany({
+      where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] },
+    });
+    if (open.some((i) => balanceOf(i) > 0n)) return false;
+    const changed = await contracts.reactivateBySystem(contractId, { reasonPrefix: DUNNING_REASON });
+    if (changed) log.info({ contractId }, 'contract reactivated after payment');
+    return changed;
+  }
+
   return {
     /** The daily job; `asOf` lets tests and catch-up runs pick the day. */
     async run(asOf: Date = new Date()) {
+      // Balances after credit: credit still waiting (an application that failed after a run)
+      // is applied first, and what it cleared is reactivated.
+      const credited = d.applyCredit ? await d.applyCredit() : [];
+      for (const contractId of new Set(credited)) await reactivateIfCleared(contractId);
       const candidates = await db.invoice.findMany({
         where: { status: 'ISSUED', dueAt: { lt: new Date(asOf.getTime() - DAY_MS + 1) } },
         include: { dunningNotices: { select: { level: true } } },
@@ -98,22 +121,7 @@ export function createDunningService(d: DunningDeps) {
       return { remindersSent, suspended };
     },
 
-    /**
-     * After a payment or credit: a contract suspended by dunning is reactivated once none of its
-     * invoices is past due with a balance.
-     */
-    async reactivateIfCleared(contractId: string, now: Date = new Date()): Promise<boolean> {
-      const contract = await db.contract.findUnique({ where: { id: contractId } });
-      if (contract?.status !== 'SUSPENDED' || !contract.suspensionReason?.startsWith(DUNNING_REASON)) return false;
-      // Past due by the clock, or already in dunning (covers catch-up runs with an explicit asOf).
-      const open = await db.invoice.findMany({
-        where: { contractId, status: 'ISSUED', OR: [{ dueAt: { lt: now } }, { dunningNotices: { some: {} } }] },
-      });
-      if (open.some((i) => balanceOf(i) > 0n)) return false;
-      const changed = await contracts.reactivateBySystem(contractId, { reasonPrefix: DUNNING_REASON });
-      if (changed) log.info({ contractId }, 'contract reactivated after payment');
-      return changed;
-    },
+    reactivateIfCleared,
   };
 }
 

@@ -1,4 +1,6 @@
 // Usage billing (issue 7): rating, runs, invoices, payments, dunning, commissions.
+
+export { MAX_STATEMENT_BYTES } from './bank-statement-csv.js';
 export { type BillingModule, createBillingModule } from './billing.module.js';
 export * from './billing.schemas.js';
 export { startBillingWorkers } from './billing-run.jobs.js';

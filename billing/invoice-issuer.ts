@@ -63,7 +63,7 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
   const input = await ratingInput(tx, c, b, timeZone);
   const marked = (c.marked ?? []).length + (c.markedCharges ?? []).length;
   if (input.terminals.length === 0 && marked === 0 && input.late.length === 0) return { kind: 'empty' };
-  const rated = rate(input);
+  const rated = carryNegativeTotal(rate(input));
   return {
     kind: 'draft',
     draft: {
@@ -77,6 +77,30 @@ async function rateLoaded(tx: DbLike, c: ContractForRating, b: PeriodBounds, tim
       totalMinor: rated.totalMinor,
       lines: rated.lines,
     },
+  };
+}
+
+/**
+ * An invoice never asks the customer for a negative amount: when credits outweigh the charges,
+ * a last line carries the negative total to the customer's credit (a lot written when the
+ * invoice is issued) and the invoice totals 0.00.
+ */
+export function carryNegativeTotal<T extends { lines: RatedLine[]; totalMinor: bigint }>(rated: T): T {
+  if (rated.totalMinor >= 0n) return rated;
+  const carried = -rated.totalMinor;
+  return {
+    ...rated,
+    totalMinor: 0n,
+    lines: [
+      ...rated.lines,
+      {
+        kind: 'CARRIED_TO_CREDIT',
+        description: 'Negative total carried to your credit balance',
+        quantity: 1n,
+        unitPriceMicros: carried * 10_000n,
+        amountMinor: carried,
+      },
+    ],
   };
 }
 
@@ -133,7 +157,32 @@ interface Finalized {
   currency: string;
 }
 
-export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; events: EventEmitter; timeZone: string; log?: Logger }) {
+/** Customers (and currencies) whose issued invoices may now be settled from credit. */
+export type OnIssued = (customers: { customerId: string; currency: string }[]) => Promise<void>;
+
+export function createInvoiceIssuer({
+  db,
+  events,
+  timeZone,
+  log,
+  onIssued,
+}: {
+  db: Db;
+  events: EventEmitter;
+  timeZone: string;
+  log?: Logger;
+  /** Called after the issuing transaction committed (credit application). */
+  onIssued?: OnIssued;
+}) {
+  /** A failure leaves the credit in place; the daily dunning job applies it before it looks at balances. */
+  async function afterIssue(rows: Finalized[]) {
+    if (!onIssued || rows.length === 0) return;
+    const pairs = new Map(rows.map((r) => [`${r.customerId}|${r.currency}`, { customerId: r.customerId, currency: r.currency }]));
+    await onIssued([...pairs.values()]).catch((err: Error) =>
+      log?.error({ err: err.message }, 'applying credit to issued invoices failed'),
+    );
+  }
+
   /**
    * Numbers and issues drafts of the period (or one draft) in one statement: the sequence row
    * is advanced by the number of drafts and locked until the caller's transaction commits, so
@@ -166,6 +215,14 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
       FROM todo, n, seq
       WHERE i."id" = todo."id"
       RETURNING i."id"::text, i."number", i."contractId"::text, i."customerId"::text, i."period", i."totalMinor", i."currency"`;
+    // Negative totals carried to credit become the customer's credit lots as they are issued.
+    if (rows.length > 0)
+      await tx.$executeRaw`
+        INSERT INTO "CreditEntry" ("id", "customerId", "currency", "kind", "amountMinor", "remainingMinor", "invoiceId", "at")
+        SELECT gen_random_uuid(), i."customerId", i."currency", 'NEGATIVE_INVOICE'::"CreditEntryKind", l."amountMinor", l."amountMinor", i."id",
+               ${at}::timestamptz AT TIME ZONE 'UTC'
+        FROM "Invoice" i JOIN "InvoiceLine" l ON l."invoiceId" = i."id" AND l."kind" = 'CARRIED_TO_CREDIT'
+        WHERE i."id" = ANY(${rows.map((r) => r.id)}::uuid[])`;
     await events.emit(
       tx,
       rows.map((r) => ({
@@ -198,8 +255,9 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
   ): Promise<IssueOutcome> {
     const finalize = opts.finalize ?? billingRunId === null;
     const bounds = periodBounds(period, timeZone);
+    let issued: Finalized[] = [];
     try {
-      return await db.$transaction(
+      const outcome = await db.$transaction(
         async (tx) => {
           // A draft lost in a crash is rebuilt by the next run (it has no number and no event
           // yet, and its usage marks are lost with it), so it need not wait for the WAL flush;
@@ -215,11 +273,13 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
           if (rated.kind === 'empty') throw new NothingToBill();
           const id = rated.draft.id;
           await insertDrafts(tx, period, billingRunId, [rated.draft]);
-          const number = finalize ? ((await finalizeIn(tx, period, now, id))[0]?.number ?? null) : null;
-          return { kind: 'created', invoiceId: id, totalMinor: rated.draft.totalMinor, number } as const;
+          issued = finalize ? await finalizeIn(tx, period, now, id) : [];
+          return { kind: 'created', invoiceId: id, totalMinor: rated.draft.totalMinor, number: issued[0]?.number ?? null } as const;
         },
         { timeout: 60_000, maxWait: 60_000 },
       );
+      await afterIssue(issued);
+      return outcome;
     } catch (err) {
       if (err instanceof NothingToBill) return { kind: 'empty' };
       if (err instanceof AlreadyInvoiced) return { kind: 'exists', invoiceId: err.invoiceId, billingRunId: err.billingRunId };
@@ -286,6 +346,7 @@ export function createInvoiceIssuer({ db, events, timeZone, log }: { db: Db; eve
     /** Issues every draft of the period (a run's last step; idempotent). */
     async finalize(period: string, now = new Date()): Promise<number> {
       const rows = await db.$transaction((tx) => finalizeIn(tx, period, now), { timeout: 300_000, maxWait: 60_000 });
+      await afterIssue(rows);
       return rows.length;
     },
   };

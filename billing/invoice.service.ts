@@ -5,6 +5,7 @@ import type { Db } from '../src/platform/database.js';
 import { notFound } from '../src/platform/errors.js';
 import { page, pageArgs } from '../src/platform/pagination.js';
 import { invoicePreviewView, invoicesCsv, invoiceView } from './invoice.view.js';
+import { carryNegativeTotal } from './invoice-issuer.js';
 import { renderInvoicePdf } from './invoice-pdf.js';
 import { periodBounds, periodOf } from './period.js';
 import { rate } from './rating.js';
@@ -88,7 +89,7 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
       const contract = (await loadContract(db, contractId))!;
       const period = periodOf(now, timeZone);
       const bounds = periodBounds(period, timeZone);
-      const rated = rate(await ratingInput(db, contract, bounds, timeZone));
+      const rated = carryNegativeTotal(rate(await ratingInput(db, contract, bounds, timeZone)));
       return invoicePreviewView({ contractId, period, asOf: now, currency: contract.currency, rated });
     },
   };

@@ -11,3 +11,6 @@ export const n = (v: bigint): number => {
 export function balanceOf(inv: Pick<Invoice, 'totalMinor' | 'paidMinor' | 'creditedMinor'>): bigint {
   return inv.totalMinor - inv.paidMinor - inv.creditedMinor;
 }
+
+/** The smaller of two amounts (Math.min takes no bigint). */
+export const minOf = (a: bigint, b: bigint): bigint => (a < b ? a : b);

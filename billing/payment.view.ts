@@ -2,12 +2,20 @@
 import type { CreditNote, Payment } from '../prisma/generated/client.js';
 import { n } from './money.js';
 
-export function paymentView(p: Payment) {
+/** A payment with the invoices it was allocated to when recorded (not credit applied later). */
+export type PaymentWithAllocations = Payment & { allocations: { invoiceId: string; amountMinor: bigint }[] };
+
+export function paymentView(p: PaymentWithAllocations) {
+  const allocated = p.allocations.reduce((s, a) => s + a.amountMinor, 0n);
   return {
     id: p.id,
     reference: p.reference,
     customerId: p.customerId,
-    invoiceId: p.invoiceId,
+    /** The first invoice it paid, for readers of the one-invoice payments of old. */
+    invoiceId: p.allocations[0]?.invoiceId ?? null,
+    allocations: p.allocations.map((a) => ({ invoiceId: a.invoiceId, amountMinor: n(a.amountMinor) })),
+    /** What was left over when recorded: customer credit (applied to open invoices at once). */
+    unallocatedMinor: n(p.amountMinor - allocated),
     amountMinor: n(p.amountMinor),
     currency: p.currency,
     method: p.method,

@@ -45,7 +45,9 @@ export type LineKind =
   | 'ADJUSTMENT'
   | 'CHARGE'
   | 'CREDIT'
-  | 'TAX';
+  | 'TAX'
+  /** A negative total moved to the customer's credit (billing/invoice-issuer.ts), after TAX. */
+  | 'CARRIED_TO_CREDIT';
 
 export interface RatedLine {
   kind: LineKind;

@@ -16,6 +16,7 @@ const FAMILY_BY_SEGMENT: Record<string, ScopeFamily | 'none'> = {
   'commercial-requests': 'crm',
   'tariff-plans': 'billing',
   'billing-runs': 'billing',
+  billing: 'billing',
   invoices: 'billing',
   'invoices.csv': 'billing',
   payments: 'billing',

@@ -46,6 +46,10 @@ const OWNERS: Record<string, string> = {
   CommissionStatement: 'billing',
   ServiceEvent: 'billing',
   OneOffCharge: 'billing',
+  PaymentAllocation: 'billing',
+  CreditEntry: 'billing',
+  BankStatement: 'billing',
+  BankStatementLine: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
 };

@@ -446,4 +446,36 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     await shot(page, '15-reports');
     await page.close();
   });
+
+  it("lets finance import a bank statement, work the queue and see the customer's credit", async () => {
+    const s = sys.services;
+    const plan = await billingFixtures.createOracleTariff(s);
+    const customer = await billingFixtures.createCustomer(s, { name: 'Browser Bank Customer' });
+    const contract = await billingFixtures.createContract(s, { customerId: customer.id, tariffPlanId: plan.id });
+    await billingFixtures.createTerminal(s, contract, 'NXV-BK', new Date('2026-08-01T02:00:00Z'));
+    const issued = await s.billing.issuer.issue(contract.id, '2026-09', null);
+    if (issued.kind !== 'created') throw new Error(issued.kind);
+    // 31.69 posted on the invoice by its number; 5.00 from an unknown payer assigned to the customer's credit.
+    const csv = `date,amount,payer,reference\n2026-12-01,31.69,Browser Bank Customer,${issued.number}\n2026-12-01,5.00,Somebody,Gift`;
+    const page = await signIn('FINANCE');
+    await page.click('nav >> text=Bank statements');
+    await page.fill('[data-testid=bank-import] textarea', csv);
+    await page.click('[data-testid=bank-import] button.primary');
+    await page.waitForSelector('[data-testid=bank-import-result]');
+    expect(await text(page, '[data-testid=bank-import-result]')).toContain('posted1');
+    await page.selectOption('[data-testid=bank-queue] select[aria-label="Line status"]', 'UNMATCHED');
+    await page.click('[data-testid=bank-queue] tbody tr >> text=Assign…');
+    await page.selectOption('[data-testid=assign-form] select[aria-label=Customer]', { label: 'Browser Bank Customer' });
+    await page.click('[data-testid=assign-form] button.primary');
+    await page.waitForSelector('[data-testid=bank-queue] >> text=No lines here.');
+    await shot(page, '16-bank-statements');
+    await page.goto(`${sys.httpUrl}/customers/${customer.id}`);
+    await page.waitForSelector('[data-testid=customer-balance]');
+    expect(await text(page, '[data-testid=customer-balance]')).toContain('¥5.00');
+    await page.waitForSelector('[data-testid=statement] >> text=Closing balance');
+    expect(await text(page, '[data-testid=statement]')).toContain('-¥5.00');
+    expect(await page.locator('.notice.bad').count()).toBe(0);
+    await shot(page, '17-customer-account');
+    await page.close();
+  });
 });

@@ -81,7 +81,12 @@ export async function seedTenant(s: Services, label: string): Promise<Tenant> {
     },
   });
   const payment = await db.payment.create({
-    data: { reference: `PAY-${tag.toUpperCase()}`, customerId: endUser.id, invoiceId: invoice.id, amountMinor: 500n },
+    data: {
+      reference: `PAY-${tag.toUpperCase()}`,
+      customerId: endUser.id,
+      amountMinor: 500n,
+      allocations: { create: { invoiceId: invoice.id, amountMinor: 500n } },
+    },
   });
   const order = await db.order.create({
     data: {

@@ -6,7 +6,7 @@ import { ctx } from './route-helpers.js';
 const tags = ['billing'];
 
 export const billingPaymentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { payments, commissions } = app.services.billing;
+  const { payments, aging, commissions } = app.services.billing;
   const finance = app.allow('FINANCE');
 
   // Idempotent by bank reference: the same reference again answers the first payment with 200.
@@ -23,7 +23,7 @@ export const billingPaymentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/reports/aging',
     { onRequest: app.allow('FINANCE', 'SALES', 'CONTRACTOR', 'CUSTOMER'), schema: { tags, querystring: agingQuery } },
-    async (req) => payments.aging(ctx(req), req.query.asOf, req.query.currency),
+    async (req) => aging.aging(ctx(req), req.query.asOf, req.query.currency),
   );
 
   app.get('/commissions', { onRequest: app.allow('FINANCE', 'CONTRACTOR'), schema: { tags, querystring: commissionQuery } }, async (req) =>

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { auditLogRoutes } from './audit-log.routes.js';
 import { authRoutes } from './auth.routes.js';
+import { bankStatementRoutes } from './bank-statements.routes.js';
+import { billingAccountRoutes } from './billing-accounts.routes.js';
 import { billingChargeRoutes } from './billing-charges.routes.js';
 import { billingInvoiceRoutes } from './billing-invoices.routes.js';
 import { billingPaymentRoutes } from './billing-payments.routes.js';
@@ -47,6 +49,8 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(billingInvoiceRoutes);
   await app.register(billingPaymentRoutes);
   await app.register(billingChargeRoutes);
+  await app.register(billingAccountRoutes);
+  await app.register(bankStatementRoutes);
   await app.register(ticketRoutes);
   await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);

@@ -20,15 +20,20 @@ export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; text?: { body: string; contentType: string } } = {},
+): Promise<T> {
   const session = loadSession();
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // A file posted as it is (a CSV statement), not wrapped in JSON.
+  if (init.text) headers['content-type'] = init.text.contentType;
   const res = await fetch(`/api/v1${path}`, {
     method: init.method ?? 'GET',
     headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    body: init.text ? init.text.body : init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -5,6 +5,7 @@ import './styles.css';
 import { api, setUnauthorizedHandler } from './api';
 import { Layout } from './components/Layout';
 import { connectLive, disconnectLive } from './live';
+import { BankStatements } from './pages/BankStatements';
 import { Billing, Invoices } from './pages/Billing';
 import { CustomerDetail, Customers } from './pages/Customers';
 import { Integrations } from './pages/Integrations';
@@ -30,8 +31,9 @@ function Page(props: { path: string; session: Session }) {
   if (path === '/tickets') return <Tickets session={session} />;
   if (ticket) return <TicketDetail id={ticket.id!} session={session} />;
   if (path === '/customers') return <Customers session={session} />;
-  if (customer) return <CustomerDetail id={customer.id!} />;
+  if (customer) return <CustomerDetail id={customer.id!} session={session} />;
   if (path === '/billing') return <Billing session={session} />;
+  if (path === '/billing/bank-statements') return <BankStatements session={session} />;
   if (path === '/invoices') return <Invoices session={session} />;
   if (path === '/reports') return <Reports session={session} />;
   if (path === '/provision') return <Provision session={session} />;

@@ -19,6 +19,7 @@ const NAV: NavItem[] = [
   { to: '/tickets', label: 'Tickets' },
   { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
   { to: '/billing', label: 'Billing', roles: ['ADMIN', 'FINANCE'] },
+  { to: '/billing/bank-statements', label: 'Bank statements', roles: ['ADMIN', 'FINANCE'] },
   { to: '/invoices', label: 'Invoices', roles: ['CONTRACTOR', 'CUSTOMER', 'SALES'] },
   { to: '/leads', label: 'Leads', roles: ['ADMIN', 'SALES'] },
   { to: '/reports', label: 'Reports', roles: ['ADMIN', 'FINANCE', 'SALES', 'OPS'] },

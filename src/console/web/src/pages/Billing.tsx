@@ -80,7 +80,16 @@ function Aging() {
         currencies: string[];
         buckets: Record<string, number>;
         totalMinor: number;
-        customers: { customerId: string; name: string; invoices: number; buckets: Record<string, number>; totalMinor: number }[];
+        creditMinor: number;
+        customers: {
+          customerId: string;
+          name: string;
+          invoices: number;
+          buckets: Record<string, number>;
+          totalMinor: number;
+          creditMinor: number;
+          netMinor: number;
+        }[];
       }>(`/reports/aging${qs({ currency })}`),
     [currency],
     60_000,
@@ -108,6 +117,7 @@ function Aging() {
                   tone={b === 'current' || !a.buckets[b] ? 'ok' : b === '1-30' ? 'warn' : 'bad'}
                 />
               ))}
+              <Stat label="customer credit" value={<span class="money">{fmtMoney(a.creditMinor ?? 0)}</span>} />
             </div>
             {a.customers.some((c) => c.totalMinor > (c.buckets.current ?? 0)) && (
               <table>
@@ -119,6 +129,7 @@ function Aging() {
                       <th class="r">{b}</th>
                     ))}
                     <th class="r">Total open</th>
+                    <th class="r">Credit</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -136,6 +147,7 @@ function Aging() {
                         <td class="r num">
                           <b>{fmtMoney(c.totalMinor)}</b>
                         </td>
+                        <td class="r num">{c.creditMinor ? fmtMoney(c.creditMinor) : ''}</td>
                       </tr>
                     ))}
                 </tbody>

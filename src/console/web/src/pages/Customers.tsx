@@ -1,6 +1,7 @@
 // Customers in scope, and one customer's 360 view: record, contacts and timeline.
 import { useState } from 'preact/hooks';
 import { api, type Page, qs } from '../api';
+import { ACCOUNT_ROLES, CustomerAccount } from '../components/CustomerAccount';
 import { Badge, Card, Empty, Link, Loaded, useAsync } from '../components/ui';
 import { fmtDate, fmtDateTime, fmtMoney } from '../format';
 import { navigate } from '../router';
@@ -94,7 +95,7 @@ export function Customers(_props: { session: Session }) {
   );
 }
 
-export function CustomerDetail(props: { id: string }) {
+export function CustomerDetail(props: { id: string; session: Session }) {
   const customer = useAsync(() => api<Customer>(`/customers/${props.id}`), [props.id]);
   const contacts = useAsync(() => api<{ items: Contact[] }>(`/customers/${props.id}/contacts`), [props.id]);
   const timeline = useAsync(() => api<{ items: TimelineEntry[] }>(`/customers/${props.id}/timeline?limit=50`), [props.id]);
@@ -152,35 +153,38 @@ export function CustomerDetail(props: { id: string }) {
             </Loaded>
           </Card>
         </div>
-        <Card title="Timeline (360)" testid="timeline">
-          <Loaded state={timeline} what="the timeline">
-            {(p) =>
-              p.items.length === 0 ? (
-                <Empty>Nothing recorded yet.</Empty>
-              ) : (
-                <ul class="timeline">
-                  {p.items.map((e) => (
-                    <li>
-                      <span class="t">{fmtDateTime(e.at)}</span>
-                      <span class="kind">{e.kind.replace('.', ' ')}</span>
-                      <span>
-                        {e.ref.type === 'device' ? (
-                          <Link to={`/terminals/${e.title.split(' ')[1] ?? ''}`}>{e.title}</Link>
-                        ) : e.ref.type === 'ticket' ? (
-                          <Link to={`/tickets/${e.ref.id}`}>{e.title}</Link>
-                        ) : (
-                          e.title
-                        )}
-                        {typeof e.detail?.totalMinor === 'number' ? ` · ${fmtMoney(e.detail.totalMinor)}` : ''}
-                        {typeof e.detail?.amountMinor === 'number' ? ` · ${fmtMoney(e.detail.amountMinor)}` : ''}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              )
-            }
-          </Loaded>
-        </Card>
+        <div>
+          {ACCOUNT_ROLES.includes(props.session.role) && <CustomerAccount customerId={props.id} role={props.session.role} />}
+          <Card title="Timeline (360)" testid="timeline">
+            <Loaded state={timeline} what="the timeline">
+              {(p) =>
+                p.items.length === 0 ? (
+                  <Empty>Nothing recorded yet.</Empty>
+                ) : (
+                  <ul class="timeline">
+                    {p.items.map((e) => (
+                      <li>
+                        <span class="t">{fmtDateTime(e.at)}</span>
+                        <span class="kind">{e.kind.replace('.', ' ')}</span>
+                        <span>
+                          {e.ref.type === 'device' ? (
+                            <Link to={`/terminals/${e.title.split(' ')[1] ?? ''}`}>{e.title}</Link>
+                          ) : e.ref.type === 'ticket' ? (
+                            <Link to={`/tickets/${e.ref.id}`}>{e.title}</Link>
+                          ) : (
+                            e.title
+                          )}
+                          {typeof e.detail?.totalMinor === 'number' ? ` · ${fmtMoney(e.detail.totalMinor)}` : ''}
+                          {typeof e.detail?.amountMinor === 'number' ? ` · ${fmtMoney(e.detail.amountMinor)}` : ''}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )
+              }
+            </Loaded>
+          </Card>
+        </div>
       </div>
     </div>
   );
