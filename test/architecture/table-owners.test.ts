@@ -12,6 +12,7 @@ const OWNERS: Record<string, string> = {
   ApiKey: 'src/auth',
   AuditLog: 'src/audit',
   IdempotencyRecord: 'src/platform',
+  OutgoingMail: 'src/platform',
   Customer: 'src/crm',
   Contact: 'src/crm',
   Lead: 'src/crm',
@@ -45,6 +46,7 @@ const OWNERS: Record<string, string> = {
   CommissionStatement: 'billing',
   ServiceEvent: 'billing',
   OneOffCharge: 'billing',
+  UsageAlert: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
 };

@@ -15,6 +15,7 @@ import { kpiRoutes } from './kpi.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { onCallRoutes } from './on-call.routes.js';
 import { orderRoutes } from './orders.routes.js';
+import { outgoingMailRoutes } from './outgoing-mail.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { salesRoutes } from './sales.routes.js';
 import { tariffPlanRoutes } from './tariff-plans.routes.js';
@@ -44,6 +45,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(billingInvoiceRoutes);
   await app.register(billingPaymentRoutes);
   await app.register(billingChargeRoutes);
+  await app.register(outgoingMailRoutes);
   await app.register(ticketRoutes);
   await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);
