@@ -7,6 +7,7 @@
 import { type Job, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { Role } from '../../prisma/generated/enums.js';
+import type { OutgoingMailAnswer } from '../api-types/index.js';
 import type { Db, Prisma } from './database.js';
 import { conflict, notFound } from './errors.js';
 import type { Logger } from './logger.js';
@@ -65,7 +66,7 @@ interface AuditLike {
   }): Promise<void>;
 }
 
-export function mailView(r: Row) {
+export function mailView(r: Row): OutgoingMailAnswer {
   return {
     id: r.id,
     kind: r.kind,
@@ -83,7 +84,7 @@ export function mailView(r: Row) {
     createdAt: r.createdAt,
   };
 }
-export type MailView = ReturnType<typeof mailView>;
+export type MailView = OutgoingMailAnswer;
 
 const SEND = 'mail.send';
 

@@ -21,7 +21,11 @@ export const outgoingMailRoutes: FastifyPluginAsyncZod = async (app) => {
       return mail.list(filter, { limit, cursor });
     },
   );
-  app.get('/outgoing-mail/:id', { onRequest: staff, schema: { tags, params: idParams } }, async (req) => mail.get(req.params.id));
+  app.get(
+    '/outgoing-mail/:id',
+    { onRequest: staff, schema: { tags, summary: 'One message and its delivery state', params: idParams } },
+    async (req) => mail.get(req.params.id),
+  );
   app.get(
     '/outgoing-mail/:id.eml',
     { onRequest: staff, schema: { tags, summary: 'The message as an RFC 822 file', params: idParams } },
