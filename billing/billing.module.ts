@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AuditService } from '../src/audit/index.js';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
+import type { MailOutbox } from '../src/platform/mail-outbox.js';
 import type { Queues } from '../src/platform/queues.js';
 import { createAgingService } from './aging.service.js';
 import { createBankStatementService } from './bank-statement.service.js';
@@ -11,11 +12,13 @@ import { createBillingRunService } from './billing-run.service.js';
 import { createCommissionService } from './commission.service.js';
 import { createCreditApplier } from './credit-application.js';
 import { createCustomerAccountService } from './customer-account.service.js';
+import { createCustomerMail, INVOICE_PDF } from './customer-mail.js';
 import { type ContractStatusOwner, createDunningService } from './dunning.service.js';
 import { createInvoiceService } from './invoice.service.js';
 import { createInvoiceIssuer, type EventEmitter } from './invoice-issuer.js';
 import { createOneOffChargeService } from './one-off-charge.service.js';
 import { createPaymentService } from './payment.service.js';
+import { createUsageAlerts } from './usage-alerts.js';
 
 export interface BillingModuleDeps {
   db: Db;
@@ -31,6 +34,9 @@ export interface BillingModuleDeps {
   timeZone: string;
   dunningReminderDays: number[];
   dunningSuspendDays: number;
+  /** Invoices, reminders and usage alerts go out through the platform's mail outbox. */
+  mail: Pick<MailOutbox, 'enqueue' | 'attachmentSource'>;
+  mailFrom: string;
 }
 
 export function createBillingModule(d: BillingModuleDeps) {
@@ -65,9 +71,12 @@ export function createBillingModule(d: BillingModuleDeps) {
     applyCredit: () => credit.applyPending(),
   });
   const payments = createPaymentService({ db: d.db, audit: d.audit, events: d.events, dunning, log: d.log });
+  const invoices = createInvoiceService({ db: d.db, timeZone: d.timeZone });
+  // The PDF is rendered when the message is sent, so it shows the invoice as it is then.
+  d.mail.attachmentSource(INVOICE_PDF, async (id) => ({ contentType: 'application/pdf', content: await invoices.pdfForMail(id) }));
   return {
     billingRuns,
-    invoices: createInvoiceService({ db: d.db, timeZone: d.timeZone }),
+    invoices,
     payments,
     aging: createAgingService({ db: d.db }),
     accounts: createCustomerAccountService({ db: d.db, audit: d.audit, events: d.events }),
@@ -77,6 +86,9 @@ export function createBillingModule(d: BillingModuleDeps) {
     commissions: createCommissionService({ db: d.db, audit: d.audit, timeZone: d.timeZone }),
     charges: createOneOffChargeService({ db: d.db, audit: d.audit }),
     issuer,
+    /** Worker role: e-mails issued invoices, reminders and usage alerts (an events handler). */
+    customerMail: createCustomerMail({ db: d.db, mail: d.mail, from: d.mailFrom }),
+    usageAlerts: createUsageAlerts({ db: d.db, events: d.events, timeZone: d.timeZone }),
     /** Closed on shutdown (the FlowProducer holds a Redis connection). */
     close: () => flow.close(),
   };

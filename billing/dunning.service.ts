@@ -101,6 +101,7 @@ export function createDunningService(d: DunningDeps) {
                   daysOverdue: overdue,
                   level,
                   balanceMinor: n(balance),
+                  currency: inv.currency,
                   dueAt: inv.dueAt,
                 },
               },

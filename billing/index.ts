@@ -6,6 +6,7 @@ export * from './billing.schemas.js';
 export { startBillingWorkers } from './billing-run.jobs.js';
 export { type BillingRunView, billingRunView } from './billing-run.view.js';
 export { contractStatusHooks } from './contract-status.js';
+export { formatAmount, INVOICE_PDF, MAILED_EVENTS } from './customer-mail.js';
 export { invoiceScopeWhere } from './invoice.service.js';
 export { type InvoiceView, invoiceView } from './invoice.view.js';
 export { createOneOffChargeService, type EquipmentSale, type OneOffChargeService } from './one-off-charge.service.js';
@@ -16,6 +17,7 @@ export { createServiceHistory, type ServiceEventInput, type ServiceEventKind, ty
 export * from './tariff-plan.schemas.js';
 export { createTariffPlanService, type TariffPlanService } from './tariff-plan.service.js';
 export { type TariffPlanView, tariffPlanView } from './tariff-plan.view.js';
+export { USAGE_ALERT_JOB, USAGE_THRESHOLDS, type UsageAlerts } from './usage-alerts.js';
 export {
   type DownlinkUsage,
   type MeterDownlink,

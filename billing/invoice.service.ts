@@ -79,6 +79,16 @@ export function createInvoiceService({ db, timeZone }: { db: Db; timeZone: strin
       return { number: inv.number ?? inv.id, body };
     },
 
+    /** The PDF of an issued invoice for its e-mail (no caller scope: the mail goes to the invoice's own customer). */
+    async pdfForMail(id: string): Promise<Buffer> {
+      const inv = await db.invoice.findUnique({
+        where: { id },
+        include: { lines: true, customer: true, contract: { select: { number: true } } },
+      });
+      if (!inv) throw notFound('Invoice');
+      return renderInvoicePdf({ invoice: inv, lines: inv.lines, customer: inv.customer, contractNumber: inv.contract.number, timeZone });
+    },
+
     /** What the contract would be invoiced for the current period with usage to date; stores nothing. */
     async preview(ctx: Ctx, contractId: string, now = new Date()) {
       const visibleContract = await db.contract.findFirst({

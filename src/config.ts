@@ -123,8 +123,18 @@ const schema = z.object({
         .map((x) => x.trim())
         .filter(Boolean),
     ),
-  // Paging the on-call engineer (src/notifications): e-mail over SMTP, SMS through an HTTP gateway.
+  // E-mail (src/platform/mailer.ts), shared by billing and the pager: SMTP when set, else .eml
+  // files under MAIL_DIR (default DATA_DIR/mail) that the console lists.
   SMTP_URL: z.string().url().optional(),
+  MAIL_DIR: z.string().min(1).optional(),
+  // Sender of invoices, reminders and usage alerts; pages use PAGE_FROM.
+  MAIL_FROM: z.string().email().default('billing@nexsphere.local'),
+  // A failed send is retried this many times in all, waiting MAIL_RETRY_BASE_MS, then twice as long each time.
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().positive().default(10_000),
+  // How often contracts' usage this month is checked against 80% and 100% of their allowance.
+  USAGE_ALERT_EVERY_SEC: z.coerce.number().int().positive().default(300),
+  // Paging the on-call engineer (src/notifications): e-mail through the shared mailer, SMS through an HTTP gateway.
   PAGE_FROM: z.string().email().default('pager@nexsphere.local'),
   SMS_GATEWAY_URL: z.string().url().optional(),
   SMS_GATEWAY_TOKEN: z.string().min(1).optional(),

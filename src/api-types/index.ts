@@ -181,3 +181,25 @@ export interface SearchAnswer {
   }[];
   contracts: { id: string; number: string; status: string; customerId: string; customerName: string }[];
 }
+
+/** One message of the outgoing mail log (GET /outgoing-mail). */
+export interface OutgoingMailAnswer {
+  id: string;
+  /** invoice, reminder, usage-alert, page */
+  kind: string;
+  customerId: string | null;
+  from: string;
+  to: string | null;
+  subject: string;
+  /** File names of the attachments. */
+  attachments: string[];
+  /** QUEUED (waiting or between attempts), SENT, FAILED (attempts exhausted), NO_RECIPIENT */
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  /** smtp or file (.eml under the mail directory, when no SMTP server is configured) */
+  transport: string | null;
+  messageId: string | null;
+  sentAt: Date | null;
+  createdAt: Date;
+}

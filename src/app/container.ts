@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Redis } from 'ioredis';
 import {
   contractStatusHooks,
@@ -25,6 +26,8 @@ import { createNotifications } from '../notifications/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoopMonitor, LOOP } from '../platform/loop-monitor.js';
+import { createMailOutbox } from '../platform/mail-outbox.js';
+import { createMailer } from '../platform/mailer.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Queues } from '../platform/queues.js';
 import { QUEUE } from '../platform/queues.js';
@@ -113,8 +116,18 @@ export function createServices(infra: Infra) {
       stormWindowSec: config.STORM_WINDOW_SEC,
     },
   });
+  // One mailer for everything that sends e-mail (billing and the pager): SMTP, else .eml files.
+  const mail = createMailOutbox({
+    db,
+    queues,
+    log,
+    audit,
+    mailer: createMailer({ smtpUrl: config.SMTP_URL, dir: config.MAIL_DIR ?? path.join(config.DATA_DIR, 'mail') }),
+    maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: config.MAIL_RETRY_BASE_MS,
+  });
   // Pages the on-call engineer for safety-critical tickets and SLA breaches.
-  const notifications = createNotifications({ db, queues, audit, events, tickets, log, config });
+  const notifications = createNotifications({ db, queues, audit, events, tickets, log, mail, config });
   // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
   const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
   const billing = createBillingModule({
@@ -129,6 +142,8 @@ export function createServices(infra: Infra) {
     timeZone: config.OPERATOR_TIMEZONE,
     dunningReminderDays: config.DUNNING_REMINDER_DAYS,
     dunningSuspendDays: config.DUNNING_SUSPEND_DAYS,
+    mail,
+    mailFrom: config.MAIL_FROM,
   });
   const overview = createOverviewService({ db, redis, prefix: config.REDIS_PREFIX });
   const kpis = createKpiService({ db, timeZone: config.OPERATOR_TIMEZONE });
@@ -191,6 +206,7 @@ export function createServices(infra: Infra) {
     kpis,
     loops,
     notifications,
+    mail,
   };
 }
 

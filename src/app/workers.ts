@@ -1,4 +1,4 @@
-import { startBillingWorkers } from '../../billing/index.js';
+import { startBillingWorkers, USAGE_ALERT_JOB } from '../../billing/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { LOOP } from '../platform/loop-monitor.js';
@@ -22,6 +22,9 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   started.push(services.health.start(progress(LOOP.watchdog)));
   // The pager: listens for safety-critical tickets and SLA breaches, sends pages as jobs.
   started.push(services.notifications.start());
+  // Invoices, reminders and usage alerts to customers' billing contacts, and the mail senders.
+  services.events.onEvent('billing-mail', (e) => services.billing.customerMail.onEvent(e));
+  started.push(services.mail.startWorker());
   // Consumers first, so handlers are listening before the relay starts moving events.
   // The console's live feed (published to Redis for every API process).
   started.push(
@@ -50,6 +53,14 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
       onProgress: progress(LOOP.billing),
     }),
   );
+  // Contracts passing 80% / 100% of their monthly allowance (evaluated from the usage counters, off the ingest path).
+  services.scheduler.register({
+    name: USAGE_ALERT_JOB,
+    everyMs: config.USAGE_ALERT_EVERY_SEC * 1_000,
+    handler: async () => ({ alerts: (await services.billing.usageAlerts.check()).length }),
+  });
+  // Messages left queued without a job (a crash between insert and enqueue, Redis lost its data).
+  services.scheduler.register({ name: 'mail.requeue', everyMs: 60_000, handler: () => services.mail.requeueStale() });
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
   // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.

@@ -40,6 +40,8 @@ export const contactInput = z.object({
   email: z.string().email().max(200).nullable().optional(),
   phone: optionalText(50),
   isPrimary: z.boolean().default(false),
+  /** The billing contact: invoices, payment reminders and usage alerts are e-mailed to them (one per customer). */
+  isBilling: z.boolean().default(false),
 });
 export type ContactInput = z.infer<typeof contactInput>;
 export const contactPatch = patchOf(contactInput);

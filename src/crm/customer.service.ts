@@ -140,6 +140,7 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       await visible(ctx, customerId);
       return db.$transaction(async (tx) => {
         if (input.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
+        if (input.isBilling) await tx.contact.updateMany({ where: { customerId }, data: { isBilling: false } });
         const row = await tx.contact.create({ data: { ...input, customerId } });
         await audit.record(
           { actor: ctx.actor, requestId: ctx.requestId, action: 'contact.created', entityType: 'contact', entityId: row.id, after: row },
@@ -155,6 +156,7 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       if (!before) throw notFound('Contact');
       return db.$transaction(async (tx) => {
         if (patch.isPrimary) await tx.contact.updateMany({ where: { customerId }, data: { isPrimary: false } });
+        if (patch.isBilling) await tx.contact.updateMany({ where: { customerId }, data: { isBilling: false } });
         const row = await tx.contact.update({ where: { id: contactId }, data: patch });
         await audit.record(
           {

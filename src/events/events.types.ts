@@ -1,3 +1,30 @@
+/**
+ * The event types customers' webhook endpoints can receive (their `eventTypes` filter names
+ * these, or `family.*`); src/webhooks/README.md describes each payload. Operator-internal events
+ * (customerId null, e.g. ticket.sla_breached) are not listed: they never reach webhooks.
+ */
+export const EVENT_TYPES = [
+  'device.uplink',
+  'device.fault',
+  'device.online',
+  'device.offline',
+  'device.silent',
+  'device.recovered',
+  'downlink.status',
+  'ticket.created',
+  'ticket.updated',
+  'contract.suspended',
+  'contract.reactivated',
+  'contract.usage_threshold',
+  'invoice.issued',
+  'invoice.paid',
+  'invoice.overdue',
+  'invoice.credited',
+  'payment.received',
+  'webhook.endpoint.disabled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
 /** A change in some domain that other domains (webhooks, tickets, live feed) may react to. */
 export interface DomainEvent {
   /** Dotted name, e.g. `device.uplink`, `invoice.issued`. */

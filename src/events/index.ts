@@ -6,8 +6,8 @@ import type { DomainEvent, EventHandler } from './events.types.js';
 import { type OutboxWriter, writeOutbox } from './outbox.js';
 import { startOutboxRelay } from './outbox-relay.js';
 
-export type { DomainEvent, EventEnvelope, EventHandler } from './events.types.js';
-export { eventIdOf } from './events.types.js';
+export type { DomainEvent, EventEnvelope, EventHandler, EventType } from './events.types.js';
+export { EVENT_TYPES, eventIdOf } from './events.types.js';
 export { OUTBOX_CHANNEL, OUTBOX_NOTIFY, type OutboxWriter, outboxInsertCte, writeOutbox } from './outbox.js';
 
 export interface EventServiceDeps {

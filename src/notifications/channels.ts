@@ -1,7 +1,8 @@
-// The two ways a page reaches a person: e-mail over SMTP (nodemailer) and SMS through the
-// operator's HTTP SMS gateway (POST JSON {to, text} with a bearer token). A channel without
-// configuration reports itself as not configured instead of failing the page.
-import nodemailer from 'nodemailer';
+// The two ways a page reaches a person: e-mail through the platform's one mailer (SMTP, or an
+// .eml file when no SMTP server is configured; each page is a row of the outgoing mail log) and
+// SMS through the operator's HTTP SMS gateway (POST JSON {to, text} with a bearer token). SMS
+// without configuration reports itself as not configured instead of failing the page.
+import type { MailOutbox } from '../platform/mail-outbox.js';
 
 export interface PageMessage {
   subject: string;
@@ -9,22 +10,20 @@ export interface PageMessage {
 }
 
 export interface Channels {
-  email(to: string, m: PageMessage): Promise<'sent' | 'not configured'>;
+  /** `key` names the page (one mail log row per page, whatever the retries). */
+  email(to: string, m: PageMessage, key: string): Promise<'sent'>;
   sms(to: string | null, m: PageMessage): Promise<'sent' | 'not configured' | 'no phone'>;
 }
 
 export function createChannels(cfg: {
-  smtpUrl?: string | undefined;
+  mail: Pick<MailOutbox, 'sendNow'>;
   from: string;
   smsUrl?: string | undefined;
   smsToken?: string | undefined;
 }): Channels {
-  const transport = cfg.smtpUrl ? nodemailer.createTransport(cfg.smtpUrl) : null;
   return {
-    async email(to, m) {
-      if (!transport) return 'not configured';
-      await transport.sendMail({ from: cfg.from, to, subject: m.subject, text: m.text });
-      return 'sent';
+    email(to, m, key) {
+      return cfg.mail.sendNow({ dedupKey: key, kind: 'page', from: cfg.from, to, subject: m.subject, text: m.text });
     },
     async sms(to, m) {
       if (!cfg.smsUrl) return 'not configured';

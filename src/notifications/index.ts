@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/index.js';
 import type { EventEnvelope, EventService } from '../events/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
+import type { MailOutbox } from '../platform/mail-outbox.js';
 import type { Queues } from '../platform/queues.js';
 import type { TicketService } from '../service-desk/index.js';
 import { createChannels } from './channels.js';
@@ -24,8 +25,8 @@ export function createNotifications(deps: {
   events: Pick<EventService, 'onEvent'>;
   tickets: TicketService;
   log: Logger;
+  mail: Pick<MailOutbox, 'sendNow'>;
   config: {
-    SMTP_URL?: string | undefined;
     PAGE_FROM: string;
     SMS_GATEWAY_URL?: string | undefined;
     SMS_GATEWAY_TOKEN?: string | undefined;
@@ -36,7 +37,7 @@ export function createNotifications(deps: {
   const log = deps.log.child({ component: 'pager' });
   const onCall = createOnCallService({ db: deps.db, audit: deps.audit });
   const channels = createChannels({
-    smtpUrl: deps.config.SMTP_URL,
+    mail: deps.mail,
     from: deps.config.PAGE_FROM,
     smsUrl: deps.config.SMS_GATEWAY_URL,
     smsToken: deps.config.SMS_GATEWAY_TOKEN,

@@ -99,7 +99,7 @@ export function createPager({ db, queues, tickets, onCall, channels, log, ackMs,
     const failures: string[] = [];
     // A retry sends only what has not gone out yet.
     for (const [channel, run] of [
-      ['email', () => channels.email(user.email, message)],
+      ['email', () => channels.email(user.email, message, `page:${page.id}`)],
       ['sms', () => channels.sms(shift?.phone ?? null, message)],
     ] as const) {
       if (delivery[channel] === 'sent') continue;

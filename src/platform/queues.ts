@@ -15,6 +15,8 @@ export const QUEUE = {
   scheduler: 'scheduler',
   /** Pages of the on-call engineer: one send job per page, one delayed escalation check. */
   pages: 'pages',
+  /** Outgoing e-mail: one send job per message, retried with backoff (src/platform/mail-outbox.ts). */
+  mail: 'mail',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../events/index.js';
 import { patchOf } from '../platform/schemas.js';
 
 const eventType = z
@@ -19,7 +20,11 @@ export const endpointInput = z.object({
   url: endpointUrl,
   description: z.string().trim().max(500).nullable().optional(),
   /** Empty or absent: every event type. `device.*` matches every device event. */
-  eventTypes: z.array(eventType).max(100).default([]),
+  eventTypes: z
+    .array(eventType)
+    .max(100)
+    .default([])
+    .describe(`Event types to receive (empty: all); \`family.*\` matches a family. Types: ${EVENT_TYPES.join(', ')}`),
   enabled: z.boolean().default(true),
   maxConcurrency: z.number().int().min(1).max(100).default(4),
 });

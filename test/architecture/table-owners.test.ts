@@ -12,6 +12,7 @@ const OWNERS: Record<string, string> = {
   ApiKey: 'src/auth',
   AuditLog: 'src/audit',
   IdempotencyRecord: 'src/platform',
+  OutgoingMail: 'src/platform',
   Customer: 'src/crm',
   Contact: 'src/crm',
   Lead: 'src/crm',
@@ -50,6 +51,7 @@ const OWNERS: Record<string, string> = {
   CreditEntry: 'billing',
   BankStatement: 'billing',
   BankStatementLine: 'billing',
+  UsageAlert: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
 };

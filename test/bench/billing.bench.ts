@@ -1,22 +1,28 @@
-// npm run bench:billing -- [--contracts 20000] [--terminals 100000] [--days 30] [--concurrency N]
+// npm run bench:billing -- [--contracts 20000] [--terminals 100000] [--days 30] [--concurrency N] [--scale 10]
 // Generates contracts, terminals and a month of usage counters with SQL generate_series, then
 // times a billing run for September 2026 end to end (POST-equivalent start -> run COMPLETED)
 // through the real BullMQ flow and workers. Prints figures; the database is dropped afterwards.
 // Without --concurrency the worker uses BILLING_CONCURRENCY's default, as deployed.
+// --scale N multiplies the default sizes (--scale 10: 200k contracts, 1M terminals, 30M counters).
+// Besides wall time it prints this process's CPU time (the worker: rating, BullMQ) per contract
+// and its peak RSS, which hold on a shared machine where wall time does not; for a profile run
+// `node --cpu-prof --cpu-prof-dir=<dir> --import tsx test/bench/billing.bench.ts`.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startTestSystem } from '../helpers/system.js';
 
 const { values } = parseArgs({
   options: {
-    contracts: { type: 'string', default: '20000' },
-    terminals: { type: 'string', default: '100000' },
+    contracts: { type: 'string' },
+    terminals: { type: 'string' },
+    scale: { type: 'string', default: '1' },
     days: { type: 'string', default: '30' },
     concurrency: { type: 'string' },
   },
 });
-const contracts = Number(values.contracts);
-const terminals = Number(values.terminals);
+const scale = Number(values.scale);
+const contracts = Number(values.contracts ?? 20_000 * scale);
+const terminals = Number(values.terminals ?? 100_000 * scale);
 const days = Math.min(30, Number(values.days));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -76,6 +82,7 @@ try {
   );
 
   const t1 = Date.now();
+  const cpu0 = process.cpuUsage();
   const { run } = await billing.billingRuns.start({ actor: null }, '2026-09');
   const enqueued = Date.now() - t1;
   let last = -1;
@@ -87,10 +94,16 @@ try {
     last = r.processedContracts;
     if (r.status === 'COMPLETED' || r.status === 'FAILED') {
       const secs = (Date.now() - t1) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSec = (cpu.user + cpu.system) / 1e6;
       const sum = await db.invoice.aggregate({ _sum: { totalMinor: true }, _count: true });
       out(
         `billing run ${r.status}: ${r.invoicesCreated} invoices (${r.failedContracts} failed) in ${secs.toFixed(1)} s ` +
           `(enqueue ${(enqueued / 1000).toFixed(1)} s; ${(r.totalContracts / secs).toFixed(0)} contracts/s), total billed ${sum._sum.totalMinor} fen`,
+      );
+      out(
+        `worker process CPU ${cpuSec.toFixed(1)} s (${((cpuSec * 1e6) / Math.max(1, r.totalContracts)).toFixed(0)} us per contract), ` +
+          `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
       );
       break;
     }

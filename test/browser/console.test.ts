@@ -406,6 +406,7 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     const s = sys.services;
     const plan = await billingFixtures.createOracleTariff(s);
     const customer = await billingFixtures.createCustomer(s, { name: 'Browser Billing Fleet Ltd' });
+    await s.db.customer.update({ where: { id: customer.id }, data: { email: 'ap@browser-fleet.test' } });
     const contract = await billingFixtures.createContract(s, { customerId: customer.id, tariffPlanId: plan.id });
     const unit = await billingFixtures.createTerminal(s, contract, 'NXV-BR', new Date('2026-08-01T02:00:00Z'));
     await billingFixtures.addUsage(s, unit, '2026-09-10', 1500, 64);
@@ -437,6 +438,24 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     // Nothing is owed any more: the aging report's "not yet due" bucket empties too.
     await waitFor(async () => (await text(page, '[data-testid=aging] .stat')).includes('¥0.00'), 10_000, 200);
     await shot(page, '11b-billing-paid');
+
+    // The issued invoice was e-mailed (no SMTP server here: an .eml file), listed for finance.
+    await page.click('nav >> text=Outgoing mail');
+    await waitFor(async () => (await text(page, '[data-testid=outgoing-mail]')).includes('ap@browser-fleet.test'), 30_000, 250);
+    await waitFor(
+      async () => {
+        await page.selectOption('[data-testid=outgoing-mail] select[aria-label=Kind]', 'invoice');
+        return (await text(page, '[data-testid=outgoing-mail] tbody')).includes('sent');
+      },
+      30_000,
+      500,
+    );
+    const [eml] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=outgoing-mail] tbody tr button:has-text(".eml")'),
+    ]);
+    expect(readFileSync(await eml.path(), 'utf8')).toContain('application/pdf');
+    await shot(page, '11c-outgoing-mail');
 
     await page.click('nav >> text=Reports');
     await page.fill('[data-testid=reports] input[type=month]', '2026-09');

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { DestinationStream } from 'pino';
@@ -47,9 +50,13 @@ export async function startPeerSystem(of: TestSystem, role: ProcessRole, env: Re
   return startSystem(config, role, createLogger(config.LOG_LEVEL, { test: true }));
 }
 
+/** Where a test system without SMTP_URL writes its .eml files (removed when it stops). */
+export const testMailDir = (redisPrefix: string) => path.join(tmpdir(), `nx-mail-${redisPrefix}`);
+
 /**
  * The environment of a test platform process on a database and Redis prefix: loopback, ports (metrics too)
- * picked by the system, private webhook targets allowed, no demo fleet; `env` overrides.
+ * picked by the system, private webhook targets allowed, no demo fleet, mail files in a private
+ * temporary directory; `env` overrides.
  */
 export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<string, string> = {}): Record<string, string> {
   return {
@@ -66,6 +73,7 @@ export function testEnv(databaseUrl: string, redisPrefix: string, env: Record<st
     MQTT_PORT: '0',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     DEMO_FLEET_SIZE: '0',
+    MAIL_DIR: testMailDir(redisPrefix),
     ...env,
   };
 }
@@ -86,7 +94,11 @@ export async function startTestSystem(
     config,
     async stop() {
       await system.stop();
-      await Promise.all([database.drop(), dropRedisKeys(config.REDIS_PREFIX)]);
+      await Promise.all([
+        database.drop(),
+        dropRedisKeys(config.REDIS_PREFIX),
+        rm(testMailDir(config.REDIS_PREFIX), { recursive: true, force: true }),
+      ]);
     },
   };
 }

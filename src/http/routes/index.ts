@@ -18,6 +18,7 @@ import { kpiRoutes } from './kpi.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { onCallRoutes } from './on-call.routes.js';
 import { orderRoutes } from './orders.routes.js';
+import { outgoingMailRoutes } from './outgoing-mail.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { salesRoutes } from './sales.routes.js';
 import { searchRoutes } from './search.routes.js';
@@ -51,6 +52,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(billingChargeRoutes);
   await app.register(billingAccountRoutes);
   await app.register(bankStatementRoutes);
+  await app.register(outgoingMailRoutes);
   await app.register(ticketRoutes);
   await app.register(ticketWorkflowRoutes);
   await app.register(overviewRoutes);

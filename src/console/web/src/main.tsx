@@ -10,6 +10,7 @@ import { Billing, Invoices } from './pages/Billing';
 import { CustomerDetail, Customers } from './pages/Customers';
 import { Integrations } from './pages/Integrations';
 import { Login } from './pages/Login';
+import { OutgoingMail } from './pages/OutgoingMail';
 import { Overview } from './pages/Overview';
 import { Provision } from './pages/Provision';
 import { Reports } from './pages/Reports';
@@ -39,6 +40,7 @@ function Page(props: { path: string; session: Session }) {
   if (path === '/provision') return <Provision session={session} />;
   if (path === '/leads') return <Leads session={session} />;
   if (path === '/commissions') return <Commissions session={session} />;
+  if (path === '/outgoing-mail') return <OutgoingMail session={session} />;
   if (path === '/integrations') return <Integrations session={session} />;
   return <div class="notice">No such page: {path}</div>;
 }

@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { to: '/leads', label: 'Leads', roles: ['ADMIN', 'SALES'] },
   { to: '/reports', label: 'Reports', roles: ['ADMIN', 'FINANCE', 'SALES', 'OPS'] },
   { to: '/commissions', label: 'Commissions', roles: ['ADMIN', 'FINANCE', 'CONTRACTOR'] },
+  { to: '/outgoing-mail', label: 'Outgoing mail', roles: ['ADMIN', 'FINANCE', 'OPS'] },
   { to: '/integrations', label: 'Integrations', roles: ['ADMIN', 'CUSTOMER', 'CONTRACTOR'] },
 ];
 
