@@ -177,6 +177,7 @@ export interface SearchAnswer {
     status: string;
     totalMinor: number;
     currency: string;
+    customerId: string;
     customerName: string;
   }[];
   contracts: { id: string; number: string; status: string; customerId: string; customerName: string }[];

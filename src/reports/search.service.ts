@@ -65,7 +65,7 @@ export function createSearchService({ db }: { db: Db }) {
             status: true,
             totalMinor: true,
             currency: true,
-            customer: { select: { name: true } },
+            customer: { select: { id: true, name: true } },
           },
           orderBy: { number: 'desc' },
           take: limit * 4,
@@ -112,6 +112,7 @@ export function createSearchService({ db }: { db: Db }) {
           status: i.status,
           totalMinor: Number(i.totalMinor),
           currency: i.currency,
+          customerId: i.customer.id,
           customerName: i.customer.name,
         })),
         contracts: rank(contracts, (c) => c.number).map((c) => ({

@@ -219,6 +219,18 @@ describe.skipIf(!chromiumPresent)('web console in Chromium', { timeout: 120_000 
     await page.close();
   });
 
+  it('finds a terminal from the one search box and opens it with the keyboard', async () => {
+    const page = await signIn('OPS');
+    await page.keyboard.press('/');
+    await page.keyboard.type(vehicle.serial.slice(-6));
+    await page.waitForSelector('[data-testid=search-results] .search-hit');
+    expect(await text(page, '[data-testid=search-results]')).toContain(vehicle.serial);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/terminals/${vehicle.serial}`);
+    await page.waitForSelector('[data-testid=messages]');
+    await page.close();
+  });
+
   it('confines a contractor to its own customers and terminals', async () => {
     const page = await signIn('CONTRACTOR');
     expect(await text(page, '[data-testid=console-kind]')).toBe('Contractor portal');

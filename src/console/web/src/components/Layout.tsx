@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { OPERATOR_TZ } from '../format';
 import { useLiveStatus } from '../live';
 import { consoleKind, isStaff, type Role, type Session } from '../session';
+import { SearchBox } from './SearchBox';
 import { Link } from './ui';
 
 interface NavItem {
@@ -104,6 +105,7 @@ export function Layout(props: { session: Session; path: string; onSignOut: () =>
       <div class="main">
         <header class="top">
           <div class="crumbs">{TITLES[kind]}</div>
+          <SearchBox session={session} />
           <div class="top-right">
             <LiveIndicator />
             <Clock />
