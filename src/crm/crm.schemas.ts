@@ -38,6 +38,11 @@ export const contactInput = z.object({
   email: z.string().email().max(200).nullable().optional(),
   phone: optionalText(50),
   isPrimary: z.boolean().default(false),
+  // E-mails about the customer's tickets (opened, status changes, public replies, resolved).
+  ticketEmails: z.boolean().default(false),
 });
 export type ContactInput = z.infer<typeof contactInput>;
 export const contactPatch = patchOf(contactInput);
+
+/** The customer (or staff for them) turns a contact's ticket e-mails on or off. */
+export const ticketEmailsInput = z.object({ enabled: z.boolean() }).strict();

@@ -6,6 +6,8 @@ import nodemailer from 'nodemailer';
 export interface PageMessage {
   subject: string;
   text: string;
+  /** Sender of this message when not the pager's (customers' ticket e-mails). */
+  from?: string;
 }
 
 export interface Channels {
@@ -23,7 +25,7 @@ export function createChannels(cfg: {
   return {
     async email(to, m) {
       if (!transport) return 'not configured';
-      await transport.sendMail({ from: cfg.from, to, subject: m.subject, text: m.text });
+      await transport.sendMail({ from: m.from ?? cfg.from, to, subject: m.subject, text: m.text });
       return 'sent';
     },
     async sms(to, m) {

@@ -15,6 +15,8 @@ export const QUEUE = {
   scheduler: 'scheduler',
   /** Pages of the on-call engineer: one send job per page, one delayed escalation check. */
   pages: 'pages',
+  /** Notifications (page e-mails and SMS, incident webhook events, customers' ticket e-mails): one send job each, retried. */
+  notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 

@@ -47,6 +47,7 @@ const OWNERS: Record<string, string> = {
   OneOffCharge: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
+  Notification: 'src/notifications',
 };
 
 const folderOf = (path: string) =>
