@@ -178,7 +178,10 @@ export function createDispatcher({ db, queues, tickets, channels, incident, log,
 
     /** The paged person answered: the page's sent messages count as acknowledged. */
     async markAcknowledged(pageId: string, at: Date): Promise<void> {
-      await db.notification.updateMany({ where: { pageId, status: 'SENT' }, data: { status: 'ACKNOWLEDGED', acknowledgedAt: at } });
+      await db.notification.updateMany({
+        where: { pageId, purpose: 'PAGE', status: 'SENT' },
+        data: { status: 'ACKNOWLEDGED', acknowledgedAt: at },
+      });
     },
 
     /** Queues again notifications left waiting without a job (Redis lost its queues); run every minute. */
