@@ -140,6 +140,17 @@ export function createOnCallService({ db, audit }: { db: Db; audit: AuditService
       });
     },
 
+    /** Staff who can be put on call (the console's pickers). */
+    async people() {
+      const rows = await db.user.findMany({
+        where: { active: true, customerId: null, role: { in: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM'] } },
+        select: { id: true, name: true, email: true, role: true },
+        orderBy: [{ name: 'asc' }, { email: 'asc' }],
+        take: 500,
+      });
+      return { items: rows };
+    },
+
     /** The on-call board: per group who is paged now (in order), the next handovers, the overrides. */
     async board(now = new Date()) {
       const groups = await Promise.all(ON_CALL_GROUPS.map(async (group) => ({ group, shifts: await upcoming(group, now) })));

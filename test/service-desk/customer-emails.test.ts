@@ -82,7 +82,7 @@ describe('ticket e-mails to customers who opt in', () => {
     expect((await sys.services.db.contact.findUniqueOrThrow({ where: { id: contacts.a2! } })).ticketEmails).toBe(false);
   });
 
-  it('mails opened, public replies, status changes and resolution, never internal notes or the customer's own comments', async () => {
+  it("mails opened, public replies, status changes and resolution, never internal notes nor the customer's own comments", async () => {
     const opened = await call(customerA, 'POST', '/tickets', { subject: 'Lift 3 stops between floors', description: 'Since Monday' });
     expect(opened.statusCode).toBe(201);
     const t = opened.json() as { id: string; number: number };

@@ -71,7 +71,7 @@ describe('on-call board and overrides', () => {
     expect(
       (
         await call(ops, 'PUT', '/on-call/REPAIR', {
-          shifts: (put.json().shifts as object[]).map(
+          shifts: (put.json().shifts as Record<string, unknown>[]).map(
             ({ id: _i, position: _p, override: _o, replacesUserId: _r, ...s }: Record<string, unknown>) => s,
           ),
         })

@@ -16,6 +16,9 @@ export const onCallRoutes: FastifyPluginAsyncZod = async (app) => {
     { onRequest: staff, schema: { tags, summary: 'The on-call board: who is paged now per group, handovers, overrides' } },
     async () => notifications.onCall.board(),
   );
+  app.get('/on-call/people', { onRequest: staff, schema: { tags, summary: 'Staff who can be put on call' } }, async () =>
+    notifications.onCall.people(),
+  );
   app.get('/on-call/:group', { onRequest: staff, schema: { tags, params: groupParams } }, async (req) =>
     notifications.onCall.get(req.params.group),
   );
