@@ -55,7 +55,7 @@ const call = (as: Login, method: 'GET' | 'POST', url: string, payload?: object) 
   sys.app!.inject({ method, url: `/api/v1${url}`, headers: as.headers, ...(payload ? { payload } : {}) });
 const nextMail = (to: string, n: number) => eventually(async () => mailbox.to(to)[n], 20_000);
 
-describe('ticket e-mails to customers who opt in', () => {
+describe('ticket e-mails to customers who opt in', { timeout: 120_000 }, () => {
   it('lets the customer and staff opt a contact in, and nobody outside the customer', async () => {
     const on = await optIn(customerA, a.endUser.id, contacts.a1!, { enabled: true });
     expect(on.statusCode).toBe(200);

@@ -66,7 +66,8 @@ async function safetyTicket(tag: string) {
   return { ops, engineer, ticket, serial: d!.serial };
 }
 
-describe('incident webhook in the PagerDuty Events v2 format', () => {
+// Generous limits: the whole platform shares a small machine with other suites.
+describe('incident webhook in the PagerDuty Events v2 format', { timeout: 120_000 }, () => {
   it('triggers on the page (retrying a 500), acknowledges with the page and resolves with the ticket, under one dedup_key', async () => {
     const { ops, engineer, ticket, serial } = await safetyTicket('A');
     const dedup = `nexsphere-ticket-${ticket.id}`;
@@ -149,7 +150,6 @@ describe('incident webhook in the PagerDuty Events v2 format', () => {
 
   it('gives up at once on an answer PagerDuty says not to retry (400), and shows why', async () => {
     receiver.setResponder(() => ({ status: 400 }));
-    const before = receiver.received.length;
     const { ops, ticket } = await safetyTicket('B');
     const failed = await eventually(async () => {
       const list = (
@@ -158,7 +158,7 @@ describe('incident webhook in the PagerDuty Events v2 format', () => {
       return list.items.find((n: { channel: string; status: string }) => n.channel === 'INCIDENT_WEBHOOK' && n.status === 'FAILED');
     }, 20_000);
     expect(failed).toMatchObject({ purpose: 'INCIDENT_TRIGGER', attempts: 1, error: 'HTTP 400: answered 400' });
-    expect(receiver.received.length - before).toBe(1);
+    expect(bodies().filter((b) => b.dedup_key === `nexsphere-ticket-${ticket.id}`)).toHaveLength(1);
     receiver.setResponder(() => ({ status: 202 }));
   });
 

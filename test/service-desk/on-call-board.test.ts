@@ -45,7 +45,7 @@ const at = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOStri
 type Person = { userId: string; override: boolean; replacesUserId: string | null };
 const ids = (people: Person[]) => people.map((p) => p.userId);
 
-describe('on-call board and overrides', () => {
+describe('on-call board and overrides', { timeout: 120_000 }, () => {
   let overrideId: string;
 
   it('shows who is paged now per group, the handovers ahead and the overrides', async () => {

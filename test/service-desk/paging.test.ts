@@ -35,6 +35,12 @@ const texts = () =>
   sms.received.map((r) => ({ ...(JSON.parse(r.body) as { to: string; text: string }), auth: r.headers.authorization, at: r.at }));
 const textTo = (phone: string) => eventually(async () => texts().find((t) => t.to === phone), 20_000);
 const mailTo = (email: string) => eventually(async () => mailbox.to(email)[0], 20_000);
+/** When each page of the ticket was opened, in order (escalation is measured on these, not on delivery times). */
+const pageTimes = async (deviceId: string) => {
+  const ticket = await sys.services.db.ticket.findFirstOrThrow({ where: { deviceId } });
+  const pages = await sys.services.db.page.findMany({ where: { ticketId: ticket.id }, orderBy: { level: 'asc' } });
+  return pages.map((p) => p.createdAt.getTime());
+};
 // 2026-11-28 is a Saturday: 04:37 in Shanghai.
 const SATURDAY_0437 = '2026-11-28T04:37:00+08:00';
 
@@ -90,7 +96,8 @@ async function setUp(tag: string) {
   };
 }
 
-describe('paging the on-call engineer', () => {
+// Generous limits: the whole platform and two receivers share a small machine with other suites.
+describe('paging the on-call engineer', { timeout: 120_000 }, () => {
   it('pages by e-mail and SMS within seconds of a Saturday entrapment, escalates when nobody answers, stops once acknowledged', async () => {
     const s = sys.services;
     const bed = await setUp('1000');
@@ -116,7 +123,8 @@ describe('paging the on-call engineer', () => {
 
     // Nobody answers: after 3 s the second engineer is paged.
     const secondSms = await textTo(bed.phones.second);
-    expect(secondSms.at - firstSms.at).toBeGreaterThanOrEqual(2_500);
+    const [p0, p1] = await pageTimes(bed.device.id);
+    expect(p1! - p0!).toBeGreaterThanOrEqual(2_900);
     expect((await mailTo(bed.emails.second)).subject).toContain('SAFETY-CRITICAL');
     const secondPage = pageLink(secondSms.text)!;
     // Only the paged person may acknowledge; the second engineer does, in time.
@@ -158,8 +166,10 @@ describe('paging the on-call engineer', () => {
     const first = await textTo(bed.phones.first);
     const second = await textTo(bed.phones.second);
     const lead = await textTo(bed.phones.lead);
-    expect(second.at - first.at).toBeGreaterThanOrEqual(2_500);
-    expect(lead.at - second.at).toBeGreaterThanOrEqual(2_500);
+    expect([first, second, lead].every((t) => t.text.includes('SAFETY-CRITICAL'))).toBe(true);
+    const [p0, p1, p2] = await pageTimes(bed.device.id);
+    expect(p1! - p0!).toBeGreaterThanOrEqual(2_900);
+    expect(p2! - p1!).toBeGreaterThanOrEqual(2_900);
     expect((await mailTo(bed.emails.lead)).subject).toContain('SAFETY-CRITICAL');
     const ticket = await sys.services.db.ticket.findFirstOrThrow({ where: { deviceId: bed.device.id } });
     // After the lead nobody is left: the timeline says so.
