@@ -98,7 +98,7 @@ describe.skipIf(!present)('on-call console in Chromium', { timeout: 120_000 }, (
       'override on the board',
       15_000,
     );
-    expect(await text(page, '[data-testid=on-call-now-REPAIR]')).toContain('covers Ann Repair');
+    expect((await text(page, '[data-testid=on-call-now-REPAIR]')).toLowerCase()).toContain('covers ann repair');
     expect(await text(page, '[data-testid=on-call-now-REPAIR]')).not.toContain('Ann Repair +86');
     await shot(page, '20-on-call-board');
     await page.close();
@@ -120,7 +120,6 @@ describe.skipIf(!present)('on-call console in Chromium', { timeout: 120_000 }, (
     await page.click('[data-testid=open-pages] button:has-text("Acknowledge")');
     await page.waitForSelector('text=Page acknowledged.');
     await waitFor(async () => (await text(page, '[data-testid=open-pages]')).includes('No page is waiting'), 'page gone', 15_000);
-    await page.click(`text=#${ticket.number}`).catch(() => page.goto(`${sys.httpUrl}/tickets/${ticket.id}`));
     await page.goto(`${sys.httpUrl}/tickets/${ticket.id}`);
     await page.waitForSelector('[data-testid=ticket-notifications] tbody tr');
     const rows = await text(page, '[data-testid=ticket-notifications]');
@@ -128,7 +127,7 @@ describe.skipIf(!present)('on-call console in Chromium', { timeout: 120_000 }, (
     expect(rows).toContain('e-mail page');
     expect(rows).toContain('SMS page');
     expect(rows).toContain('not configured');
-    expect(await text(page, '.timeline')).toContain('page acknowledged');
+    expect(await text(page, '.timeline')).toMatch(/page acknowledged/i);
     await shot(page, '22-ticket-notifications');
     await page.close();
   });
