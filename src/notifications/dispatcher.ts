@@ -56,7 +56,7 @@ type Outcome = { status: 'SENT' } | { status: 'SKIPPED'; error: string } | { sta
 export function createDispatcher({ db, queues, tickets, channels, incident, log, customerFrom, retryMs = 1_000 }: DispatcherDeps) {
   const queue = () => queues.get(QUEUE.notifications);
   const label = (n: Pick<Row, 'channel' | 'purpose' | 'recipient'>) =>
-    `${CHANNEL[n.channel as Channel]} ${PURPOSE[n.purpose as Purpose] ?? n.purpose} to ${n.recipient || '(nobody)'}`;
+    `${CHANNEL[n.channel as Channel]} ${PURPOSE[n.purpose as Purpose] ?? n.purpose} to ${n.recipient || '(no phone)'}`;
 
   async function timeline(n: Row, status: string, text: string, extra: Record<string, unknown> = {}) {
     await tickets.addNotificationEvent(n.ticketId, text, {
