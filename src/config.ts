@@ -142,6 +142,18 @@ const schema = z.object({
   PAGE_ACK_MINUTES: z.coerce.number().positive().max(1440).default(5),
   // Where the link in a page points (the API's public base, e.g. https://ops.example.com).
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  // Outgoing incident webhook in the PagerDuty Events API v2 format; off while no routing key is set.
+  INCIDENT_WEBHOOK_URL: z
+    .string()
+    .url()
+    .refine(
+      (u) => /^https?:$/.test(new URL(u).protocol) && !new URL(u).username && !new URL(u).password,
+      'an http(s) URL without credentials',
+    )
+    .default('https://events.pagerduty.com/v2/enqueue'),
+  INCIDENT_WEBHOOK_ROUTING_KEY: z.string().min(1).max(200).optional(),
+  // Sender of the e-mails customers' contacts receive about their tickets.
+  TICKET_MAIL_FROM: z.string().email().default('service@nexsphere.local'),
 });
 
 export type Config = Readonly<

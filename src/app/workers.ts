@@ -20,7 +20,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   const progress = (loop: string) => () => loops.progress(loop);
   // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
   started.push(services.health.start(progress(LOOP.watchdog)));
-  // The pager: listens for safety-critical tickets and SLA breaches, sends pages as jobs.
+  // Notifications: pages for safety-critical tickets and SLA breaches, the incident webhook,
+  // customers' ticket e-mails; each message a job, retried.
   started.push(services.notifications.start());
   // Invoices, reminders and usage alerts to customers' billing contacts, and the mail senders.
   services.events.onEvent('billing-mail', (e) => services.billing.customerMail.onEvent(e));
@@ -87,6 +88,12 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
       loops.progress(LOOP.slaMonitor);
       return marked;
     },
+  });
+  // Notifications whose send job Redis lost are queued again.
+  services.scheduler.register({
+    name: 'notifications.requeue',
+    everyMs: 60_000,
+    handler: async () => ({ requeued: await services.notifications.requeueStale() }),
   });
   // Last: every domain has registered its repeatable jobs by now.
   started.push(await services.scheduler.start());

@@ -42,6 +42,11 @@ export const contactInput = z.object({
   isPrimary: z.boolean().default(false),
   /** The billing contact: invoices, payment reminders and usage alerts are e-mailed to them (one per customer). */
   isBilling: z.boolean().default(false),
+  // E-mails about the customer's tickets (opened, status changes, public replies, resolved).
+  ticketEmails: z.boolean().default(false),
 });
 export type ContactInput = z.infer<typeof contactInput>;
 export const contactPatch = patchOf(contactInput);
+
+/** The customer (or staff for them) turns a contact's ticket e-mails on or off. */
+export const ticketEmailsInput = z.object({ enabled: z.boolean() }).strict();

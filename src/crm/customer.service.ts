@@ -174,6 +174,31 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
       });
     },
 
+    /** Opt a contact in or out of ticket e-mails: staff, the contractor and the customer itself (scope gives 404). */
+    async setTicketEmails(ctx: Ctx, customerId: string, contactId: string, enabled: boolean) {
+      await visible(ctx, customerId);
+      const before = await db.contact.findFirst({ where: { id: contactId, customerId } });
+      if (!before) throw notFound('Contact');
+      if (enabled && !before.email)
+        throw invalid('The contact has no e-mail address', [{ path: 'enabled', message: 'Add an e-mail address to the contact first' }]);
+      return db.$transaction(async (tx) => {
+        const row = await tx.contact.update({ where: { id: contactId }, data: { ticketEmails: enabled } });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'contact.ticket-emails',
+            entityType: 'contact',
+            entityId: row.id,
+            before: { ticketEmails: before.ticketEmails },
+            after: { ticketEmails: enabled },
+          },
+          tx,
+        );
+        return row;
+      });
+    },
+
     async deleteContact(ctx: Ctx, customerId: string, contactId: string) {
       await visible(ctx, customerId);
       const before = await db.contact.findFirst({ where: { id: contactId, customerId } });

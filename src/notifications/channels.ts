@@ -7,11 +7,15 @@ import type { MailOutbox } from '../platform/mail-outbox.js';
 export interface PageMessage {
   subject: string;
   text: string;
+  /** Sender of this message when not the pager's (customers' ticket e-mails). */
+  from?: string;
+  /** The mail log's kind: `page` unless said otherwise (`ticket-update`). */
+  kind?: string;
 }
 
 export interface Channels {
-  /** `key` names the page (one mail log row per page, whatever the retries). */
-  email(to: string, m: PageMessage, key: string): Promise<'sent'>;
+  /** `key` names the message (one mail log row per notification, whatever the retries). */
+  email(to: string, m: PageMessage, key: string): Promise<'sent' | 'not configured'>;
   sms(to: string | null, m: PageMessage): Promise<'sent' | 'not configured' | 'no phone'>;
 }
 
@@ -23,7 +27,7 @@ export function createChannels(cfg: {
 }): Channels {
   return {
     email(to, m, key) {
-      return cfg.mail.sendNow({ dedupKey: key, kind: 'page', from: cfg.from, to, subject: m.subject, text: m.text });
+      return cfg.mail.sendNow({ dedupKey: key, kind: m.kind ?? 'page', from: m.from ?? cfg.from, to, subject: m.subject, text: m.text });
     },
     async sms(to, m) {
       if (!cfg.smsUrl) return 'not configured';

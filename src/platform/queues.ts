@@ -17,6 +17,8 @@ export const QUEUE = {
   pages: 'pages',
   /** Outgoing e-mail: one send job per message, retried with backoff (src/platform/mail-outbox.ts). */
   mail: 'mail',
+  /** Notifications (page e-mails and SMS, incident webhook events, customers' ticket e-mails): one send job each, retried. */
+  notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 

@@ -371,7 +371,7 @@ export function createTicketService({
         await tx.ticket.update({ where: { id }, data: { updatedAt: now, ...responded } });
         // Internal notes never leave the operator; customer-visible ones notify the customer.
         if (visibility === 'CUSTOMER')
-          await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer' } });
+          await emit(tx, 'ticket.updated', t, { comment: { by: isStaff(ctx.actor) ? 'operator' : 'customer', eventId: Number(row.id) } });
         await audit.record(
           {
             actor: ctx.actor,
@@ -475,14 +475,23 @@ export function createTicketService({
       return 'commented';
     },
 
-    /** An internal note by the platform (watchdog, incidents). */
-    /** A page of the on-call engineer and its delivery, on the ticket's internal timeline. */
+    /** A page of the on-call engineer (paged, escalated, acknowledged), on the ticket's internal timeline. */
     async addPageEvent(id: string, body: string, data: unknown) {
       await db.$transaction(async (t) => {
         const cur = await t.ticket.findUnique({ where: { id } });
         if (cur) await addEvent(t, cur, 'PAGE', body, 'INTERNAL', null, data);
       }, TX);
     },
+
+    /** A notification about the ticket and its delivery state (queued, sent, failed...), on the internal timeline. */
+    async addNotificationEvent(id: string, body: string, data: unknown) {
+      await db.$transaction(async (t) => {
+        const cur = await t.ticket.findUnique({ where: { id } });
+        if (cur) await addEvent(t, cur, 'NOTIFICATION', body, 'INTERNAL', null, data);
+      }, TX);
+    },
+
+    /** An internal note by the platform (watchdog, incidents). */
 
     async addSystemNote(id: string, body: string, data?: unknown, tx?: Tx) {
       const run = async (t: Tx) => {

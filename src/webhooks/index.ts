@@ -20,6 +20,8 @@ import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
 
 export { isPrivateAddress } from './address-policy.js';
+// The SSRF-guarded HTTP client, also used for the operator's outgoing incident webhook (src/notifications).
+export { createWebhookSender, type SendResult, type WebhookSender } from './http-sender.js';
 export { signWebhook } from './signing.js';
 export * from './webhooks.schemas.js';
 

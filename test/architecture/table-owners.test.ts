@@ -54,6 +54,7 @@ const OWNERS: Record<string, string> = {
   UsageAlert: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
+  Notification: 'src/notifications',
 };
 
 const folderOf = (path: string) =>

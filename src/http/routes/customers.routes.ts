@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contactInput, contactPatch, customerFilter, customerInput, customerPatch } from '../../crm/index.js';
+import { contactInput, contactPatch, customerFilter, customerInput, customerPatch, ticketEmailsInput } from '../../crm/index.js';
 import { pageQuery } from '../../platform/pagination.js';
 import { ctx, idParams } from './route-helpers.js';
 
@@ -55,6 +55,19 @@ export const customerRoutes: FastifyPluginAsyncZod = async (app) => {
     '/customers/:id/contacts/:contactId',
     { onRequest: writers, schema: { tags, summary: 'Update a contact', params: contactParams, body: contactPatch } },
     async (req) => customers.updateContact(ctx(req), req.params.id, req.params.contactId, req.body),
+  );
+  app.put(
+    '/customers/:id/contacts/:contactId/ticket-emails',
+    {
+      onRequest: app.allow('SALES', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'CONTRACTOR', 'CUSTOMER'),
+      schema: {
+        tags,
+        summary: "Turn a contact's e-mails about the customer's tickets on or off",
+        params: contactParams,
+        body: ticketEmailsInput,
+      },
+    },
+    async (req) => customers.setTicketEmails(ctx(req), req.params.id, req.params.contactId, req.body.enabled),
   );
   app.delete(
     '/customers/:id/contacts/:contactId',

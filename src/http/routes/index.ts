@@ -16,6 +16,7 @@ import { inventoryRoutes } from './inventory.routes.js';
 import { knowledgeRoutes } from './knowledge.routes.js';
 import { kpiRoutes } from './kpi.routes.js';
 import { liveRoutes } from './live.routes.js';
+import { notificationRoutes } from './notifications.routes.js';
 import { onCallRoutes } from './on-call.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { outgoingMailRoutes } from './outgoing-mail.routes.js';
@@ -45,6 +46,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(auditLogRoutes);
   await app.register(deviceRoutes);
   await app.register(onCallRoutes);
+  await app.register(notificationRoutes);
   await app.register(webhookRoutes);
   await app.register(billingRunRoutes);
   await app.register(billingInvoiceRoutes);

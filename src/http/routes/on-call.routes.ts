@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ON_CALL_GROUPS, rotationInput } from '../../notifications/index.js';
+import { ON_CALL_GROUPS, overrideInput, rotationInput } from '../../notifications/index.js';
 import { ctx } from './route-helpers.js';
 
 const tags = ['on-call'];
@@ -11,6 +11,14 @@ export const onCallRoutes: FastifyPluginAsyncZod = async (app) => {
   const planners = app.allow('OPS');
   const staff = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM');
 
+  app.get(
+    '/on-call',
+    { onRequest: staff, schema: { tags, summary: 'The on-call board: who is paged now per group, handovers, overrides' } },
+    async () => notifications.onCall.board(),
+  );
+  app.get('/on-call/people', { onRequest: staff, schema: { tags, summary: 'Staff who can be put on call' } }, async () =>
+    notifications.onCall.people(),
+  );
   app.get('/on-call/:group', { onRequest: staff, schema: { tags, params: groupParams } }, async (req) =>
     notifications.onCall.get(req.params.group),
   );
@@ -18,13 +26,24 @@ export const onCallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/on-call/:group',
     {
       onRequest: planners,
-      schema: { tags, summary: 'Set the on-call rotation of a ticket group', params: groupParams, body: rotationInput },
+      schema: { tags, summary: 'Set the on-call rotation of a ticket group (overrides stay)', params: groupParams, body: rotationInput },
     },
     async (req) => notifications.onCall.set(ctx(req), req.params.group, req.body),
   );
   app.post(
-    '/pages/:id/acknowledge',
-    { onRequest: staff, schema: { tags, summary: 'The paged person acknowledges the page', params: z.object({ id: z.string().uuid() }) } },
-    async (req) => notifications.pager.acknowledge(req.principal.userId, req.params.id),
+    '/on-call/:group/overrides',
+    {
+      onRequest: planners,
+      schema: { tags, summary: 'Someone covers the group for a while (paged first)', params: groupParams, body: overrideInput },
+    },
+    async (req, reply) => reply.status(201).send(await notifications.onCall.addOverride(ctx(req), req.params.group, req.body)),
+  );
+  app.delete(
+    '/on-call/:group/overrides/:id',
+    { onRequest: planners, schema: { tags, summary: 'Remove an override', params: groupParams.extend({ id: z.string().uuid() }) } },
+    async (req, reply) => {
+      await notifications.onCall.removeOverride(ctx(req), req.params.group, req.params.id);
+      return reply.status(204).send();
+    },
   );
 };

@@ -10,6 +10,7 @@ import { Billing, Invoices } from './pages/Billing';
 import { CustomerDetail, Customers } from './pages/Customers';
 import { Integrations } from './pages/Integrations';
 import { Login } from './pages/Login';
+import { OnCall } from './pages/OnCall';
 import { OutgoingMail } from './pages/OutgoingMail';
 import { Overview } from './pages/Overview';
 import { Provision } from './pages/Provision';
@@ -42,6 +43,7 @@ function Page(props: { path: string; session: Session }) {
   if (path === '/commissions') return <Commissions session={session} />;
   if (path === '/outgoing-mail') return <OutgoingMail session={session} />;
   if (path === '/integrations') return <Integrations session={session} />;
+  if (path === '/on-call') return <OnCall session={session} />;
   return <div class="notice">No such page: {path}</div>;
 }
 

@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { to: '/terminals', label: 'Terminals' },
   { to: '/provision', label: 'Provisioning', roles: ['ADMIN', 'OPS', 'SALES', 'REPAIR', 'CONTRACTOR'] },
   { to: '/tickets', label: 'Tickets' },
+  { to: '/on-call', label: 'On call', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM'] },
   { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
   { to: '/billing', label: 'Billing', roles: ['ADMIN', 'FINANCE'] },
   { to: '/billing/bank-statements', label: 'Bank statements', roles: ['ADMIN', 'FINANCE'] },

@@ -7,17 +7,20 @@ import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../componen
 import { CATEGORY_LABEL, fmtAgo, fmtDateTime, fmtTime } from '../format';
 import { useLiveEvents } from '../live';
 import type { Session } from '../session';
+import { IntervalOverride } from './IntervalOverride';
 import type { Terminal } from './Terminals';
 
 /** The detail answer adds the reporting interval the watchdog expects, and where it comes from. */
 type TerminalWithInterval = Terminal & { expectedInterval?: { seconds: number; source: 'acknowledged' | 'override' | 'parked' | 'model' } };
 
 const INTERVAL_SOURCE: Record<string, string> = {
-  acknowledged: 'acknowledged by the terminal',
-  override: 'set for this terminal',
-  parked: 'parked, ignition off',
-  model: 'model default',
+  acknowledged: 'SET_INTERVAL acknowledged by the terminal',
+  override: 'override set by staff or the contractor',
+  parked: 'parked: ignition off',
+  model: "the model's default",
 };
+// Who may set a terminal's interval override (the API's PATCH /devices/{serial}).
+const TUNERS = ['ADMIN', 'OPS', 'SERVICE', 'CONTRACTOR'];
 
 function fmtInterval(e: TerminalWithInterval['expectedInterval']): string {
   if (!e) return '—';
@@ -197,7 +200,16 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
                     {fmtDateTime(t.lastSeenAt)} <span class="muted">({fmtAgo(t.lastSeenAt)})</span>
                   </dd>
                   <dt>Reports</dt>
-                  <dd>{fmtInterval(t.expectedInterval)}</dd>
+                  <dd data-testid="expected-interval">
+                    {fmtInterval(t.expectedInterval)}
+                    {TUNERS.includes(props.session.role) && (
+                      <IntervalOverride
+                        serial={t.serial}
+                        current={t.expectedInterval?.source === 'override' ? t.expectedInterval.seconds : null}
+                        onSaved={terminal.reload}
+                      />
+                    )}
+                  </dd>
                   <dt>Connected</dt>
                   <dd>{fmtDateTime(t.lastConnectAt)}</dd>
                   <dt>Disconnected</dt>

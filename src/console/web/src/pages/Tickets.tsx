@@ -6,6 +6,7 @@ import { fmtAgo, fmtDateTime } from '../format';
 import { navigate } from '../router';
 import { isStaff, type Session } from '../session';
 import { KbSuggestions, TicketActions } from './TicketActions';
+import { TicketNotifications } from './TicketNotifications';
 
 interface Ticket {
   id: string;
@@ -267,6 +268,7 @@ export function TicketDetail(props: { id: string; session: Session }) {
                 </Card>
                 {staff && <TicketActions ticket={t} session={props.session} onChanged={state.reload} note={note} setNote={setNote} />}
                 {staff && <KbSuggestions ticketId={t.id} onUse={setNote} />}
+                {staff && <TicketNotifications ticketId={t.id} version={t.updatedAt} />}
               </div>
               <Card title="History">
                 <ul class="timeline">
