@@ -23,7 +23,9 @@ export interface PagerDeps {
   publicUrl: string;
 }
 
-type Reason = 'SAFETY' | 'SLA_BREACH';
+/** ALARM: an alarm rule that asks to notify raised its alarm (devices/health). */
+export type PageReason = 'SAFETY' | 'SLA_BREACH' | 'ALARM';
+type Reason = PageReason;
 type Delivery = Record<string, string>;
 
 const SEND = 'page.send';
@@ -88,7 +90,7 @@ export function createPager({ db, queues, tickets, onCall, channels, log, ackMs,
       }),
     ]);
     const link = `${publicUrl.replace(/\/$/, '')}/api/v1/pages/${page.id}/acknowledge`;
-    const what = page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : 'SLA breach';
+    const what = page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : page.reason === 'ALARM' ? 'ALARM' : 'SLA breach';
     const message = {
       subject: `[${what}] Ticket #${ticket.number}: ${ticket.subject}`,
       text:

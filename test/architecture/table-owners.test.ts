@@ -47,6 +47,8 @@ const OWNERS: Record<string, string> = {
   OneOffCharge: 'billing',
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
+  AlarmRule: 'devices/health',
+  Alarm: 'devices/health',
 };
 
 const folderOf = (path: string) =>

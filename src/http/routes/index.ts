@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { alarmRoutes } from './alarms.routes.js';
 import { auditLogRoutes } from './audit-log.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { billingChargeRoutes } from './billing-charges.routes.js';
@@ -39,6 +40,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(auditLogRoutes);
   await app.register(deviceRoutes);
   await app.register(onCallRoutes);
+  await app.register(alarmRoutes);
   await app.register(webhookRoutes);
   await app.register(billingRunRoutes);
   await app.register(billingInvoiceRoutes);
