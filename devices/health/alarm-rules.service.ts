@@ -117,24 +117,24 @@ export function createAlarmRuleService({
     let r: Resolved;
     if (t.kind === 'MODEL') {
       const m = await db.deviceModel.findUnique({ where: { code: t.model }, select: { id: true, category: true } });
-      if (!m) throw invalid('Unknown device model', [{ path: 'target.model', message: `No device model ${t.model.slice(0, 64)}` }]);
+      if (!m) throw invalid('Unknown device model', [{ path: 'body.target.model', message: `No device model ${t.model.slice(0, 64)}` }]);
       r = { targetKind: 'MODEL', deviceModelId: m.id, customerId: null, deviceId: null, category: m.category };
     } else if (t.kind === 'CUSTOMER') {
       const c = await db.customer.findUnique({ where: { id: t.customerId }, select: { id: true } });
-      if (!c) throw invalid('Unknown customer', [{ path: 'target.customerId', message: 'No such customer' }]);
+      if (!c) throw invalid('Unknown customer', [{ path: 'body.target.customerId', message: 'No such customer' }]);
       r = { targetKind: 'CUSTOMER', deviceModelId: null, customerId: c.id, deviceId: null, category: null };
     } else {
       const d = await db.device.findUnique({
         where: { serial: t.serial },
         select: { id: true, deviceModel: { select: { category: true } } },
       });
-      if (!d) throw invalid('Unknown terminal', [{ path: 'target.serial', message: `No terminal ${t.serial.slice(0, 40)}` }]);
+      if (!d) throw invalid('Unknown terminal', [{ path: 'body.target.serial', message: `No terminal ${t.serial.slice(0, 40)}` }]);
       r = { targetKind: 'TERMINAL', deviceModelId: null, customerId: null, deviceId: d.id, category: d.deviceModel.category };
     }
-    checkCondition(input.condition, r.category, 'condition', errors);
-    if (input.clear?.condition) checkCondition(input.clear.condition, r.category, 'clear.condition', errors);
+    checkCondition(input.condition, r.category, 'body.condition', errors);
+    if (input.clear?.condition) checkCondition(input.clear.condition, r.category, 'body.clear.condition', errors);
     if (input.notify && !input.createTicket) {
-      errors.push({ path: 'notify', message: 'A page is recorded on a ticket: set createTicket as well' });
+      errors.push({ path: 'body.notify', message: 'A page is recorded on a ticket: set createTicket as well' });
     }
     if (errors.length) throw invalid('The rule does not fit the decoded telemetry of its target', errors);
     return r;
