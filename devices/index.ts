@@ -84,6 +84,15 @@ export type DevicesModule = ReturnType<typeof createDevicesModule>;
 export * from './device-model.schemas.js';
 export { createDeviceModelService, type DeviceModelService } from './device-model.service.js';
 export {
+  ALARM_SEVERITIES,
+  ALARM_STATUSES,
+  type AlarmModule,
+  type AlarmRuleView,
+  type AlarmView,
+  alarmFilter,
+  alarmRuleFilter,
+  alarmRuleInput,
+  createAlarmModule,
   createHealthModule,
   type FaultReport,
   type HealthDeps,

@@ -8,6 +8,7 @@ import { type Category, categoryOfModelCode } from '../gateway/codecs/index.js';
 import { makeSerials, provisionViaApi, readCredentialsCsv, type TerminalCredential, writeCredentialsCsv } from './credentials.js';
 import { startFleet } from './fleet.js';
 import { runLoad } from './load.js';
+import { ALARM_SCENARIOS, type AlarmScenario, isAlarmScenario } from './scenarios.js';
 
 const HELP = `Nexsphere fleet simulator
 
@@ -49,6 +50,12 @@ Fleet options:
   --sim-start <iso>       simulated start time (default now), e.g. 2026-11-25T09:30:00Z for a Shanghai dusk
   --min-interval-ms <ms>  floor on real time between periodic uplinks of one terminal (default 2000)
   --duration <sec>        stop after this many real seconds (default: run until Ctrl-C)
+  --scenario <name>       an alarm scenario: overload (elevators), speeding, geofence-exit (vehicles),
+                          lamp-on (streetlights on by day), low-supply (heartbeats at ~3.0 V, all)
+  --scenario-share <p>    share of the terminals it applies to that trip it, chosen by the seed (default 0.2)
+  --scenario-at <sec>     real seconds after start when it begins (default 10)
+  --scenario-for <sec>    real seconds it lasts, then the terminals report normally and alarms clear
+                          (default: until the end)
   --mqtt-version <4|5>    MQTT protocol version (default 4 = 3.1.1)
 
 Load options:
@@ -87,6 +94,10 @@ const options = {
   silence: { type: 'string', default: '0' },
   'silence-at': { type: 'string', default: '30' },
   'storm-at': { type: 'string' },
+  scenario: { type: 'string' },
+  'scenario-share': { type: 'string', default: '0.2' },
+  'scenario-at': { type: 'string', default: '10' },
+  'scenario-for': { type: 'string' },
   'storm-every': { type: 'string' },
   accelerate: { type: 'string', default: '1' },
   'sim-start': { type: 'string' },
@@ -197,6 +208,15 @@ async function runFleetCommand(v: Values): Promise<void> {
   const simStart = v['sim-start'] ? new Date(v['sim-start']) : undefined;
   if (simStart && Number.isNaN(simStart.getTime())) throw new UsageError(`--sim-start is not a date: ${v['sim-start']}`);
   const protocolVersion = num(v, 'mqtt-version', { int: true }) === 5 ? 5 : 4;
+  if (v.scenario !== undefined && !isAlarmScenario(v.scenario)) {
+    throw new UsageError(`--scenario must be one of ${Object.keys(ALARM_SCENARIOS).join(', ')}, got ${v.scenario}`);
+  }
+  const scenarioSwitch = { on: false };
+  const scenario = v.scenario
+    ? { name: v.scenario as AlarmScenario, share: num(v, 'scenario-share', { min: 0, max: 1 }) ?? 0.2, switch: scenarioSwitch }
+    : undefined;
+  const scenarioAt = num(v, 'scenario-at', { min: 0 }) ?? 10;
+  const scenarioFor = num(v, 'scenario-for', { min: 0 });
 
   err(`connecting ${terminals.length} terminals to ${v.url} ...`);
   const fleet = await startFleet({
@@ -210,6 +230,7 @@ async function runFleetCommand(v: Values): Promise<void> {
     minRealIntervalMs: num(v, 'min-interval-ms', { min: 0 }),
     mqtt: { protocolVersion, ...(await tlsOptions(v)) },
     log: err,
+    ...(scenario ? { scenario } : {}),
   });
   for (const f of fleet.failed) err(`not connected: ${f.serial}: ${f.error}`);
   if (fleet.failed.length === fleet.terminals.length) {
@@ -218,6 +239,24 @@ async function runFleetCommand(v: Values): Promise<void> {
   }
   const t0 = Date.now();
   const timers: NodeJS.Timeout[] = [];
+  if (scenario) {
+    timers.push(
+      setTimeout(() => {
+        scenarioSwitch.on = true;
+        err(
+          `scenario ${scenario.name} on: ${fleet.tripping.length} terminals trip it (${fleet.tripping.slice(0, 10).join(', ')}${fleet.tripping.length > 10 ? ', ...' : ''})`,
+        );
+        if (scenarioFor !== undefined) {
+          timers.push(
+            setTimeout(() => {
+              scenarioSwitch.on = false;
+              err(`scenario ${scenario.name} off: terminals report normally again`);
+            }, scenarioFor * 1000),
+          );
+        }
+      }, scenarioAt * 1000),
+    );
+  }
   if (silenceK > 0) timers.push(setTimeout(() => err(`silenced: ${fleet.silence(silenceK).join(', ')}`), silenceAt * 1000));
   if (stormAt !== undefined) {
     const storm = () => {

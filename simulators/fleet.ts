@@ -6,6 +6,7 @@ import { SimClock } from './clock.js';
 import type { TerminalCredential } from './credentials.js';
 import { CATEGORY_TIMING, createModel } from './models/index.js';
 import { createRng } from './prng.js';
+import { ALARM_SCENARIOS, type AlarmScenario, type ScenarioSwitch, withScenario } from './scenarios.js';
 import { type FleetStats, newFleetStats } from './stats.js';
 import { SimTerminal, type UplinkRecord } from './terminal.js';
 
@@ -36,12 +37,16 @@ export type FleetOptions = {
   mqtt?: Partial<IClientOptions>;
   onUplink?: (u: UplinkRecord) => void;
   log?: (msg: string) => void;
+  /** An alarm scenario for a share of the terminals it applies to (chosen by the seed), while `switch.on`. */
+  scenario?: { name: AlarmScenario; share: number; switch: ScenarioSwitch };
 };
 
 export type Fleet = {
   terminals: SimTerminal[];
   stats: FleetStats;
   clock: SimClock;
+  /** Serials of the terminals that trip the alarm scenario while it is on. */
+  tripping: string[];
   /** Terminals that did not connect at start-up, with the reason. */
   failed: { serial: string; error: string }[];
   /** Silences k terminals chosen by the seed (or the named serials); returns their serials. */
@@ -59,16 +64,23 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const rng = createRng(o.seed ?? 1);
   const clock = new SimClock(o.accelerate ?? 1, o.simStart);
   const stats = newFleetStats();
+  const tripping: string[] = [];
   const terminals = o.terminals.map((cred) => {
     const category = cred.category ?? categoryOfModelCode(cred.serial);
     if (!category) throw new Error(`cannot tell the category of ${cred.serial}: expected an NXV-, NXE- or NXL- serial`);
     const trng = rng.fork(cred.serial);
+    let model = createModel(category, trng.fork('model'));
+    const sc = o.scenario;
+    if (sc && (ALARM_SCENARIOS[sc.name] as readonly string[]).includes(category) && trng.fork('scenario').chance(sc.share)) {
+      model = withScenario(model, sc.name, sc.switch, trng.fork('scenario-values'));
+      tripping.push(cred.serial);
+    }
     return new SimTerminal({
       url: o.url,
       serial: cred.serial,
       secret: cred.secret,
       category,
-      model: createModel(category, trng.fork('model')),
+      model,
       rng: trng,
       clock,
       stats,
@@ -113,6 +125,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
 
   return {
     terminals,
+    tripping,
     stats,
     clock,
     failed,

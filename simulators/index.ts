@@ -16,5 +16,6 @@ export { LatencyHistogram } from './histogram.js';
 export { type LoadOptions, type LoadProgress, type LoadResult, loadPayload, runLoad } from './load.js';
 export * from './models/index.js';
 export { createRng, type Rng } from './prng.js';
+export { ALARM_SCENARIOS, type AlarmScenario, isAlarmScenario, type ScenarioSwitch, withScenario } from './scenarios.js';
 export { type FleetStats, newFleetStats } from './stats.js';
 export { SimTerminal, type TerminalOptions, type UplinkRecord } from './terminal.js';

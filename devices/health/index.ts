@@ -13,6 +13,22 @@ import { createIncidentTracker } from './incidents.js';
 import { createTerminalCache } from './terminal-cache.js';
 import { createWatchdog, type ParkedRecorder, type UplinkFrame, type WatchdogSettings } from './watchdog.js';
 
+export type { AlarmRuleView, AlarmView } from './alarm.view.js';
+export { type CompiledCondition, compileCondition, compileWindow, minuteOfDayIn } from './alarm-conditions.js';
+export {
+  type CompiledRule,
+  createEvaluator,
+  newTerminalState,
+  type RuleSet,
+  ruleSetOf,
+  type TerminalState,
+  type Transition,
+  type UplinkFacts,
+} from './alarm-engine.js';
+export * from './alarm-rule.schemas.js';
+export { compileRule, MAX_RULES, PREVIEW_MAX_TERMINALS } from './alarm-rules.service.js';
+export { createMemoryAlarmState } from './alarm-state.js';
+export { type AlarmModule, type AlarmModuleDeps, createAlarmModule } from './alarms.js';
 export { type ExpectedInterval, expectedInterval, expectedIntervalOf, type IntervalSource } from './expected-interval.js';
 export type { FaultOutcome, FaultReport } from './faults.js';
 export { MASS_SILENCE } from './incidents.js';

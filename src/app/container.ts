@@ -8,7 +8,7 @@ import {
   createTariffPlanService,
   meterDownlink,
 } from '../../billing/index.js';
-import { createDeviceModelService, createDevicesModule, createHealthModule } from '../../devices/index.js';
+import { createAlarmModule, createDeviceModelService, createDevicesModule, createHealthModule } from '../../devices/index.js';
 import { createAuditService } from '../audit/index.js';
 import { createAuthService, createUserService } from '../auth/index.js';
 import type { Config } from '../config.js';
@@ -128,6 +128,18 @@ export function createServices(infra: Infra) {
   });
   // Pages the on-call engineer for safety-critical tickets and SLA breaches.
   const notifications = createNotifications({ db, queues, audit, events, tickets, log, mail, config });
+  // Alarm rules on decoded telemetry (worker role evaluates); a rule that notifies pages through the pager.
+  const alarms = createAlarmModule({
+    db,
+    redis,
+    prefix: config.REDIS_PREFIX,
+    audit,
+    events,
+    tickets,
+    log,
+    timeZone: config.OPERATOR_TIMEZONE,
+    page: (ticketId) => notifications.pager.page(ticketId, 'ALARM'),
+  });
   // One dispatcher for QUEUE.scheduler: domains register their repeatable jobs on it.
   const scheduler = createScheduler({ queues, log: log.child({ component: 'scheduler' }) });
   const billing = createBillingModule({
@@ -202,6 +214,7 @@ export function createServices(infra: Infra) {
     slaMonitor,
     knowledge,
     health,
+    alarms,
     overview,
     kpis,
     loops,

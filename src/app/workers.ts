@@ -20,6 +20,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   const progress = (loop: string) => () => loops.progress(loop);
   // Health watchdog: subscribes to device.uplink/device.fault (before the consumer starts) and runs its loop.
   started.push(services.health.start(progress(LOOP.watchdog)));
+  // Alarm rules: evaluates device.uplink events against the rules in memory.
+  started.push(services.alarms.start());
   // Notifications: pages for safety-critical tickets and SLA breaches, the incident webhook,
   // customers' ticket e-mails; each message a job, retried.
   started.push(services.notifications.start());

@@ -8,6 +8,8 @@ const FAMILY_BY_SEGMENT: Record<string, ScopeFamily | 'none'> = {
   devices: 'devices',
   'device-models': 'devices',
   live: 'devices',
+  alarms: 'devices',
+  'alarm-rules': 'devices',
   customers: 'crm',
   leads: 'crm',
   interactions: 'crm',

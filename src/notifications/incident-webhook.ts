@@ -52,7 +52,7 @@ function severityOf(reason: string, priority: string): Severity {
 
 export function triggerEvent(f: TriggerFacts, publicUrl: string): IncidentEvent {
   const base = publicUrl.replace(/\/$/, '');
-  const what = f.page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : 'SLA breach';
+  const what = f.page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : f.page.reason === 'ALARM' ? 'ALARM' : 'SLA breach';
   const summary = `[${what}] Ticket #${f.ticket.number}: ${f.ticket.subject}${f.ticket.serial ? ` (terminal ${f.ticket.serial})` : ''}`;
   return {
     event_action: 'trigger',

@@ -26,7 +26,9 @@ export interface PagerDeps {
   publicUrl: string;
 }
 
-type Reason = 'SAFETY' | 'SLA_BREACH';
+/** ALARM: an alarm rule that asks to notify raised its alarm (devices/health). */
+export type PageReason = 'SAFETY' | 'SLA_BREACH' | 'ALARM';
+type Reason = PageReason;
 type PageRow = { id: string; ticketId: string; reason: string; level: number; createdAt: Date; ackDueAt: Date };
 
 // Jobs on the pages queue; `page.send` only from before messages became notifications.
@@ -42,7 +44,7 @@ export function createPager({ db, queues, tickets, onCall, dispatcher, incident,
   async function dispatch(page: PageRow, person: Pick<OnCallPerson, 'email' | 'name' | 'phone' | 'lead'>) {
     const ticket = await db.ticket.findUniqueOrThrow({ where: { id: page.ticketId }, include: { device: { select: { serial: true } } } });
     const serial = ticket.device?.serial ?? null;
-    const what = page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : 'SLA breach';
+    const what = page.reason === 'SAFETY' ? 'SAFETY-CRITICAL' : page.reason === 'ALARM' ? 'ALARM' : 'SLA breach';
     const subject = `[${what}] Ticket #${ticket.number}: ${ticket.subject}`;
     const text =
       `${what}: ticket #${ticket.number} ${ticket.subject}${serial ? ` (terminal ${serial})` : ''}. ` +

@@ -55,6 +55,8 @@ const OWNERS: Record<string, string> = {
   OnCallShift: 'src/notifications',
   Page: 'src/notifications',
   Notification: 'src/notifications',
+  AlarmRule: 'devices/health',
+  Alarm: 'devices/health',
 };
 
 const folderOf = (path: string) =>

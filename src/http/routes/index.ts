@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { alarmRoutes } from './alarms.routes.js';
 import { auditLogRoutes } from './audit-log.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { bankStatementRoutes } from './bank-statements.routes.js';
@@ -47,6 +48,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(deviceRoutes);
   await app.register(onCallRoutes);
   await app.register(notificationRoutes);
+  await app.register(alarmRoutes);
   await app.register(webhookRoutes);
   await app.register(billingRunRoutes);
   await app.register(billingInvoiceRoutes);

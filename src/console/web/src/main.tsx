@@ -5,6 +5,7 @@ import './styles.css';
 import { api, setUnauthorizedHandler } from './api';
 import { Layout } from './components/Layout';
 import { connectLive, disconnectLive } from './live';
+import { AlarmRules, Alarms } from './pages/Alarms';
 import { BankStatements } from './pages/BankStatements';
 import { Billing, Invoices } from './pages/Billing';
 import { CustomerDetail, Customers } from './pages/Customers';
@@ -30,6 +31,8 @@ function Page(props: { path: string; session: Session }) {
   if (path === '/' || path === '/overview') return <Overview session={session} />;
   if (path === '/terminals') return <Terminals session={session} />;
   if (terminal) return <TerminalDetail serial={terminal.serial!} session={session} />;
+  if (path === '/alarms') return <Alarms session={session} />;
+  if (path === '/alarm-rules') return <AlarmRules session={session} />;
   if (path === '/tickets') return <Tickets session={session} />;
   if (ticket) return <TicketDetail id={ticket.id!} session={session} />;
   if (path === '/customers') return <Customers session={session} />;

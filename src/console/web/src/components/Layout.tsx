@@ -17,6 +17,8 @@ const NAV: NavItem[] = [
   { to: '/', label: 'Overview' },
   { to: '/terminals', label: 'Terminals' },
   { to: '/provision', label: 'Provisioning', roles: ['ADMIN', 'OPS', 'SALES', 'REPAIR', 'CONTRACTOR'] },
+  { to: '/alarms', label: 'Alarms' },
+  { to: '/alarm-rules', label: 'Alarm rules', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM'] },
   { to: '/tickets', label: 'Tickets' },
   { to: '/on-call', label: 'On call', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM'] },
   { to: '/customers', label: 'Customers', roles: ['ADMIN', 'OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE', 'SALES', 'CONTRACTOR'] },
