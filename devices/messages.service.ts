@@ -1,32 +1,48 @@
-// Stored uplinks of a terminal, newest first, decoded beside the raw bytes.
+// Stored uplinks of a terminal in a time range, decoded beside the raw bytes, a page at a time.
 
 import type { Ctx } from '../src/auth/index.js';
-import type { Db } from '../src/platform/database.js';
-import { invalid } from '../src/platform/errors.js';
+import type { Db, Prisma } from '../src/platform/database.js';
 import type { DeviceService } from './device.service.js';
+import { decodeMessageCursor, encodeMessageCursor, openRange } from './message-range.js';
+import { MAX_LIST_SPAN_MS, type MessageListFilter } from './messages.schemas.js';
+
+type FilterInput = Partial<MessageListFilter>;
 
 export function createMessageService({ db, devices }: { db: Db; devices: DeviceService }) {
   return {
-    async list(ctx: Ctx, serial: string, filter: { kind?: string | undefined }, q: { limit: number; cursor?: string | undefined }) {
+    /**
+     * Pages follow (receivedAt, id), newest first by default: every condition is on the
+     * terminal and on receivedAt, so the (deviceId, receivedAt) index answers it and a store
+     * partitioned by receivedAt reads only the partitions of the range.
+     */
+    async list(ctx: Ctx, serial: string, filter: FilterInput, q: { limit: number; cursor?: string | undefined }) {
       const device = await devices.visible(ctx, serial);
-      let before: bigint | undefined;
-      if (q.cursor) {
-        if (!/^\d{1,20}$/.test(q.cursor))
-          throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
-        before = BigInt(q.cursor);
+      const range = openRange(filter, MAX_LIST_SPAN_MS);
+      const after = q.cursor ? decodeMessageCursor(q.cursor) : null;
+      const desc = (filter.order ?? 'desc') === 'desc';
+      const receivedAt: Prisma.DateTimeFilter = {
+        ...(range.from ? { gte: range.from } : {}),
+        ...(range.to ? { lt: range.to } : {}),
+      };
+      const where: Prisma.MessageWhereInput = {
+        deviceId: device.id,
+        ...(filter.kind ? { kind: filter.kind } : {}),
+        receivedAt,
+      };
+      if (after) {
+        // The bound on receivedAt alone lets the index start at the cursor; the OR settles ties.
+        if (desc) receivedAt.lte = after.receivedAt;
+        else receivedAt.gte = range.from && range.from > after.receivedAt ? range.from : after.receivedAt;
+        where.OR = [
+          { receivedAt: desc ? { lt: after.receivedAt } : { gt: after.receivedAt } },
+          { receivedAt: after.receivedAt, id: desc ? { lt: after.id } : { gt: after.id } },
+        ];
       }
-      // Ordered by seq (the terminal's own order) so pages are stable while messages arrive.
-      const rows = await db.message.findMany({
-        where: {
-          deviceId: device.id,
-          ...(filter.kind ? { kind: filter.kind } : {}),
-          ...(before !== undefined ? { seq: { lt: before } } : {}),
-        },
-        orderBy: { seq: 'desc' },
-        take: q.limit + 1,
-      });
+      const dir = desc ? ('desc' as const) : ('asc' as const);
+      const rows = await db.message.findMany({ where, orderBy: [{ receivedAt: dir }, { id: dir }], take: q.limit + 1 });
       const more = rows.length > q.limit;
       const items = more ? rows.slice(0, q.limit) : rows;
+      const last = items[items.length - 1];
       return {
         items: items.map((m) => ({
           id: m.id.toString(),
@@ -44,7 +60,7 @@ export function createMessageService({ db, devices }: { db: Db; devices: DeviceS
           deviceTime: m.deviceTime,
           receivedAt: m.receivedAt,
         })),
-        nextCursor: more ? items[items.length - 1]!.seq.toString() : null,
+        nextCursor: more && last ? encodeMessageCursor(last) : null,
       };
     },
   };

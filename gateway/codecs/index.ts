@@ -9,5 +9,6 @@ export {
   decodeCommand,
   encodeCommand,
 } from './commands.js';
+export { NUMERIC_FIELDS } from './fields.js';
 export * from './frames.js';
 export { decodeUplink, encodeUplink } from './uplink.js';

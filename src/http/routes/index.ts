@@ -7,6 +7,7 @@ import { billingPaymentRoutes } from './billing-payments.routes.js';
 import { billingRunRoutes } from './billing-runs.routes.js';
 import { contractRoutes } from './contracts.routes.js';
 import { customerRoutes } from './customers.routes.js';
+import { deviceDataRoutes } from './device-data.routes.js';
 import { deviceModelRoutes } from './device-models.routes.js';
 import { deviceRoutes } from './devices.routes.js';
 import { inventoryRoutes } from './inventory.routes.js';
@@ -38,6 +39,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(userRoutes);
   await app.register(auditLogRoutes);
   await app.register(deviceRoutes);
+  await app.register(deviceDataRoutes);
   await app.register(onCallRoutes);
   await app.register(webhookRoutes);
   await app.register(billingRunRoutes);
