@@ -3,6 +3,7 @@
 // through Redis pub/sub, so a rotated secret or a suspension takes effect within 2 s.
 import type { Redis } from 'ioredis';
 import { hashSecret, newSecret, secretMatches } from '../src/auth/index.js';
+import { createBatcher } from '../src/platform/batcher.js';
 import type { Db } from '../src/platform/database.js';
 import type { Logger } from '../src/platform/logger.js';
 
@@ -72,30 +73,39 @@ export function createCredentialStore({ db, redis, prefix, log }: { db: Db; redi
   const listeners = new Set<(change: CredentialChange) => void>();
   let subscriber: Redis | null = null;
 
-  async function load(serial: string): Promise<TerminalCredential | null> {
-    const d = await db.device.findUnique({
-      where: { serial },
-      include: { deviceModel: true, contract: { select: { status: true, tariffPlan: { select: { segmentBytes: true } } } } },
-    });
-    if (!d) return null;
-    return {
-      deviceId: d.id,
-      serial: d.serial,
-      secretHash: d.secretHash,
-      status: d.status,
-      contractId: d.contractId,
-      contractStatus: d.contract?.status ?? null,
-      customerId: d.customerId,
-      contractorId: d.contractorId,
-      label: d.label,
-      modelCode: d.deviceModel.code,
-      category: d.deviceModel.category,
-      maxPayloadBytes: d.deviceModel.maxPayloadBytes,
-      rateLimitBurst: d.deviceModel.rateLimitBurst,
-      rateLimitPerMinute: d.deviceModel.rateLimitPerMinute,
-      segmentBytes: Math.max(1, d.contract?.tariffPlan.segmentBytes ?? 64),
-    };
-  }
+  /** Lookups arriving together (a fleet reconnecting) share one query. */
+  const loadMany = createBatcher(
+    async (serials: string[]): Promise<(TerminalCredential | null)[]> => {
+      const rows = await db.device.findMany({
+        where: { serial: { in: [...new Set(serials)] } },
+        include: { deviceModel: true, contract: { select: { status: true, tariffPlan: { select: { segmentBytes: true } } } } },
+      });
+      const bySerial = new Map(rows.map((d) => [d.serial, d]));
+      return serials.map((serial) => {
+        const d = bySerial.get(serial);
+        if (!d) return null;
+        return {
+          deviceId: d.id,
+          serial: d.serial,
+          secretHash: d.secretHash,
+          status: d.status,
+          contractId: d.contractId,
+          contractStatus: d.contract?.status ?? null,
+          customerId: d.customerId,
+          contractorId: d.contractorId,
+          label: d.label,
+          modelCode: d.deviceModel.code,
+          category: d.deviceModel.category,
+          maxPayloadBytes: d.deviceModel.maxPayloadBytes,
+          rateLimitBurst: d.deviceModel.rateLimitBurst,
+          rateLimitPerMinute: d.deviceModel.rateLimitPerMinute,
+          segmentBytes: Math.max(1, d.contract?.tariffPlan.segmentBytes ?? 64),
+        };
+      });
+    },
+    { maxBatch: 500, maxInFlight: 2 },
+  );
+  const load = (serial: string) => loadMany(serial);
 
   function applyChange(change: CredentialChange): void {
     const serials = new Set(change.serials ?? []);

@@ -2,6 +2,7 @@
 // status changes. Every change is audited in its transaction and invalidates the gateway's
 // credential cache so it takes effect on the network within 2 s.
 
+import { NUMERIC_FIELDS } from '../gateway/codecs/index.js';
 import type { ServiceEventKind } from '../prisma/generated/enums.js';
 import type { AuditService } from '../src/audit/index.js';
 import type { Principal } from '../src/auth/index.js';
@@ -66,10 +67,14 @@ export function createDeviceService(deps: { db: Db; audit: AuditService; credent
   return {
     visible,
 
-    /** The terminal with the reporting interval it is expected to keep, and why. */
+    /** The terminal with the reporting interval it is expected to keep, and why, and the fields its charts may show. */
     async get(ctx: Ctx, serial: string) {
       const row = await visible(ctx, serial);
-      return { ...deviceView(row), expectedInterval: await expectedIntervalOf(db, row.id) };
+      return {
+        ...deviceView(row),
+        expectedInterval: await expectedIntervalOf(db, row.id),
+        telemetryFields: [...NUMERIC_FIELDS[row.deviceModel.category]],
+      };
     },
 
     /** Settings by staff or the terminal's contractor (the route checks the role, scope gives 404). */

@@ -9,8 +9,10 @@ import { createCommandService, type DownlinkMeter } from './commands.service.js'
 import { createCredentialStore } from './credentials.js';
 import { createDeviceService, type TerminalHistory } from './device.service.js';
 import { createInventoryService } from './inventory.service.js';
+import { createMessageExport } from './message-export.js';
 import { createMessageService } from './messages.service.js';
 import { createPresenceStore } from './presence-store.js';
+import { createTelemetryService } from './telemetry.service.js';
 
 export { type CommandService, commandView, type DownlinkMeter, type DownlinkNotice, downlinkChannel } from './commands.service.js';
 export {
@@ -26,6 +28,7 @@ export { deviceView } from './device.view.js';
 export * from './devices.schemas.js';
 export * from './inventory.schemas.js';
 export type { InventoryService, RowResult } from './inventory.service.js';
+export { EXPORT_COLUMNS, type MessageExport } from './message-export.js';
 export {
   INSERTED_KEYS,
   INSERTED_MESSAGES,
@@ -40,9 +43,11 @@ export {
   UPLINK_EVENTS,
   UPLINK_EVENTS_ORDER,
 } from './message-sql.js';
+export * from './messages.schemas.js';
 export type { MessageService } from './messages.service.js';
 export { operatorDay } from './operator-day.js';
 export type { PresenceStore } from './presence-store.js';
+export type { TelemetryBucketRow, TelemetryService } from './telemetry.service.js';
 
 /** Wires the devices module once; the gateway and the HTTP routes share these services. */
 export function createDevicesModule(deps: {
@@ -53,6 +58,8 @@ export function createDevicesModule(deps: {
   log: Logger;
   prefix: string;
   timeZone: string;
+  /** Exports stream from their own connections (a server-side cursor per export). */
+  databaseUrl: string;
   meterDownlink: DownlinkMeter;
   /** Billing's service history: terminal changes are recorded in their own transaction. */
   history?: TerminalHistory;
@@ -69,6 +76,8 @@ export function createDevicesModule(deps: {
     meterDownlink: deps.meterDownlink,
   });
   const messages = createMessageService({ db: deps.db, devices });
+  const telemetry = createTelemetryService({ db: deps.db, devices, timeZone: deps.timeZone });
+  const messageExport = createMessageExport({ databaseUrl: deps.databaseUrl, devices, log: deps.log });
   const inventory = createInventoryService({
     db: deps.db,
     audit: deps.audit,
@@ -77,7 +86,7 @@ export function createDevicesModule(deps: {
     ...(deps.history ? { history: deps.history } : {}),
   });
   const presence = createPresenceStore({ db: deps.db, events: deps.events });
-  return { credentials, devices, commands, messages, inventory, presence };
+  return { credentials, devices, commands, messages, telemetry, messageExport, inventory, presence };
 }
 
 export type DevicesModule = ReturnType<typeof createDevicesModule>;

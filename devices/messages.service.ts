@@ -1,50 +1,71 @@
-// Stored uplinks of a terminal, newest first, decoded beside the raw bytes.
+// Stored uplinks of a terminal in a time range, decoded beside the raw bytes, a page at a time.
 
 import type { Ctx } from '../src/auth/index.js';
-import type { Db } from '../src/platform/database.js';
-import { invalid } from '../src/platform/errors.js';
+import { type Db, Prisma } from '../src/platform/database.js';
 import type { DeviceService } from './device.service.js';
+import { decodeMessageCursor, encodeMessageCursor, openRange } from './message-range.js';
+import { MAX_LIST_SPAN_MS, type MessageListFilter } from './messages.schemas.js';
+
+type FilterInput = Partial<MessageListFilter>;
+
+const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+
+interface Row {
+  id: string;
+  seq: string;
+  direction: string;
+  topic: string;
+  kind: string;
+  qos: number;
+  bytes: number;
+  units: number;
+  payloadHex: string;
+  decoded: unknown;
+  decodeError: string | null;
+  deviceTime: string | null;
+  receivedAt: string;
+}
 
 export function createMessageService({ db, devices }: { db: Db; devices: DeviceService }) {
   return {
-    async list(ctx: Ctx, serial: string, filter: { kind?: string | undefined }, q: { limit: number; cursor?: string | undefined }) {
+    /**
+     * Pages follow (receivedAt, id), newest first by default: every condition is on the
+     * terminal and on receivedAt, so the (deviceId, receivedAt) index answers it and a store
+     * partitioned by receivedAt reads only the partitions of the range. The cursor carries
+     * both, so it holds where ids are unique only together with receivedAt.
+     */
+    async list(ctx: Ctx, serial: string, filter: FilterInput, q: { limit: number; cursor?: string | undefined }) {
       const device = await devices.visible(ctx, serial);
-      let before: bigint | undefined;
-      if (q.cursor) {
-        if (!/^\d{1,20}$/.test(q.cursor))
-          throw invalid('Invalid cursor', [{ path: 'cursor', message: 'Not a cursor returned by this API' }]);
-        before = BigInt(q.cursor);
+      const range = openRange(filter, MAX_LIST_SPAN_MS);
+      const after = q.cursor ? decodeMessageCursor(q.cursor) : null;
+      const desc = (filter.order ?? 'desc') === 'desc';
+      const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
+      const conditions = [Prisma.sql`"deviceId" = ${device.id}::uuid`];
+      if (range.from) conditions.push(Prisma.sql`"receivedAt" >= ${ts(range.from)}`);
+      if (range.to) conditions.push(Prisma.sql`"receivedAt" < ${ts(range.to)}`);
+      if (filter.kind) conditions.push(Prisma.sql`kind = ${filter.kind}`);
+      if (after) {
+        // The bound on receivedAt alone lets the index start at the cursor; the row comparison settles ties.
+        conditions.push(
+          desc
+            ? Prisma.sql`"receivedAt" <= ${ts(after.receivedAt)} AND ("receivedAt", id) < (${ts(after.receivedAt)}, ${after.id.toString()}::bigint)`
+            : Prisma.sql`"receivedAt" >= ${ts(after.receivedAt)} AND ("receivedAt", id) > (${ts(after.receivedAt)}, ${after.id.toString()}::bigint)`,
+        );
       }
-      // Ordered by seq (the terminal's own order) so pages are stable while messages arrive.
-      const rows = await db.message.findMany({
-        where: {
-          deviceId: device.id,
-          ...(filter.kind ? { kind: filter.kind } : {}),
-          ...(before !== undefined ? { seq: { lt: before } } : {}),
-        },
-        orderBy: { seq: 'desc' },
-        take: q.limit + 1,
-      });
+      const dir = desc ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+      // Formatted by PostgreSQL (hex, ISO text): Prisma's typed row mapping cost ~8x the CPU of the query itself.
+      const rows = await db.$queryRaw<Row[]>(Prisma.sql`
+        SELECT id::text AS id, seq::text AS seq, direction::text AS direction, topic, kind, qos, bytes, units,
+               encode(payload, 'hex') AS "payloadHex", decoded, "decodeError",
+               to_char("deviceTime", ${ISO}) AS "deviceTime", to_char("receivedAt", ${ISO}) AS "receivedAt"
+        FROM "Message" WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY "receivedAt" ${dir}, id ${dir} LIMIT ${q.limit + 1}`);
       const more = rows.length > q.limit;
       const items = more ? rows.slice(0, q.limit) : rows;
+      const last = items[items.length - 1];
       return {
-        items: items.map((m) => ({
-          id: m.id.toString(),
-          seq: Number(m.seq),
-          serial,
-          direction: m.direction,
-          topic: m.topic,
-          kind: m.kind,
-          qos: m.qos,
-          bytes: m.bytes,
-          units: m.units,
-          payloadHex: Buffer.from(m.payload).toString('hex'),
-          decoded: m.decoded,
-          decodeError: m.decodeError,
-          deviceTime: m.deviceTime,
-          receivedAt: m.receivedAt,
-        })),
-        nextCursor: more ? items[items.length - 1]!.seq.toString() : null,
+        items: items.map((m) => ({ ...m, seq: Number(m.seq), serial })),
+        nextCursor: more && last ? encodeMessageCursor({ receivedAt: new Date(last.receivedAt), id: BigInt(last.id) }) : null,
       };
     },
   };

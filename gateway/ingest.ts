@@ -13,6 +13,7 @@ import {
   type TerminalCredential,
 } from '../devices/index.js';
 import { OUTBOX_NOTIFY } from '../src/events/index.js';
+import { createBatcher } from '../src/platform/batcher.js';
 import type { Logger } from '../src/platform/logger.js';
 import { isConnectionError, withPgClient } from '../src/platform/pg-checkout.js';
 import { fastBatchSql, INSERT_SQL, TOUCH_SQL } from './ingest-sql.js';
@@ -84,6 +85,15 @@ export function createIngest(opts: IngestOptions) {
     const r = await pool.query<{ id: string; max: string | null }>(LAST_SEQS_SQL, [deviceIds]);
     for (const row of r.rows) seqs.set(row.id, Math.max(seqs.get(row.id) ?? 0, Number(row.max ?? 0)));
   }
+
+  // Terminals connecting together (a fleet back after a gateway restart) share one look-up.
+  const primeMany = createBatcher(
+    async (ids: string[]): Promise<undefined[]> => {
+      await loadSeqs([...new Set(ids)]);
+      return ids.map(() => undefined);
+    },
+    { maxBatch: 500, maxInFlight: 1 },
+  );
 
   function schedule(): void {
     if (queue.length === 0 || active >= WRITERS) return;
@@ -341,8 +351,8 @@ export function createIngest(opts: IngestOptions) {
 
   return {
     /** Loads the terminal's last seq once per connect, before its first uplink is accepted. */
-    async prime(deviceId: string): Promise<void> {
-      await loadSeqs([deviceId]);
+    prime(deviceId: string): Promise<void> {
+      return primeMany(deviceId);
     },
 
     /** Resolves once the uplink is committed (or recognised as a stored duplicate). */

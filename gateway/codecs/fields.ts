@@ -49,3 +49,19 @@ const BY_NAME = new Map(DECODED_FIELDS.map((f) => [f.name, f]));
 export function decodedField(name: string): DecodedField | undefined {
   return BY_NAME.get(name);
 }
+
+/** Positions chart poorly: the numeric fields a chart offers list them last. */
+const LAST = new Set(['latitude', 'longitude']);
+
+/**
+ * The numeric values each category's terminals report (telemetry and heartbeats, not event
+ * codes), by their key in a stored message's `decoded` JSON: what a chart or an aggregate may ask for.
+ */
+export const NUMERIC_FIELDS: Record<Category, readonly string[]> = Object.fromEntries(
+  ALL.map((category) => [
+    category,
+    DECODED_FIELDS.filter((f) => f.kind === 'number' && f.frame !== 'event' && f.categories.includes(category))
+      .map((f) => f.name)
+      .sort((a, b) => Number(LAST.has(a)) - Number(LAST.has(b))),
+  ]),
+) as unknown as Record<Category, readonly string[]>;

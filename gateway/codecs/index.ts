@@ -9,6 +9,6 @@ export {
   decodeCommand,
   encodeCommand,
 } from './commands.js';
-export { DECODED_FIELDS, type DecodedField, decodedField, type FieldKind } from './fields.js';
+export { DECODED_FIELDS, type DecodedField, decodedField, type FieldKind, NUMERIC_FIELDS } from './fields.js';
 export * from './frames.js';
 export { decodeUplink, encodeUplink } from './uplink.js';

@@ -91,10 +91,20 @@ export function createServices(infra: Infra) {
     log,
     prefix: config.REDIS_PREFIX,
     timeZone: config.OPERATOR_TIMEZONE,
+    databaseUrl: infra.databaseUrl,
     meterDownlink,
     history: serviceHistory,
   });
-  const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
+  const {
+    devices,
+    credentials: deviceCredentials,
+    commands: downlinks,
+    messages,
+    telemetry,
+    messageExport,
+    inventory,
+    presence: devicePresence,
+  } = terminals;
   const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
@@ -206,6 +216,8 @@ export function createServices(infra: Infra) {
     downlinks,
     devicePresence,
     messages,
+    telemetry,
+    messageExport,
     inventory,
     scheduler,
     billing,

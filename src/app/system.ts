@@ -64,6 +64,7 @@ export async function startSystem(config: Config, role: ProcessRole, log: Logger
   stops.push(services.loops.start().stop);
   // Billing's FlowProducer (used by API and workers) holds its own Redis connection.
   stops.push(() => services.billing.close());
+  stops.push(() => services.messageExport.close());
 
   if (role === 'all' || role === 'worker') {
     const workers = await startWorkers(services);

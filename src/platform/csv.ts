@@ -1,3 +1,4 @@
+import { type Stringifier, stringify as stringifyStream } from 'csv-stringify';
 import { type Options, stringify } from 'csv-stringify/sync';
 
 // A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)`,
@@ -21,4 +22,9 @@ export function neutraliseCell(value: string): string {
  */
 export function toCsv(records: unknown[], options: Pick<Options, 'header' | 'columns'> = {}): string {
   return stringify(records, { ...options, cast: { string: (value) => neutraliseCell(value) } });
+}
+
+/** The streaming form of toCsv, for exports too large to hold: records in (object mode), CSV text out. */
+export function csvStream(options: Pick<Options, 'header' | 'columns'> = {}): Stringifier {
+  return stringifyStream({ ...options, cast: { string: (value) => neutraliseCell(value) } });
 }

@@ -19,7 +19,7 @@ const commandParams = serialParams.extend({ id: z.coerce.number().int().positive
 const tags = ['devices'];
 
 export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { devices, downlinks, messages, health } = app.services;
+  const { devices, downlinks, health } = app.services;
   const stockKeepers = app.allow('OPS', 'SALES', 'REPAIR');
   const provisioners = app.allow('OPS', 'SALES', 'REPAIR', 'CONTRACTOR');
   const operators = app.allow('OPS', 'SERVICE', 'REPAIR', 'SYSTEM', 'FINANCE');
@@ -88,15 +88,6 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, summary: "Change a terminal's lifecycle status", params: serialParams, body: statusChangeInput },
     },
     async (req) => devices.setStatus(ctx(req), req.params.serial, req.body),
-  );
-
-  app.get(
-    '/devices/:serial/messages',
-    { schema: { tags, params: serialParams, querystring: pageQuery.extend({ kind: z.string().max(20).optional() }) } },
-    async (req) => {
-      const { limit, cursor, kind } = req.query;
-      return messages.list(ctx(req), req.params.serial, { kind }, { limit, cursor });
-    },
   );
 
   app.post(

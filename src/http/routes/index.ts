@@ -11,6 +11,7 @@ import { billingRunRoutes } from './billing-runs.routes.js';
 import { commercialRequestRoutes } from './commercial-requests.routes.js';
 import { contractRoutes } from './contracts.routes.js';
 import { customerRoutes } from './customers.routes.js';
+import { deviceDataRoutes } from './device-data.routes.js';
 import { deviceModelRoutes } from './device-models.routes.js';
 import { deviceRoutes } from './devices.routes.js';
 import { inventoryRoutes } from './inventory.routes.js';
@@ -46,6 +47,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(userRoutes);
   await app.register(auditLogRoutes);
   await app.register(deviceRoutes);
+  await app.register(deviceDataRoutes);
   await app.register(onCallRoutes);
   await app.register(notificationRoutes);
   await app.register(alarmRoutes);

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page } from '../api';
 import { HealthChart, type HealthPoint } from '../components/HealthChart';
+import { type TelemetryBucket, TelemetryChart, telemetryUrl } from '../components/TelemetryChart';
 import { Badge, Card, Dot, Empty, ErrorBox, Loaded, useAsync } from '../components/ui';
 import { CATEGORY_LABEL, fmtAgo, fmtDateTime, fmtTime } from '../format';
 import { useLiveEvents } from '../live';
@@ -11,7 +12,20 @@ import { IntervalOverride } from './IntervalOverride';
 import type { Terminal } from './Terminals';
 
 /** The detail answer adds the reporting interval the watchdog expects, and where it comes from. */
-type TerminalWithInterval = Terminal & { expectedInterval?: { seconds: number; source: 'acknowledged' | 'override' | 'parked' | 'model' } };
+type TerminalWithInterval = Terminal & {
+  expectedInterval?: { seconds: number; source: 'acknowledged' | 'override' | 'parked' | 'model' };
+  /** Decoded numeric fields its model reports, for the telemetry chart. */
+  telemetryFields?: string[];
+};
+
+/** Heartbeat averages per minute over the last 6 hours, from the chart buckets (not raw messages). */
+async function healthPoints(serial: string): Promise<HealthPoint[]> {
+  const [signal, supply] = await Promise.all(
+    ['signalDbm', 'supplyMv'].map((f) => api<{ items: TelemetryBucket[] }>(telemetryUrl(serial, f, '1m'))),
+  );
+  const mv = new Map(supply!.items.map((b) => [b.at, b.avg]));
+  return signal!.items.flatMap((b) => (mv.has(b.at) ? [{ at: b.at, signalDbm: b.avg, supplyMv: mv.get(b.at)! }] : []));
+}
 
 const INTERVAL_SOURCE: Record<string, string> = {
   acknowledged: 'SET_INTERVAL acknowledged by the terminal',
@@ -137,7 +151,7 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
   const { serial } = props;
   const terminal = useAsync(() => api<TerminalWithInterval>(`/devices/${serial}`), [serial], 15_000);
   const messages = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?limit=30`), [serial]);
-  const heartbeats = useAsync(() => api<Page<Message>>(`/devices/${serial}/messages?kind=heartbeat&limit=200`), [serial], 60_000);
+  const heartbeats = useAsync(() => healthPoints(serial), [serial], 60_000);
   const [commands, setCommands] = useState<Command[] | null>(null);
   const [cmdError, setCmdError] = useState<unknown>(null);
 
@@ -269,18 +283,16 @@ export function TerminalDetail(props: { serial: string; session: Session }) {
           </>
         )}
       </Loaded>
-      <Card title="Health history" actions={<span class="muted small">from the last 200 heartbeats</span>} testid="health">
+      <Card title="Health history" actions={<span class="muted small">heartbeats, average per minute, last 6 hours</span>} testid="health">
         <Loaded state={heartbeats} what="heartbeats">
-          {(page) => {
-            const points: HealthPoint[] = page.items.flatMap((m) =>
-              m.decoded && typeof m.decoded.signalDbm === 'number' && typeof m.decoded.supplyMv === 'number'
-                ? [{ at: m.receivedAt, signalDbm: m.decoded.signalDbm, supplyMv: m.decoded.supplyMv }]
-                : [],
-            );
-            return points.length === 0 ? <Empty>No heartbeats yet.</Empty> : <HealthChart points={points} />;
-          }}
+          {(points) => (points.length === 0 ? <Empty>No heartbeats yet.</Empty> : <HealthChart points={points} />)}
         </Loaded>
       </Card>
+      {terminal.data?.telemetryFields && (
+        <Card title="Telemetry" actions={<span class="muted small">min, average and max per bucket</span>}>
+          <TelemetryChart serial={serial} fields={terminal.data.telemetryFields} />
+        </Card>
+      )}
       <Card title="Recent messages" testid="messages">
         <Loaded state={messages} what="messages">
           {(page) =>
