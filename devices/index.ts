@@ -27,15 +27,22 @@ export * from './devices.schemas.js';
 export * from './inventory.schemas.js';
 export type { InventoryService, RowResult } from './inventory.service.js';
 export {
-  INSERTED_KEYS,
-  INSERTED_MESSAGES,
+  createMessageStore,
+  MESSAGE_STORE_JOB,
+  type MessageStore,
+  type MessageStoreSettings,
+  monthStart,
+  PARTITIONS_AHEAD,
+  type UpkeepReport,
+} from './message-partitions.js';
+export {
   insertMessagesCtes,
   LAST_SEQS_SQL,
   type MessageInput,
   packLastSeen,
   packMessages,
-  RELEASE_DEDUP_KEY_SQL,
   SAME_MESSAGE_SQL,
+  STORED_MESSAGES,
   touchDevicesSql,
   UPLINK_EVENTS,
   UPLINK_EVENTS_ORDER,

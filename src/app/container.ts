@@ -7,7 +7,7 @@ import {
   createTariffPlanService,
   meterDownlink,
 } from '../../billing/index.js';
-import { createDeviceModelService, createDevicesModule, createHealthModule } from '../../devices/index.js';
+import { createDeviceModelService, createDevicesModule, createHealthModule, createMessageStore } from '../../devices/index.js';
 import { createAuditService } from '../audit/index.js';
 import { createAuthService, createUserService } from '../auth/index.js';
 import type { Config } from '../config.js';
@@ -90,6 +90,12 @@ export function createServices(infra: Infra) {
     history: serviceHistory,
   });
   const { devices, credentials: deviceCredentials, commands: downlinks, messages, inventory, presence: devicePresence } = terminals;
+  const messageStore = createMessageStore(db, {
+    databaseUrl: infra.databaseUrl,
+    defaultRetentionMonths: config.MESSAGE_RETENTION_MONTHS,
+    ...(config.MESSAGE_ARCHIVE_DIR ? { archiveDir: config.MESSAGE_ARCHIVE_DIR } : {}),
+    log: log.child({ component: 'message-store' }),
+  });
   const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
@@ -174,6 +180,7 @@ export function createServices(infra: Infra) {
     downlinks,
     devicePresence,
     messages,
+    messageStore,
     inventory,
     scheduler,
     billing,

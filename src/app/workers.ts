@@ -1,4 +1,5 @@
 import { startBillingWorkers } from '../../billing/index.js';
+import { MESSAGE_STORE_JOB } from '../../devices/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { LOOP } from '../platform/loop-monitor.js';
@@ -52,6 +53,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   );
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
+  // Message partitions created months ahead; partitions past retention archived and dropped.
+  services.scheduler.register({ name: MESSAGE_STORE_JOB, everyMs: 6 * 3600_000, handler: () => services.messageStore.upkeep() });
   // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.
   const sweepLog = services.log.child({ component: 'gateway-sweep' });
   const lostGateways = createLostGatewaySweeper({
