@@ -10,6 +10,7 @@ export async function spawnGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  startTimeoutMs = 30_000,
 ): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,
@@ -28,7 +29,7 @@ export async function spawnGateway(
   });
   const ports = await new Promise<{ port: number; tlsPort: number | null }>((resolvePort, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('gateway child did not start')), 30_000);
+    const timer = setTimeout(() => reject(new Error('gateway child did not start')), startTimeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /MQTT_TLS_PORT=(\w+) MQTT_PORT=(\d+)/.exec(out);
