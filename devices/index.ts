@@ -36,6 +36,7 @@ export {
   type UpkeepReport,
 } from './message-partitions.js';
 export {
+  ENSURE_CURRENT_PARTITIONS_SQL,
   insertMessagesCtes,
   LAST_SEQS_SQL,
   type MessageInput,

@@ -106,6 +106,14 @@ export const UPLINK_EVENTS = `SELECT o, 0 AS n, 'device.uplink' AS type, custome
       FROM body WHERE decoded->>'type' = 'fault'`;
 export const UPLINK_EVENTS_ORDER = 'o, n';
 
+/**
+ * Makes sure the partitions of this month and the next exist (a no-op when they do): the
+ * gateway runs it at start, so ingest does not stop at a month's turn if the worker's
+ * `devices.message-store` job has not run for months.
+ */
+export const ENSURE_CURRENT_PARTITIONS_SQL = `SELECT nx_message_partition((now() AT TIME ZONE 'UTC')::date),
+  nx_message_partition(((now() AT TIME ZONE 'UTC') + interval '1 month')::date)`;
+
 /** Each terminal's highest stored seq ($1: device ids), so a gateway continues where another left off. */
 export const LAST_SEQS_SQL =
   'SELECT d.id, (SELECT max(m.seq) FROM "Message" m WHERE m."deviceId" = d.id) AS max FROM unnest($1::uuid[]) AS d(id)';

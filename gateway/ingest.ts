@@ -4,7 +4,14 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { uplinkUsageStatement } from '../billing/index.js';
-import { LAST_SEQS_SQL, packLastSeen, packMessages, SAME_MESSAGE_SQL, type TerminalCredential } from '../devices/index.js';
+import {
+  ENSURE_CURRENT_PARTITIONS_SQL,
+  LAST_SEQS_SQL,
+  packLastSeen,
+  packMessages,
+  SAME_MESSAGE_SQL,
+  type TerminalCredential,
+} from '../devices/index.js';
 import { OUTBOX_NOTIFY } from '../src/events/index.js';
 import type { Logger } from '../src/platform/logger.js';
 import { isConnectionError, withPgClient } from '../src/platform/pg-checkout.js';
@@ -64,6 +71,10 @@ export function createIngest(opts: IngestOptions) {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: WRITERS + 1, connectionTimeoutMillis: 5_000 });
   // Idle connections ended by the server (restart, failover, pg_terminate_backend) reconnect on next use.
   pool.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest pool connection lost'));
+  // Partitions are the worker's job; this only covers a worker that has been away for months.
+  pool
+    .query(ENSURE_CURRENT_PARTITIONS_SQL)
+    .catch((err: Error) => opts.log.warn({ err: err.message }, 'could not check message partitions'));
   const seqs = new Map<string, number>();
   const lastSeenWritten = new Map<string, number>();
   let queue: Pending[] = [];

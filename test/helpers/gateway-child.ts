@@ -10,7 +10,7 @@ export async function spawnGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
-  startTimeoutMs = 30_000,
+  startTimeoutMs = Number(process.env.TEST_CHILD_START_MS ?? 30_000),
 ): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,
