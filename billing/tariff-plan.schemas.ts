@@ -49,6 +49,8 @@ const planFields = {
   segmentBytes: z.number().int().min(1).max(4096).default(64),
   downlinkPriceMicros: amount.default(0),
   taxRateBp: z.number().int().min(0).max(10_000).default(600),
+  // Months the terminals' messages are kept; null: the operator's default (MESSAGE_RETENTION_MONTHS).
+  messageRetentionMonths: z.number().int().min(1).max(120).nullable().default(null),
   validFrom: dateInput.optional(),
   validTo: dateInput.nullable().optional(),
   tiers: tiersInput,
@@ -78,6 +80,7 @@ export const tariffPlanRevision = z.object({
   segmentBytes: z.number().int().min(1).max(4096).optional(),
   downlinkPriceMicros: amount.optional(),
   taxRateBp: z.number().int().min(0).max(10_000).optional(),
+  messageRetentionMonths: z.number().int().min(1).max(120).nullable().optional(),
   validFrom: dateInput.optional(),
   validTo: dateInput.nullable().optional(),
   tiers: tiersInput.optional(),

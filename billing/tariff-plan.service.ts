@@ -126,6 +126,8 @@ export function createTariffPlanService({ db, audit }: { db: Db; audit: AuditSer
               segmentBytes: changes.segmentBytes ?? base.segmentBytes,
               downlinkPriceMicros: big(changes.downlinkPriceMicros, base.downlinkPriceMicros),
               taxRateBp: changes.taxRateBp ?? base.taxRateBp,
+              messageRetentionMonths:
+                changes.messageRetentionMonths === undefined ? base.messageRetentionMonths : changes.messageRetentionMonths,
               validFrom,
               validTo,
               tiers: { create: tiers },

@@ -17,6 +17,7 @@ export function tariffPlanView(p: TariffPlanRow) {
     segmentBytes: p.segmentBytes,
     downlinkPriceMicros: Number(p.downlinkPriceMicros),
     taxRateBp: p.taxRateBp,
+    messageRetentionMonths: p.messageRetentionMonths,
     validFrom: p.validFrom,
     validTo: p.validTo,
     active: p.active,

@@ -30,15 +30,23 @@ export * from './inventory.schemas.js';
 export type { InventoryService, RowResult } from './inventory.service.js';
 export { EXPORT_COLUMNS, type MessageExport } from './message-export.js';
 export {
-  INSERTED_KEYS,
-  INSERTED_MESSAGES,
+  createMessageStore,
+  MESSAGE_STORE_JOB,
+  type MessageStore,
+  type MessageStoreSettings,
+  monthStart,
+  PARTITIONS_AHEAD,
+  type UpkeepReport,
+} from './message-partitions.js';
+export {
+  ENSURE_CURRENT_PARTITIONS_SQL,
   insertMessagesCtes,
   LAST_SEQS_SQL,
   type MessageInput,
   packLastSeen,
   packMessages,
-  RELEASE_DEDUP_KEY_SQL,
   SAME_MESSAGE_SQL,
+  STORED_MESSAGES,
   touchDevicesSql,
   UPLINK_EVENTS,
   UPLINK_EVENTS_ORDER,

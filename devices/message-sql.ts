@@ -17,7 +17,8 @@ export interface MessageInput {
   receivedAt: Date;
   /** Per terminal, assigned by the gateway holding its connection. */
   seq: number;
-  dedupKey: string | null;
+  /** The MQTT packet id of a QoS 1 uplink, for recognising its retransmission. */
+  packetId: number | null;
 }
 
 /**
@@ -39,7 +40,8 @@ export function packMessages(rows: MessageInput[]): { messages: string; devices:
     });
   }
   const messages = JSON.stringify(
-    rows.map((p) => ({
+    rows.map((p, o) => ({
+      o,
       d: p.cred.deviceId,
       c: p.cred.contractId,
       t: p.topic,
@@ -53,67 +55,84 @@ export function packMessages(rows: MessageInput[]): { messages: string; devices:
       dt: p.deviceTime?.toISOString() ?? null,
       r: p.receivedAt.toISOString(),
       s: p.seq,
-      x: p.dedupKey,
+      x: p.packetId,
     })),
   );
   return { messages, devices: JSON.stringify([...devices.values()]) };
 }
 
-/** Name of the CTE holding the inserted Message rows (RETURNING *): usage and the caller read it. */
-export const INSERTED_MESSAGES = 'ins';
+/**
+ * The stored rows as a relation for billing's usage upsert ("deviceId", "contractId",
+ * "receivedAt", bytes, units), read from the batch itself: every row of it is inserted.
+ */
+export const STORED_MESSAGES = `(SELECT d AS "deviceId", c AS "contractId", r::timestamp(3) AS "receivedAt", b AS bytes, u AS units FROM src) AS stored`;
 
 /**
- * CTEs `ins` (the Message rows inserted; a row whose dedupKey is taken is skipped, ON CONFLICT DO
- * NOTHING, and the caller retries it on the careful path) and `dev`, `body` (the event payload of
- * each inserted row). `messages` and `devices` are SQL expressions of type json holding
- * packMessages' output (a parameter or a literal). The event payload is built from the rows
- * actually inserted (a duplicate gets none), so it never crosses the wire twice.
+ * CTEs `src` (the batch, from packMessages' json), `ins` (the INSERT into Message), `dev` and
+ * `body` (the event payload of each row). `messages` and `devices` are SQL expressions of type
+ * json holding packMessages' output (a parameter or a literal). The event payloads are built
+ * from the batch, not from RETURNING rows: the times are already ISO text and the payload
+ * already hex, so Postgres neither formats nor encodes anything twice, and nothing comes back
+ * to the gateway. Retransmissions are filtered out before (SAME_MESSAGE_SQL), so every row of
+ * the batch is stored; a (deviceId, seq) clash fails the statement and the caller retries.
  */
 export function insertMessagesCtes(messages: string, devices: string): string {
-  return `${INSERTED_MESSAGES} AS (
+  return `src AS (
+    SELECT * FROM json_to_recordset(${messages})
+      AS x(d uuid, c uuid, t text, k text, q int, p text, b int, u int, j jsonb, e text, dt text, r text, s bigint, x int, o int)
+  ), ins AS (
     INSERT INTO "Message" ("deviceId","contractId","topic","kind","qos","payload","bytes","units",
-                           "decoded","decodeError","deviceTime","receivedAt","seq","dedupKey")
-    SELECT d, c, t, k, q, decode(p, 'hex'), b, u, j, e, dt, r, s, x
-    FROM json_to_recordset(${messages})
-      AS x(d uuid, c uuid, t text, k text, q int, p text, b int, u int, j jsonb, e text, dt timestamp(3), r timestamp(3), s bigint, x text)
-    ON CONFLICT ("dedupKey") DO NOTHING
-    RETURNING *
+                           "decoded","decodeError","deviceTime","receivedAt","seq","packetId")
+    SELECT d, c, t, k, q, decode(p, 'hex'), b, u, j, e, dt::timestamp(3), r::timestamp(3), s, x FROM src ORDER BY o
   ), dev AS (
     SELECT * FROM json_to_recordset(${devices}) AS v(id uuid, serial text, label text, model text, category text, customer uuid)
   ), body AS (
-    SELECT ins.id, ins."deviceId", dev.customer, ins.decoded, jsonb_build_object(
+    SELECT src.o, src.d AS "deviceId", dev.customer, src.j AS decoded, jsonb_build_object(
       'serial', dev.serial, 'label', dev.label, 'model', dev.model, 'category', dev.category,
-      'seq', ins.seq, 'topic', ins.topic, 'kind', ins.kind, 'qos', ins.qos, 'bytes', ins.bytes, 'units', ins.units,
-      'payloadHex', encode(ins.payload, 'hex'), 'decoded', ins.decoded, 'decodeError', ins."decodeError",
-      'deviceTime', to_char(ins."deviceTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'receivedAt', to_char(ins."receivedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS payload
-    FROM ins JOIN dev ON dev.id = ins."deviceId"
+      'seq', src.s, 'topic', src.t, 'kind', src.k, 'qos', src.q, 'bytes', src.b, 'units', src.u,
+      'payloadHex', src.p, 'decoded', src.j, 'decodeError', src.e, 'deviceTime', src.dt, 'receivedAt', src.r) AS payload
+    FROM src JOIN dev ON dev.id = src.d
   )`;
 }
 
 /**
- * The events of the inserted messages, over `body`: device.uplink for each, device.fault besides
- * for a decoded fault frame; ordered by UPLINK_EVENTS_ORDER (message id, uplink before fault).
+ * The events of the stored messages, over `body`: device.uplink for each, device.fault besides
+ * for a decoded fault frame; ordered by UPLINK_EVENTS_ORDER (batch order, uplink before fault).
  */
-export const UPLINK_EVENTS = `SELECT id, 0 AS n, 'device.uplink' AS type, customer AS "customerId", "deviceId", payload FROM body
+export const UPLINK_EVENTS = `SELECT o, 0 AS n, 'device.uplink' AS type, customer AS "customerId", "deviceId", payload FROM body
       UNION ALL
-      SELECT id, 1, 'device.fault', customer, "deviceId",
+      SELECT o, 1, 'device.fault', customer, "deviceId",
              payload || jsonb_build_object('faultCode', decoded->'faultCode', 'severity', decoded->'severity', 'detail', decoded->'detail')
       FROM body WHERE decoded->>'type' = 'fault'`;
-export const UPLINK_EVENTS_ORDER = 'id, n';
+export const UPLINK_EVENTS_ORDER = 'o, n';
 
-/** The result columns naming what was inserted; the caller matches them to its uplinks. */
-export const INSERTED_KEYS = `"deviceId", seq`;
+/**
+ * Makes sure the partitions of this month and the next exist (a no-op when they do): the
+ * gateway runs it at start, so ingest does not stop at a month's turn if the worker's
+ * `devices.message-store` job has not run for months.
+ */
+export const ENSURE_CURRENT_PARTITIONS_SQL = `SELECT nx_message_partition((now() AT TIME ZONE 'UTC')::date),
+  nx_message_partition(((now() AT TIME ZONE 'UTC') + interval '1 month')::date)`;
 
 /** Each terminal's highest stored seq ($1: device ids), so a gateway continues where another left off. */
 export const LAST_SEQS_SQL =
   'SELECT d.id, (SELECT max(m.seq) FROM "Message" m WHERE m."deviceId" = d.id) AS max FROM unnest($1::uuid[]) AS d(id)';
 
-/** Whether the row holding a dedup key ($1) has this topic ($2) and payload ($3): a true retransmission. */
-export const SAME_MESSAGE_SQL = 'SELECT (topic = $2 AND payload = $3) AS same, seq FROM "Message" WHERE "dedupKey" = $1';
+/** How far back a retransmission's original is looked for: its age and the terminal's newest rows. */
+export const RETRANSMISSION_WINDOW = { days: 7, rows: 1000 };
 
-/** A terminal reused a packet id: the stored row gives its dedup key ($1) up to the new one. */
-export const RELEASE_DEDUP_KEY_SQL = 'UPDATE "Message" SET "dedupKey" = NULL WHERE "dedupKey" = $1';
+/**
+ * The terminal's ($1) newest stored row with this packet id ($2) and whether it has this topic
+ * ($3) and payload ($4): a true retransmission. $5: the time now (UTC ISO text). Looked for among the terminal's newest rows
+ * through ("deviceId", "receivedAt"), so it needs no index of its own and holds across
+ * partitions; MQTT brokers acknowledge in order, so an unacknowledged original is always among
+ * the last few rows of its terminal.
+ */
+export const SAME_MESSAGE_SQL = `SELECT seq, (topic = $3 AND payload = $4) AS same FROM (
+    SELECT seq, topic, payload, "packetId", "receivedAt" FROM "Message"
+    WHERE "deviceId" = $1 AND "receivedAt" >= $5::timestamp - interval '${RETRANSMISSION_WINDOW.days} days'
+    ORDER BY "receivedAt" DESC LIMIT ${RETRANSMISSION_WINDOW.rows}
+  ) m WHERE "packetId" = $2 ORDER BY "receivedAt" DESC, seq DESC LIMIT 1`;
 
 /** Last-seen per device as json [{id, t}] in id order (the lock order of touchDevicesSql). */
 export function packLastSeen(last: Map<string, Date>): string | null {

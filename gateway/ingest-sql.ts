@@ -3,14 +3,7 @@
 // writes no table of its own; kept apart so ingest.ts reads as the batching logic alone.
 
 import { uplinkUsageUpsert } from '../billing/index.js';
-import {
-  INSERTED_KEYS,
-  INSERTED_MESSAGES,
-  insertMessagesCtes,
-  touchDevicesSql,
-  UPLINK_EVENTS,
-  UPLINK_EVENTS_ORDER,
-} from '../devices/index.js';
+import { insertMessagesCtes, STORED_MESSAGES, touchDevicesSql, UPLINK_EVENTS, UPLINK_EVENTS_ORDER } from '../devices/index.js';
 import { OUTBOX_NOTIFY, outboxInsertCte } from '../src/events/index.js';
 
 /**
@@ -22,16 +15,16 @@ function storeMessages(messages: string, devices: string, tail: string): string 
   ${tail}`;
 }
 
-/** The careful path's insert, $1 and $2 from packMessages; returns the inserted keys. Usage and NOTIFY follow apart. */
-export const INSERT_SQL = storeMessages('$1::json', '$2::json', `SELECT ${INSERTED_KEYS} FROM ${INSERTED_MESSAGES}`);
+/** The careful path's insert, $1 and $2 from packMessages. Usage and NOTIFY follow apart. */
+export const INSERT_SQL = storeMessages('$1::json', '$2::json', 'SELECT 1');
 
 /** The careful path's last-seen, $1 from packLastSeen. */
 export const TOUCH_SQL = touchDevicesSql('$1::json');
 
 /**
  * The common batch as ONE simple query: BEGIN; messages + outbox events + usage counters (one
- * statement, whose second result holds the inserted keys); last-seen; COMMIT. Data goes inline as
- * dollar-quoted literals (a simple query has no parameters), under a tag none of it contains.
+ * statement, returning one row); last-seen; COMMIT. Data goes inline as dollar-quoted literals
+ * (a simple query has no parameters), under a tag none of it contains.
  */
 export function fastBatchSql(data: { messages: string; devices: string; lastSeen: string | null }, timeZone: string): string {
   const parts = [data.messages, data.devices, data.lastSeen ?? '', timeZone].join('');
@@ -42,9 +35,9 @@ export function fastBatchSql(data: { messages: string; devices: string; lastSeen
     `${lit(data.messages)}::json`,
     `${lit(data.devices)}::json`,
     `, usage AS (
-    ${uplinkUsageUpsert(INSERTED_MESSAGES, lit(timeZone))}
+    ${uplinkUsageUpsert(STORED_MESSAGES, lit(timeZone))}
   )
-  SELECT ${INSERTED_KEYS}, ${OUTBOX_NOTIFY} FROM ${INSERTED_MESSAGES}`,
+  SELECT ${OUTBOX_NOTIFY}`,
   );
   return ['BEGIN', store, ...(data.lastSeen ? [touchDevicesSql(`${lit(data.lastSeen)}::json`)] : []), 'COMMIT'].join(';\n');
 }

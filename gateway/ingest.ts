@@ -5,10 +5,10 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { uplinkUsageStatement } from '../billing/index.js';
 import {
+  ENSURE_CURRENT_PARTITIONS_SQL,
   LAST_SEQS_SQL,
   packLastSeen,
   packMessages,
-  RELEASE_DEDUP_KEY_SQL,
   SAME_MESSAGE_SQL,
   type TerminalCredential,
 } from '../devices/index.js';
@@ -29,8 +29,8 @@ export interface Uplink {
   decodeError: string | null;
   deviceTime: Date | null;
   receivedAt: Date;
-  /** `serial:packetId` for QoS 1, so a retransmission of a stored packet is recognised. */
-  dedupKey: string | null;
+  /** The MQTT packet id of a QoS 1 uplink, so a retransmission of a stored packet is recognised. */
+  packetId: number | null;
   /** The MQTT DUP flag: only a retransmission may be a duplicate of a stored row. */
   dup: boolean;
 }
@@ -72,6 +72,10 @@ export function createIngest(opts: IngestOptions) {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: WRITERS + 1, connectionTimeoutMillis: 5_000 });
   // Idle connections ended by the server (restart, failover, pg_terminate_backend) reconnect on next use.
   pool.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest pool connection lost'));
+  // Partitions are the worker's job; this only covers a worker that has been away for months.
+  pool
+    .query(ENSURE_CURRENT_PARTITIONS_SQL)
+    .catch((err: Error) => opts.log.warn({ err: err.message }, 'could not check message partitions'));
   const seqs = new Map<string, number>();
   const lastSeenWritten = new Map<string, number>();
   let queue: Pending[] = [];
@@ -127,6 +131,8 @@ export function createIngest(opts: IngestOptions) {
     let outcome: { stored: Stored[] } | { err: Error };
     const t0 = performance.now();
     try {
+      // A retransmission's original may sit in an earlier batch still committing: the check must see it.
+      if (batch.some((p) => p.dup)) await previous;
       outcome = { stored: await writeWithRetry(batch) };
     } catch (err) {
       outcome = { err: err as Error };
@@ -198,7 +204,7 @@ export function createIngest(opts: IngestOptions) {
       awaySince = since;
       opts.log.error({ err: first.message }, 'database unreachable: uplinks are held unacknowledged until it is back');
     }
-    for (const p of batch) if (p.dedupKey !== null) p.dup = true;
+    for (const p of batch) if (p.packetId !== null) p.dup = true;
     let delay = 100;
     for (;;) {
       if (closed || Date.now() - since > DB_AWAY_HOLD_MS) throw first;
@@ -240,38 +246,25 @@ export function createIngest(opts: IngestOptions) {
     }
   }
 
-  /** Assigns seqs and writes one batch in one transaction; returns per-item outcome. */
   /**
    * The common case in ONE round trip: BEGIN; messages + outbox events + usage counters (one
    * statement); last-seen; COMMIT, as a single simple query, because on a busy machine every
-   * round trip costs a scheduling delay of both processes. Batches with a DUP packet, and rows
-   * whose dedup key is taken, go through the careful path.
+   * round trip costs a scheduling delay of both processes. A batch holding a DUP packet goes
+   * through the careful path, which checks each retransmission first.
    */
   async function writeBatch(batch: Pending[]): Promise<Stored[]> {
     if (batch.some((p) => p.dup)) return writeCareful(batch);
-    const inserted = await withPgClient(pool, async (client) => {
+    await withPgClient(pool, async (client) => {
       try {
-        return await fastPath(client, batch);
+        const { messages, devices } = packMessages(batch);
+        await client.query(fastBatchSql({ messages, devices, lastSeen: lastSeenUpdates(batch) }, opts.timeZone));
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
         throw err;
       }
     });
-    const left = batch.filter((p) => !inserted.has(`${p.cred.deviceId}:${p.seq}`));
-    const outcome: Stored[] = batch.map((p) => ({ seq: p.seq, duplicate: false }));
-    if (left.length === 0) return outcome;
-    const careful = await writeCareful(left);
-    const byItem = new Map(left.map((p, i) => [p, careful[i]!]));
-    return batch.map((p, i) => byItem.get(p) ?? outcome[i]!);
-  }
-
-  async function fastPath(client: pg.PoolClient, batch: Pending[]): Promise<Set<string>> {
-    const { messages, devices } = packMessages(batch);
-    const sql = fastBatchSql({ messages, devices, lastSeen: lastSeenUpdates(batch) }, opts.timeZone);
-    // Several statements in one simple query: pg returns one result per statement.
-    const results = (await client.query(sql)) as unknown as pg.QueryResult<{ deviceId: string; seq: string }>[];
-    return new Set(results[1]!.rows.map((row) => `${row.deviceId}:${row.seq}`));
+    return batch.map((p) => ({ seq: p.seq, duplicate: false }));
   }
 
   async function writeCareful(batch: Pending[]): Promise<Stored[]> {
@@ -281,24 +274,40 @@ export function createIngest(opts: IngestOptions) {
   async function writeCarefulOn(client: pg.PoolClient, batch: Pending[]): Promise<Stored[]> {
     try {
       await client.query('BEGIN');
-      const inserted = await insertMessages(client, batch);
       const outcome: Stored[] = batch.map((p) => ({ seq: p.seq, duplicate: false }));
-      // Rows whose dedup key is taken: a true retransmission (DUP, same topic and bytes) is a
-      // duplicate; otherwise the terminal reused a packet id, so the new row takes the key over.
+      // A true retransmission (DUP, same packet id, topic and bytes as the terminal's newest row
+      // with that id, stored before or earlier in this batch) is a duplicate; anything else is new.
+      const fresh: Pending[] = [];
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i]!;
-        if (inserted.has(`${p.cred.deviceId}:${p.seq}`)) continue;
-        const prev = await client.query<{ same: boolean; seq: string }>(SAME_MESSAGE_SQL, [p.dedupKey, p.topic, p.payload]);
-        const row = prev.rows[0];
-        if (row && p.dup && row.same) {
-          outcome[i] = { seq: Number(row.seq), duplicate: true };
-          continue;
+        if (p.dup && p.packetId !== null) {
+          const earlier = fresh.findLast((f) => f.cred.deviceId === p.cred.deviceId && f.packetId === p.packetId);
+          if (earlier) {
+            if (earlier.topic === p.topic && earlier.payload.equals(p.payload)) {
+              outcome[i] = { seq: earlier.seq, duplicate: true };
+              continue;
+            }
+          } else {
+            const prev = await client.query<{ same: boolean; seq: string }>(SAME_MESSAGE_SQL, [
+              p.cred.deviceId,
+              p.packetId,
+              p.topic,
+              p.payload,
+              new Date().toISOString(),
+            ]);
+            if (prev.rows[0]?.same) {
+              outcome[i] = { seq: Number(prev.rows[0].seq), duplicate: true };
+              continue;
+            }
+          }
         }
-        await client.query(RELEASE_DEDUP_KEY_SQL, [p.dedupKey]);
-        await insertMessages(client, [p]);
+        fresh.push(p);
       }
-      const fresh = batch.filter((_, i) => !outcome[i]!.duplicate);
-      if (fresh.length) await client.query(`SELECT ${OUTBOX_NOTIFY}`);
+      if (fresh.length) {
+        const { messages, devices } = packMessages(fresh);
+        await client.query(INSERT_SQL, [messages, devices]);
+        await client.query(`SELECT ${OUTBOX_NOTIFY}`);
+      }
       // Row locks on shared counters and devices last, so concurrent batches wait on them briefly.
       await upsertUsage(client, fresh);
       await touchDevices(client, fresh);
@@ -309,12 +318,6 @@ export function createIngest(opts: IngestOptions) {
       for (const p of batch) lastSeenWritten.delete(p.cred.deviceId);
       throw err;
     }
-  }
-
-  async function insertMessages(client: pg.PoolClient, rows: Pending[]): Promise<Set<string>> {
-    const { messages, devices } = packMessages(rows);
-    const r = await client.query<{ deviceId: string; seq: string }>(INSERT_SQL, [messages, devices]);
-    return new Set(r.rows.map((row) => `${row.deviceId}:${row.seq}`));
   }
 
   async function upsertUsage(client: pg.PoolClient, rows: Pending[]): Promise<void> {

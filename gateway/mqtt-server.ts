@@ -108,6 +108,18 @@ export class MqttConnection {
   }
 
   send(packet: Packet): void {
+    let bytes: Buffer;
+    try {
+      bytes = mqtt.generate(packet, { protocolVersion: this.version });
+    } catch (err) {
+      // A packet we cannot encode is our bug; the connection cannot continue consistently.
+      this.socket.destroy(err as Error);
+      return;
+    }
+    this.write(bytes);
+  }
+
+  private write(bytes: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
     // Acks of one committed batch go out in one write per socket, not one syscall each.
     if (!this.corked) {
@@ -118,17 +130,14 @@ export class MqttConnection {
         this.socket.uncork();
       });
     }
-    try {
-      this.socket.write(mqtt.generate(packet, { protocolVersion: this.version }));
-    } catch (err) {
-      // A packet we cannot encode is our bug; the connection cannot continue consistently.
-      this.socket.destroy(err as Error);
-    }
+    this.socket.write(bytes);
   }
 
   /** v5 carries a reason code; v3.1.1 has none, so a refused QoS 1 publish is acknowledged plainly. */
   puback(messageId: number, reasonCode = 0): void {
-    this.send(this.version === 5 && reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
+    if (this.version === 5 && reasonCode) this.send({ cmd: 'puback', messageId, reasonCode });
+    // The plain PUBACK (both versions: v5 omits a success reason) is 4 fixed bytes, one per stored uplink.
+    else this.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
   }
 
   /** Publishes to the terminal; returns the packet id so the caller can match the PUBACK. */

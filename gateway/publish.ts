@@ -68,7 +68,7 @@ export function createPublishHandler({ ingest, deny, kick }: PublishDeps) {
       decodeError: null,
       deviceTime: null,
       receivedAt: new Date(),
-      dedupKey: p.qos === 1 && p.messageId !== undefined ? `${s.cred.serial}:${p.messageId}` : null,
+      packetId: p.qos === 1 && p.messageId !== undefined ? p.messageId : null,
       dup: p.dup === true,
     };
     decodeInto(u, s.cred.category);

@@ -27,6 +27,20 @@ export class LatencyHistogram {
     return MIN_MS * GROWTH ** (BUCKETS - 1);
   }
 
+  /** The non-empty buckets as [bucket, count], to merge histograms kept in other processes. */
+  toBuckets(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < BUCKETS; i++) if (this.counts[i]) out.push([i, this.counts[i]!]);
+    return out;
+  }
+
+  addBuckets(buckets: [number, number][]): void {
+    for (const [i, n] of buckets) {
+      this.counts[i]! += n;
+      this.count += n;
+    }
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.count = 0;

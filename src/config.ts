@@ -73,6 +73,10 @@ const schema = z.object({
   SECRET_KEY: z.string().min(16).optional(),
   INGEST_BATCH_MAX: z.coerce.number().int().positive().default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).default(2),
+  // Months terminals' messages are kept unless their tariff plan says otherwise; older monthly partitions are dropped.
+  MESSAGE_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
+  // When set, a message partition is written there (gzip NDJSON) before it is dropped.
+  MESSAGE_ARCHIVE_DIR: z.string().min(1).optional(),
   // Ingest transactions in flight at once per gateway (acknowledged in order regardless).
   INGEST_WRITERS: z.coerce.number().int().min(1).max(32).default(4),
   // Connection attempts accepted per remote address: bucket size and refill per second.

@@ -8,7 +8,13 @@ import {
   createTariffPlanService,
   meterDownlink,
 } from '../../billing/index.js';
-import { createAlarmModule, createDeviceModelService, createDevicesModule, createHealthModule } from '../../devices/index.js';
+import {
+  createAlarmModule,
+  createDeviceModelService,
+  createDevicesModule,
+  createHealthModule,
+  createMessageStore,
+} from '../../devices/index.js';
 import { createAuditService } from '../audit/index.js';
 import { createAuthService, createUserService } from '../auth/index.js';
 import type { Config } from '../config.js';
@@ -105,6 +111,12 @@ export function createServices(infra: Infra) {
     inventory,
     presence: devicePresence,
   } = terminals;
+  const messageStore = createMessageStore(db, {
+    databaseUrl: infra.databaseUrl,
+    defaultRetentionMonths: config.MESSAGE_RETENTION_MONTHS,
+    ...(config.MESSAGE_ARCHIVE_DIR ? { archiveDir: config.MESSAGE_ARCHIVE_DIR } : {}),
+    log: log.child({ component: 'message-store' }),
+  });
   const orders = createOrderService({ db, audit, devices, billing: createOneOffChargeService({ db, audit }) });
   const tickets = createTicketService({ db, audit, events, calendar: businessCalendar(config.OPERATOR_TIMEZONE, config.SLA_HOLIDAYS) });
   const knowledge = createKnowledgeService({ db, audit });
@@ -218,6 +230,7 @@ export function createServices(infra: Infra) {
     messages,
     telemetry,
     messageExport,
+    messageStore,
     inventory,
     scheduler,
     billing,

@@ -1,4 +1,5 @@
 import { startBillingWorkers, USAGE_ALERT_JOB } from '../../billing/index.js';
+import { MESSAGE_STORE_JOB } from '../../devices/index.js';
 import { createLostGatewaySweeper, createPresence, GATEWAY_SWEEP_JOB } from '../../gateway/index.js';
 import { purgeIdempotencyRecords } from '../platform/idempotency-store.js';
 import { LOOP } from '../platform/loop-monitor.js';
@@ -66,6 +67,8 @@ export async function startWorkers(services: Services): Promise<Stoppable> {
   services.scheduler.register({ name: 'mail.requeue', everyMs: 60_000, handler: () => services.mail.requeueStale() });
   // Stored Idempotency-Key responses expire after a day; drop them hourly.
   services.scheduler.register({ name: 'idempotency.purge', everyMs: 3600_000, handler: () => purgeIdempotencyRecords(services.db) });
+  // Message partitions created months ahead; partitions past retention archived and dropped.
+  services.scheduler.register({ name: MESSAGE_STORE_JOB, everyMs: 6 * 3600_000, handler: () => services.messageStore.upkeep() });
   // Terminals of a gateway that died without saying so (kill -9, host lost) go offline.
   const sweepLog = services.log.child({ component: 'gateway-sweep' });
   const lostGateways = createLostGatewaySweeper({

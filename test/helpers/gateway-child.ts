@@ -11,7 +11,7 @@ export async function spawnGateway(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
   /** A busy machine may need longer than the default to start a gateway. */
-  startTimeoutMs = 60_000,
+  startTimeoutMs = Number(process.env.TEST_CHILD_START_MS ?? 60_000),
 ): Promise<{ child: ChildProcess; port: number; tlsPort: number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'test/helpers/gateway-process.ts'], {
     cwd: ROOT,

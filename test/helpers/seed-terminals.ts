@@ -4,13 +4,18 @@
 import { hashSecret, newSecret } from '../../src/auth/index.js';
 import type { Db } from '../../src/platform/database.js';
 
-export async function seedTerminals(db: Db, n: number, prefix = 'NXE-LOAD'): Promise<{ serial: string; secret: string }[]> {
+export async function seedTerminals(
+  db: Db,
+  n: number,
+  prefix = 'NXE-LOAD',
+  category: 'ELEVATOR' | 'VEHICLE' = 'ELEVATOR',
+): Promise<{ serial: string; secret: string }[]> {
   const model = await db.deviceModel.create({
     data: {
       code: `${prefix}-M`,
       name: prefix,
-      category: 'ELEVATOR',
-      codec: 'elevator',
+      category,
+      codec: category.toLowerCase(),
       expectedIntervalSec: 60,
       rateLimitBurst: 1_000_000,
       rateLimitPerMinute: 60_000_000,
