@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { createBatcher } from '../platform/batcher.js';
-import type { EndpointSemaphore } from './concurrency.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EndpointService, SendingEndpoint } from './endpoint.service.js';
 import type { EndpointHealth } from './endpoint-health.js';
@@ -17,6 +16,8 @@ export interface AttemptTarget {
   /** The stored webhook body, as JSON text. */
   body: string;
   endpoint: SendingEndpoint;
+  /** When the event occurred (ms since epoch), for the endpoint's lag; unknown for retries. */
+  occurredAt?: number;
 }
 
 interface Outcome {
@@ -61,10 +62,9 @@ export function createDeliveryAttempts(deps: {
   health: EndpointHealth;
   deliveries: DeliveryQueue;
   sender: WebhookSender;
-  semaphore: EndpointSemaphore;
   retryScale: number;
 }) {
-  const { sql, endpoints, health, deliveries, sender, semaphore } = deps;
+  const { sql, endpoints, health, deliveries, sender } = deps;
 
   const record = createBatcher(async (outcomes: Outcome[]) => {
     await sql.query(
@@ -84,14 +84,19 @@ export function createDeliveryAttempts(deps: {
   });
 
   return {
-    /** Sends with the endpoint slot `lease` already held (released once the response is in) and records the result. */
-    async attempt(t: AttemptTarget, lease: string): Promise<string> {
+    /**
+     * Sends with the endpoint's slot already held and records the result; `sent` runs once the
+     * response is in (or the request failed), to free the slot before the bookkeeping.
+     */
+    async attempt(t: AttemptTarget, sent: () => unknown): Promise<string> {
       const { job, endpoint: ep } = t;
       let result: SendResult;
       try {
         result = await sender.send(ep.url, webhookHeaders(endpoints.signingSecrets(ep), t.eventId, t.body), t.body);
       } finally {
-        await semaphore.release(ep.id, lease).catch(() => {});
+        await Promise.resolve()
+          .then(sent)
+          .catch(() => {});
       }
 
       const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;

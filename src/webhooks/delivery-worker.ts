@@ -83,7 +83,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
       await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 400), token);
       throw new DelayedError();
     }
-    return attempts.attempt({ job: data, eventId: d.eventId, body: d.body, endpoint: ep }, lease);
+    return attempts.attempt({ job: data, eventId: d.eventId, body: d.body, endpoint: ep }, () => semaphore.release(ep.id, lease));
   }
 
   const worker = new Worker<DeliveryJob, string>(QUEUE.webhooks, process, {

@@ -15,8 +15,8 @@ import { startDeliveryWorker } from './delivery-worker.js';
 import { createEndpointService } from './endpoint.service.js';
 import { createEndpointChanges } from './endpoint-changes.js';
 import { createEndpointHealth } from './endpoint-health.js';
+import { createEndpointLanes } from './endpoint-lanes.js';
 import { createFanOut } from './fan-out.js';
-import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
 
 export { isPrivateAddress } from './address-policy.js';
@@ -94,15 +94,15 @@ export function createWebhookService(deps: WebhookDeps) {
         health,
         deliveries: deliveryQueue,
         sender,
-        semaphore,
         retryScale: config.WEBHOOK_RETRY_SCALE,
       });
-      const first = createFirstAttempts({
+      const first = createEndpointLanes({
         attempts,
-        semaphore,
+        slots: semaphore,
         deliveries: deliveryQueue,
         log,
         limit: config.WEBHOOK_WORKER_CONCURRENCY,
+        maxQueued: config.WEBHOOK_LANE_MAX_QUEUED,
         onProgress,
       });
       fanOut.useFirstAttempts(first);
