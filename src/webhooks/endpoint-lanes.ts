@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
 import type { EndpointSemaphore } from './concurrency.js';
-import type { AttemptTarget, DeliveryAttempts } from './delivery-attempt.js';
+import { type AttemptTarget, type DeliveryAttempts, newBatchId } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 
 /** Slot leases are extended this often (they last WEBHOOK_TIMEOUT_MS + 5 s). */
@@ -27,6 +27,13 @@ interface Lane {
   retryTimer: NodeJS.Timeout | null;
   retryMs: number;
   idleSince: number;
+  /** Batching endpoints: events per POST, how long the first waits for more, and the wait's timer. */
+  batching: boolean;
+  maxBatch: number;
+  maxWaitMs: number;
+  /** When the oldest queued delivery entered the lane (batching: when its batch is due). */
+  waitingSince: number;
+  flushTimer: NodeJS.Timeout | null;
 }
 
 const queued = (l: Lane) => l.queue.length - l.head;
@@ -83,14 +90,35 @@ export function createEndpointLanes(deps: {
         retryTimer: null,
         retryMs: RETRY_MS,
         idleSince: Date.now(),
+        batching: false,
+        maxBatch: 100,
+        maxWaitMs: 50,
+        waitingSince: 0,
+        flushTimer: null,
       };
       lanes.set(t.endpoint.id, lane);
     }
     lane.max = t.endpoint.maxConcurrency;
+    lane.batching = t.endpoint.batching;
+    lane.maxBatch = t.endpoint.maxBatch;
+    lane.maxWaitMs = t.endpoint.maxWaitMs;
     return lane;
   }
 
   const work = (l: Lane) => l.inFlight + queued(l);
+  /** Requests this lane's work needs: one per delivery, or one per batch. */
+  const requests = (l: Lane) => Math.min(l.max, l.inFlight + (l.batching ? Math.ceil(queued(l) / l.maxBatch) : queued(l)));
+
+  function take(lane: Lane, n: number): AttemptTarget[] {
+    const out = lane.queue.slice(lane.head, lane.head + n);
+    lane.head += out.length;
+    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+    lane.waitingSince = Date.now();
+    return out;
+  }
 
   function pump(lane: Lane): void {
     while (queued(lane) > 0 && lane.inFlight < lane.held.length) {
@@ -98,15 +126,20 @@ export function createEndpointLanes(deps: {
         blocked.add(lane);
         break;
       }
-      const t = lane.queue[lane.head]!;
-      lane.queue[lane.head++] = undefined as unknown as AttemptTarget;
-      if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-        lane.queue = lane.queue.slice(lane.head);
-        lane.head = 0;
-      }
-      start(lane, t);
+      if (lane.batching) {
+        // A batch goes when full or when its first event has waited maxWaitMs.
+        const wait = lane.waitingSince + lane.maxWaitMs - Date.now();
+        if (queued(lane) < lane.maxBatch && wait > 0) {
+          lane.flushTimer ??= setTimeout(() => {
+            lane.flushTimer = null;
+            pump(lane);
+          }, wait);
+          break;
+        }
+        startBatch(lane, take(lane, lane.maxBatch));
+      } else start(lane, take(lane, 1)[0]!);
     }
-    const need = Math.min(lane.max, work(lane)) - lane.held.length;
+    const need = requests(lane) - lane.held.length;
     if (need > 0 && !lane.acquiring && !lane.retryTimer && !stopped) void acquire(lane, need);
   }
 
@@ -135,6 +168,14 @@ export function createEndpointLanes(deps: {
   }
 
   function start(lane: Lane, t: AttemptTarget): void {
+    run(lane, t.job.deliveryId, (free) => attempts.attempt(t, free));
+  }
+
+  function startBatch(lane: Lane, ts: AttemptTarget[]): void {
+    run(lane, ts[0]!.job.deliveryId, (free) => attempts.attemptBatch(ts, newBatchId(), free));
+  }
+
+  function run(lane: Lane, deliveryId: string, send: (free: () => void) => Promise<string>): void {
     lane.inFlight++;
     inFlight++;
     let freed = false;
@@ -156,12 +197,9 @@ export function createEndpointLanes(deps: {
         }
       }
     };
-    const p = attempts
-      .attempt(t, free)
+    const p = send(free)
       .then(() => deps.onProgress?.())
-      .catch((err: Error) =>
-        log.warn({ err: err.message, deliveryId: t.job.deliveryId }, 'first webhook attempt failed; the sweeper queues it again'),
-      )
+      .catch((err: Error) => log.warn({ err: err.message, deliveryId }, 'first webhook attempt failed; the sweeper queues it again'))
       .finally(() => {
         free();
         running.delete(p);
@@ -175,7 +213,7 @@ export function createEndpointLanes(deps: {
     const renewing = Date.now() - lastRenew >= RENEW_EVERY_MS;
     if (renewing) lastRenew = Date.now();
     for (const lane of lanes.values()) {
-      const surplus = lane.held.length - Math.min(lane.max, work(lane));
+      const surplus = lane.held.length - requests(lane);
       if (surplus > 0) {
         const freed = lane.held.splice(lane.held.length - surplus, surplus);
         void slots.releaseMany(lane.endpointId, freed).catch(() => {});
@@ -207,6 +245,7 @@ export function createEndpointLanes(deps: {
           continue;
         }
         if (work(lane) === 0) busy++;
+        if (queued(lane) === 0) lane.waitingSince = Date.now();
         lane.queue.push(t);
         touched.add(lane);
       }
@@ -234,6 +273,7 @@ export function createEndpointLanes(deps: {
       const left: AttemptTarget[] = [];
       for (const lane of lanes.values()) {
         if (lane.retryTimer) clearTimeout(lane.retryTimer);
+        if (lane.flushTimer) clearTimeout(lane.flushTimer);
         for (let i = lane.head; i < lane.queue.length; i++) left.push(lane.queue[i]!);
         lane.queue = [];
         lane.head = 0;

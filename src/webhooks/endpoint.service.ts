@@ -18,6 +18,9 @@ export type SendingEndpoint = Pick<
   | 'url'
   | 'enabled'
   | 'maxConcurrency'
+  | 'batching'
+  | 'maxBatch'
+  | 'maxWaitMs'
   | 'secretEncrypted'
   | 'previousSecretEncrypted'
   | 'previousSecretExpiresAt'
@@ -39,6 +42,9 @@ export function publicEndpoint(row: WebhookEndpoint) {
     disabledReason: row.disabledReason,
     failingSince: row.failingSince,
     maxConcurrency: row.maxConcurrency,
+    batching: row.batching,
+    maxBatch: row.maxBatch,
+    maxWaitMs: row.maxWaitMs,
     previousSecretExpiresAt: row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -112,6 +118,9 @@ export function createEndpointService(deps: {
             eventTypes: [...new Set(input.eventTypes)],
             enabled: input.enabled,
             maxConcurrency: input.maxConcurrency,
+            batching: input.batching ?? false,
+            maxBatch: input.maxBatch ?? 100,
+            maxWaitMs: input.maxWaitMs ?? 50,
             secretEncrypted: box.encrypt(secret),
           },
         });
