@@ -57,8 +57,15 @@ export function createEndpointService(deps: {
   box: SecretBox;
   allowPrivate: boolean;
   onChange?: (customerId: string) => void;
+  /** Lag in seconds (oldest undelivered event) of those endpoints that have any. */
+  lagOf?: (endpointIds: string[]) => Promise<Map<string, number>>;
 }) {
   const { db, audit, box, allowPrivate } = deps;
+  /** The API view plus the endpoint's lag: seconds since its oldest undelivered event, 0 when caught up. */
+  async function withLag(rows: WebhookEndpoint[]) {
+    const lags = deps.lagOf && rows.length ? await deps.lagOf(rows.map((r) => r.id)) : new Map<string, number>();
+    return rows.map((r) => ({ ...publicEndpoint(r), lagSeconds: Math.round(lags.get(r.id) ?? 0) }));
+  }
   const changed = (customerId: string) => deps.onChange?.(customerId);
   // Every delivery signs; decrypting once per stored secret (not per request) keeps that cheap.
   // A rotation stores a new ciphertext, so entries never go stale.
@@ -91,7 +98,7 @@ export function createEndpointService(deps: {
     visible,
 
     async get(ctx: Ctx, id: string) {
-      return publicEndpoint(await visible(ctx, id));
+      return (await withLag([await visible(ctx, id)]))[0]!;
     },
 
     async list(ctx: Ctx, filter: { customerId?: string }, q: { limit: number; cursor?: string }) {
@@ -101,7 +108,8 @@ export function createEndpointService(deps: {
         orderBy,
         take,
       });
-      return page(rows, q.limit, publicEndpoint);
+      const listed = page(rows, q.limit);
+      return { ...listed, items: await withLag(listed.items) };
     },
 
     /** The secret is in this response only. */

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { EventService } from '../events/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { Queues } from '../platform/queues.js';
 import { createSecretBox } from '../platform/secret-box.js';
 import { createEndpointSemaphore } from './concurrency.js';
@@ -15,6 +16,7 @@ import { startDeliveryWorker } from './delivery-worker.js';
 import { createEndpointService } from './endpoint.service.js';
 import { createEndpointChanges } from './endpoint-changes.js';
 import { createEndpointHealth } from './endpoint-health.js';
+import { endpointLags, startLagMonitor } from './endpoint-lag.js';
 import { createEndpointLanes } from './endpoint-lanes.js';
 import { createFanOut } from './fan-out.js';
 import { createWebhookSender } from './http-sender.js';
@@ -31,6 +33,7 @@ export interface WebhookDeps {
   log: Logger;
   audit: AuditService;
   events: EventService;
+  metrics?: Metrics;
   databaseUrl: string;
 }
 
@@ -61,7 +64,15 @@ export function createWebhookService(deps: WebhookDeps) {
     fanOut.invalidate(customerId);
     endpointChanges.publish(customerId);
   };
-  const endpoints = createEndpointService({ db, audit, box, allowPrivate, onChange: changed });
+  const endpoints = createEndpointService({
+    db,
+    audit,
+    box,
+    allowPrivate,
+    onChange: changed,
+    lagOf: async (ids) => new Map((await endpointLags(sql, ids)).map((l) => [l.endpointId, l.lagSec])),
+  });
+  deps.metrics?.setWebhookLagSource(() => endpointLags(sql));
   const deliveries = createDeliveryService({ db, audit, endpoints, deliveries: deliveryQueue });
   const health = createEndpointHealth({ db, audit, events, log, onChange: changed });
 
@@ -117,8 +128,17 @@ export function createWebhookService(deps: WebhookDeps) {
         concurrency: config.WEBHOOK_WORKER_CONCURRENCY,
         onProgress,
       });
+      const lag = startLagMonitor({
+        sql,
+        redis: deps.redis,
+        prefix: config.REDIS_PREFIX,
+        events,
+        log,
+        thresholdSec: config.WEBHOOK_LAG_ALERT_SEC,
+      });
       return {
         async stop() {
+          lag.stop();
           fanOut.useFirstAttempts(null);
           await Promise.all([first.stop(), worker.stop()]);
           await sender.close();

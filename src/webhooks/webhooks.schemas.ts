@@ -76,6 +76,8 @@ export const RETRY_SCHEDULE_SEC = [0, 5, 300, 1_800, 7_200, 18_000, 36_000, 36_0
 /** An endpoint that has failed continuously this long is disabled. */
 export const DISABLE_AFTER_MS = 5 * 86_400_000;
 export const ENDPOINT_DISABLED_EVENT = 'webhook.endpoint.disabled';
+/** Sent to the customer when an endpoint's oldest undelivered event is older than WEBHOOK_LAG_ALERT_SEC. */
+export const ENDPOINT_LAGGING_EVENT = 'endpoint.lagging';
 
 export function matchesFilter(eventTypes: string[], type: string): boolean {
   if (eventTypes.length === 0) return true;
