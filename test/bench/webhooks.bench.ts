@@ -218,7 +218,8 @@ async function measure(stepRate: number, stepSeconds: number): Promise<StepResul
       : `this process used ${cpuSec.toFixed(1)} s of CPU over ${doneSeconds.toFixed(1)} s: ${cpuUsPerEvent.toFixed(0)} us per delivered event (everything but the receiver, terminals, Postgres and Redis)`,
   );
   out(`event-loop utilisation of this process per second: ${elu.map((u) => u.toFixed(2)).join(' ')}`);
-  workerElu.forEach((e, i) => out(`event-loop utilisation of worker ${i + 1} per second: ${e.map((u) => u.toFixed(2)).join(' ')}`));
+  for (const [i, e] of workerElu.entries())
+    out(`event-loop utilisation of worker ${i + 1} per second: ${e.map((u) => u.toFixed(2)).join(' ')}`);
   const measured = stats.samples.filter(([sentAt]) => sentAt >= t0);
   const lat = sorted(measured.map(([, ms]) => ms));
   const pct = (p: number) => pctOf(lat, p);
