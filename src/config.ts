@@ -88,6 +88,10 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   // Per worker process: first attempts in flight, and as many queued attempts (each endpoint also has its own maxConcurrency).
   WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(256),
+  // Per worker process and endpoint: first attempts waiting in memory before further ones go to the delivery queue.
+  // An endpoint whose oldest undelivered event is this old gets an endpoint.lagging event sent to its customer.
+  WEBHOOK_LAG_ALERT_SEC: z.coerce.number().int().positive().default(300),
+  WEBHOOK_LANE_MAX_QUEUED: z.coerce.number().int().positive().default(10_000),
   DEMO_FLEET_SIZE: z.coerce.number().int().min(0).default(24),
   // A background loop (outbox relay, webhook deliveries, watchdog, SLA monitor, billing) with work that has not advanced this long is stalled.
   LOOP_STALL_SEC: z.coerce.number().int().positive().default(60),

@@ -87,7 +87,7 @@ export function createServices(infra: Infra) {
   });
   const deviceModels = createDeviceModelService({ db, audit });
   const events = createEventService({ db, queues, log, databaseUrl: infra.databaseUrl });
-  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, databaseUrl: infra.databaseUrl });
+  const webhooks = createWebhookService({ config, db, redis, queues, log, audit, events, metrics, databaseUrl: infra.databaseUrl });
   // Billing owns usage counters: the devices module counts delivered downlinks through its meter.
   const terminals = createDevicesModule({
     db,

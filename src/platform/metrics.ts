@@ -4,8 +4,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Read at scrape time from whoever owns the data (webhooks: the database), in any process.
+  let webhookLagSource: (() => Promise<{ endpointId: string; lagSec: number }[]>) | null = null;
   return {
     registry,
+    /** Where nx_webhook_endpoint_lag_seconds comes from at each scrape. */
+    setWebhookLagSource(fn: () => Promise<{ endpointId: string; lagSec: number }[]>): void {
+      webhookLagSource = fn;
+    },
     httpDuration: new Histogram({
       name: 'nx_http_request_duration_seconds',
       help: 'HTTP request duration',
@@ -48,6 +54,18 @@ export function createMetrics() {
       help: 'Seconds since a background loop last advanced (any process)',
       labelNames: ['loop'],
       registers: [registry],
+    }),
+    webhookEndpointLag: new Gauge({
+      name: 'nx_webhook_endpoint_lag_seconds',
+      help: 'Age of the oldest event not yet delivered to a webhook endpoint (endpoints with pending deliveries)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+      async collect() {
+        if (!webhookLagSource) return;
+        const lags = await webhookLagSource();
+        this.reset();
+        for (const l of lags) this.set({ endpoint: l.endpointId }, l.lagSec);
+      },
     }),
     loopPendingAge: new Gauge({
       name: 'nx_background_loop_pending_age_seconds',

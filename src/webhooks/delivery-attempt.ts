@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { createBatcher } from '../platform/batcher.js';
-import type { EndpointSemaphore } from './concurrency.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EndpointService, SendingEndpoint } from './endpoint.service.js';
 import type { EndpointHealth } from './endpoint-health.js';
@@ -17,6 +17,8 @@ export interface AttemptTarget {
   /** The stored webhook body, as JSON text. */
   body: string;
   endpoint: SendingEndpoint;
+  /** When the event occurred (ms since epoch), for the endpoint's lag; unknown for retries. */
+  occurredAt?: number;
 }
 
 interface Outcome {
@@ -27,6 +29,7 @@ interface Outcome {
     latencyMs: number;
     error: string | null;
     responseSnippet: string | null;
+    batchId: string | null;
   };
   delivery: {
     id: string;
@@ -35,6 +38,7 @@ interface Outcome {
     err: string | null;
     succeeded: string | null;
     next: string | null;
+    batchId: string | null;
   };
 }
 
@@ -61,68 +65,135 @@ export function createDeliveryAttempts(deps: {
   health: EndpointHealth;
   deliveries: DeliveryQueue;
   sender: WebhookSender;
-  semaphore: EndpointSemaphore;
   retryScale: number;
 }) {
-  const { sql, endpoints, health, deliveries, sender, semaphore } = deps;
+  const { sql, endpoints, health, deliveries, sender } = deps;
 
   const record = createBatcher(async (outcomes: Outcome[]) => {
     await sql.query(
       `WITH attempts AS (
-         INSERT INTO "WebhookAttempt" ("deliveryId", "attemptNo", "statusCode", "latencyMs", error, "responseSnippet", "createdAt")
-         SELECT a."deliveryId", a."attemptNo", a."statusCode", a."latencyMs", a.error, a."responseSnippet", now() AT TIME ZONE 'UTC'
-           FROM jsonb_to_recordset($1::jsonb) AS a("deliveryId" uuid, "attemptNo" int, "statusCode" int, "latencyMs" int, error text, "responseSnippet" text)
+         INSERT INTO "WebhookAttempt" ("deliveryId", "attemptNo", "statusCode", "latencyMs", error, "responseSnippet", "batchId", "createdAt")
+         SELECT a."deliveryId", a."attemptNo", a."statusCode", a."latencyMs", a.error, a."responseSnippet", a."batchId", now() AT TIME ZONE 'UTC'
+           FROM jsonb_to_recordset($1::jsonb) AS a("deliveryId" uuid, "attemptNo" int, "statusCode" int, "latencyMs" int, error text, "responseSnippet" text, "batchId" text)
        )
        UPDATE "WebhookDelivery" d
           SET status = u.status::"DeliveryStatus", "attemptCount" = d."attemptCount" + 1, "lastStatusCode" = u.code,
-              "lastError" = u.err, "succeededAt" = u.succeeded, "nextAttemptAt" = u.next, "updatedAt" = now() AT TIME ZONE 'UTC'
-         FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, status text, code int, err text, succeeded timestamp, next timestamp)
+              "lastError" = u.err, "succeededAt" = u.succeeded, "nextAttemptAt" = u.next, "batchId" = u."batchId",
+              "updatedAt" = now() AT TIME ZONE 'UTC'
+         FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, status text, code int, err text, succeeded timestamp, next timestamp, "batchId" text)
         WHERE d.id = u.id`,
       [JSON.stringify(outcomes.map((o) => o.attempt)), JSON.stringify(outcomes.map((o) => o.delivery))],
     );
     return outcomes.map(() => true);
   });
 
-  return {
-    /** Sends with the endpoint slot `lease` already held (released once the response is in) and records the result. */
-    async attempt(t: AttemptTarget, lease: string): Promise<string> {
-      const { job, endpoint: ep } = t;
-      let result: SendResult;
-      try {
-        result = await sender.send(ep.url, webhookHeaders(endpoints.signingSecrets(ep), t.eventId, t.body), t.body);
-      } finally {
-        await semaphore.release(ep.id, lease).catch(() => {});
-      }
+  async function attemptMany(targets: AttemptTarget[], batchId: string | null, sent: () => unknown): Promise<string> {
+    // A batch lists its events in event order (a terminal's in its own order), whichever way it
+    // was assembled, so a retry or replay of the same deliveries sends the same bytes.
+    const ts = batchId === null ? targets : [...targets].sort(byEventOrder);
+    const first = ts[0]!;
+    const ep = first.endpoint;
+    // A batch is one JSON array of the stored bodies, each led by its event id; signed once.
+    const body = batchId === null ? first.body : batchBody(ts);
+    const msgId = batchId ?? first.eventId;
+    let result: SendResult;
+    try {
+      result = await sender.send(ep.url, webhookHeaders(endpoints.signingSecrets(ep), msgId, body), body);
+    } finally {
+      await Promise.resolve()
+        .then(sent)
+        .catch(() => {});
+    }
 
-      const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
-      const delay = ok || result.statusCode === 410 ? null : nextDelayMs(job, result, deps.retryScale);
-      const now = new Date();
-      await record({
-        attempt: {
-          deliveryId: job.deliveryId,
-          attemptNo: job.attemptNo + 1,
-          statusCode: result.statusCode,
-          latencyMs: result.latencyMs,
-          error: result.error,
-          responseSnippet: result.snippet,
-        },
-        delivery: {
-          id: job.deliveryId,
-          status: ok ? 'SUCCEEDED' : delay !== null ? 'PENDING' : 'FAILED',
-          code: result.statusCode,
-          err: ok ? null : (result.error ?? `HTTP ${result.statusCode}`),
-          succeeded: ok ? now.toISOString() : null,
-          next: delay !== null ? new Date(now.getTime() + delay).toISOString() : null,
-        },
-      });
-      if (delay !== null) {
-        await deliveries.add([{ job: { ...job, attemptNo: job.attemptNo + 1, step: job.step + 1 }, delayMs: delay }]);
-      }
-      if (ok) await health.succeeded(ep);
-      else await health.failed(ep, result.statusCode, now);
-      return ok ? 'delivered' : `failed: ${result.error ?? result.statusCode}`;
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const delay = ok || result.statusCode === 410 ? null : nextDelayMs(first.job, result, deps.retryScale);
+    const now = new Date();
+    const status = ok ? 'SUCCEEDED' : delay !== null ? 'PENDING' : 'FAILED';
+    const err = ok ? null : (result.error ?? `HTTP ${result.statusCode}`);
+    const next = delay !== null ? new Date(now.getTime() + delay).toISOString() : null;
+    await Promise.all(
+      ts.map((t) =>
+        record({
+          attempt: {
+            deliveryId: t.job.deliveryId,
+            attemptNo: t.job.attemptNo + 1,
+            statusCode: result.statusCode,
+            latencyMs: result.latencyMs,
+            error: result.error,
+            responseSnippet: result.snippet,
+            batchId,
+          },
+          delivery: {
+            id: t.job.deliveryId,
+            status,
+            code: result.statusCode,
+            err,
+            succeeded: ok ? now.toISOString() : null,
+            next,
+            batchId,
+          },
+        }),
+      ),
+    );
+    if (delay !== null) {
+      const step = first.job.step + 1;
+      await deliveries.add(
+        batchId === null
+          ? [{ job: { ...first.job, attemptNo: first.job.attemptNo + 1, step }, delayMs: delay }]
+          : [
+              {
+                job: {
+                  deliveryId: first.job.deliveryId,
+                  attemptNo: first.job.attemptNo + 1,
+                  step,
+                  manual: false,
+                  batchId,
+                  batch: ts.map((t) => ({ deliveryId: t.job.deliveryId, attemptNo: t.job.attemptNo + 1 })),
+                },
+                delayMs: delay,
+              },
+            ],
+      );
+    }
+    if (ok) await health.succeeded(ep);
+    else await health.failed(ep, result.statusCode, now);
+    return ok ? 'delivered' : `failed: ${result.error ?? result.statusCode}`;
+  }
+
+  return {
+    /**
+     * Sends with the endpoint's slot already held and records the result; `sent` runs once the
+     * response is in (or the request failed), to free the slot before the bookkeeping. To a
+     * batching endpoint even a single delivery goes as a batch (an array of one), so its
+     * receiver always gets arrays.
+     */
+    attempt(t: AttemptTarget, sent: () => unknown): Promise<string> {
+      return attemptMany([t], t.endpoint.batching ? newBatchId() : null, sent);
+    },
+    /**
+     * One POST for several deliveries of one endpoint (same schedule step): `batchId` is its
+     * webhook-id, kept by the batch's retries; each delivery gets its own attempt row.
+     */
+    attemptBatch(ts: AttemptTarget[], batchId: string, sent: () => unknown): Promise<string> {
+      return attemptMany(ts, batchId, sent);
     },
   };
+}
+
+const byEventOrder = (a: AttemptTarget, b: AttemptTarget) =>
+  a.eventId.length - b.eventId.length || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+
+/** A batch's webhook-id: names one POST and its retries; receivers dedupe on each element's id. */
+export const newBatchId = (): string => `batch_${randomUUID()}`;
+
+/** `[{"id":"evt_1","type":...},...]`: each stored body (a JSON object) with its event id first. */
+export function batchBody(ts: Pick<AttemptTarget, 'eventId' | 'body'>[]): string {
+  let out = '[';
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    out += `${i ? ',' : ''}{"id":${JSON.stringify(t.eventId)}${t.body.length > 2 ? ',' : ''}${t.body.slice(1)}`;
+  }
+  return `${out}]`;
 }
 
 export type DeliveryAttempts = ReturnType<typeof createDeliveryAttempts>;

@@ -7,7 +7,7 @@ import type { DeliveryJob } from './webhooks.schemas.js';
  */
 export function createDeliveryQueue(queues: Queues) {
   const queue = () => queues.get(QUEUE.webhooks);
-  const jobId = (j: Pick<DeliveryJob, 'deliveryId' | 'attemptNo'>) => `${j.deliveryId}.${j.attemptNo}`;
+  const jobId = (j: Pick<DeliveryJob, 'deliveryId' | 'attemptNo' | 'batchId'>) => `${j.batchId ?? j.deliveryId}.${j.attemptNo}`;
   return {
     jobId,
     async add(jobs: { job: DeliveryJob; delayMs?: number }[]): Promise<void> {

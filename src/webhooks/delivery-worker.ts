@@ -55,7 +55,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
     const { rows } = await sql.query<LoadedRow>(
       `SELECT d.id::text AS id, d.status::text AS status, d."attemptCount", d."eventId", d.payload::text AS body,
               e.id::text AS "endpointId", e."customerId"::text AS "customerId", e.url, e.enabled, e."maxConcurrency",
-              e."secretEncrypted", e."previousSecretEncrypted",
+              e.batching, e."maxBatch", e."maxWaitMs", e."secretEncrypted", e."previousSecretEncrypted",
               e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."failingSince" AT TIME ZONE 'UTC' AS "failingSince"
          FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
         WHERE d.id = ANY($1::uuid[])`,
@@ -67,12 +67,16 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
 
   async function process(job: Job<DeliveryJob>, token?: string): Promise<string> {
     const data = job.data;
-    const d = await load(data.deliveryId);
-    if (d?.status !== 'PENDING' || d.attemptCount !== data.attemptNo) return 'stale';
+    const members = data.batch ?? [{ deliveryId: data.deliveryId, attemptNo: data.attemptNo }];
+    const rows = await Promise.all(members.map((m) => load(m.deliveryId)));
+    // Only deliveries still pending with the attempts the job expects; the rest went on without it.
+    const live = rows.flatMap((d, i) => (d?.status === 'PENDING' && d.attemptCount === members[i]!.attemptNo ? [d] : []));
+    const d = live[0];
+    if (!d) return 'stale';
     const ep: SendingEndpoint = { ...d, id: d.endpointId };
     if (!ep.enabled) {
       await db.webhookDelivery.updateMany({
-        where: { id: d.id, status: 'PENDING', attemptCount: data.attemptNo },
+        where: { OR: members.map((m) => ({ id: m.deliveryId, attemptCount: m.attemptNo })), status: 'PENDING' },
         data: { status: 'FAILED', lastError: 'endpoint disabled', nextAttemptAt: null },
       });
       return 'endpoint disabled';
@@ -83,7 +87,15 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { stop(): Promise
       await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 400), token);
       throw new DelayedError();
     }
-    return attempts.attempt({ job: data, eventId: d.eventId, body: d.body, endpoint: ep }, lease);
+    const release = () => semaphore.release(ep.id, lease);
+    const targets = live.map((row) => ({
+      job: { deliveryId: row.id, attemptNo: row.attemptCount, step: data.step, manual: data.manual },
+      eventId: row.eventId,
+      body: row.body,
+      endpoint: ep,
+    }));
+    if (data.batchId) return attempts.attemptBatch(targets, data.batchId, release);
+    return attempts.attempt(targets[0]!, release);
   }
 
   const worker = new Worker<DeliveryJob, string>(QUEUE.webhooks, process, {

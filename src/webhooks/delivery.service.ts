@@ -19,6 +19,7 @@ function publicDelivery(d: WebhookDelivery) {
     lastStatusCode: d.lastStatusCode,
     lastError: d.lastError,
     succeededAt: d.succeededAt,
+    batchId: d.batchId,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
@@ -31,6 +32,7 @@ function publicAttempt(a: WebhookAttempt) {
     latencyMs: a.latencyMs,
     error: a.error,
     responseSnippet: a.responseSnippet,
+    batchId: a.batchId,
     createdAt: a.createdAt,
   };
 }
@@ -60,13 +62,13 @@ export function createDeliveryService({
     async list(
       ctx: Ctx,
       endpointId: string,
-      filter: { status?: 'PENDING' | 'SUCCEEDED' | 'FAILED'; eventType?: string },
+      filter: { status?: 'PENDING' | 'SUCCEEDED' | 'FAILED'; eventType?: string; batchId?: string },
       q: { limit: number; cursor?: string },
     ) {
       await endpoints.visible(ctx, endpointId);
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.webhookDelivery.findMany({
-        where: { AND: [{ endpointId, status: filter.status, eventType: filter.eventType }, cursorWhere] },
+        where: { AND: [{ endpointId, status: filter.status, eventType: filter.eventType, batchId: filter.batchId }, cursorWhere] },
         orderBy,
         take,
       });
@@ -95,6 +97,50 @@ export function createDeliveryService({
       });
       await deliveries.add([{ job: { deliveryId: id, attemptNo: row.attemptCount, step: 0, manual: true } }]);
       return publicDelivery(row);
+    },
+
+    /**
+     * Sends a batch again now as one POST with the same webhook-id (the batch id), every event
+     * in it with its own id; one extra attempt for each of its deliveries.
+     */
+    async replayBatch(ctx: Ctx, endpointId: string, batchId: string) {
+      const ep = await endpoints.visible(ctx, endpointId);
+      const members = await db.webhookDelivery.findMany({
+        where: { endpointId, batchId },
+        select: { id: true, attemptCount: true, status: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      if (members.length === 0) throw notFound('Webhook batch');
+      if (!ep.enabled) throw conflict('The endpoint is disabled; enable it before replaying');
+      const ids = members.map((m) => m.id);
+      await db.$transaction(async (tx) => {
+        await tx.webhookDelivery.updateMany({ where: { id: { in: ids } }, data: { status: 'PENDING', nextAttemptAt: new Date() } });
+        await audit.record(
+          {
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            action: 'webhook_batch.replayed',
+            entityType: 'webhook_endpoint',
+            entityId: endpointId,
+            after: { batchId, deliveries: ids.length },
+          },
+          tx,
+        );
+      });
+      const first = members[0]!;
+      await deliveries.add([
+        {
+          job: {
+            deliveryId: first.id,
+            attemptNo: first.attemptCount,
+            step: 0,
+            manual: true,
+            batchId,
+            batch: members.map((m) => ({ deliveryId: m.id, attemptNo: m.attemptCount })),
+          },
+        },
+      ]);
+      return { batchId, replayed: ids.length };
     },
 
     /** Re-sends every failed delivery of the endpoint created since `since` (one attempt each). */

@@ -18,6 +18,9 @@ export type SendingEndpoint = Pick<
   | 'url'
   | 'enabled'
   | 'maxConcurrency'
+  | 'batching'
+  | 'maxBatch'
+  | 'maxWaitMs'
   | 'secretEncrypted'
   | 'previousSecretEncrypted'
   | 'previousSecretExpiresAt'
@@ -39,6 +42,9 @@ export function publicEndpoint(row: WebhookEndpoint) {
     disabledReason: row.disabledReason,
     failingSince: row.failingSince,
     maxConcurrency: row.maxConcurrency,
+    batching: row.batching,
+    maxBatch: row.maxBatch,
+    maxWaitMs: row.maxWaitMs,
     previousSecretExpiresAt: row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -51,8 +57,15 @@ export function createEndpointService(deps: {
   box: SecretBox;
   allowPrivate: boolean;
   onChange?: (customerId: string) => void;
+  /** Lag in seconds (oldest undelivered event) of those endpoints that have any. */
+  lagOf?: (endpointIds: string[]) => Promise<Map<string, number>>;
 }) {
   const { db, audit, box, allowPrivate } = deps;
+  /** The API view plus the endpoint's lag: seconds since its oldest undelivered event, 0 when caught up. */
+  async function withLag(rows: WebhookEndpoint[]) {
+    const lags = deps.lagOf && rows.length ? await deps.lagOf(rows.map((r) => r.id)) : new Map<string, number>();
+    return rows.map((r) => ({ ...publicEndpoint(r), lagSeconds: Math.round(lags.get(r.id) ?? 0) }));
+  }
   const changed = (customerId: string) => deps.onChange?.(customerId);
   // Every delivery signs; decrypting once per stored secret (not per request) keeps that cheap.
   // A rotation stores a new ciphertext, so entries never go stale.
@@ -85,7 +98,7 @@ export function createEndpointService(deps: {
     visible,
 
     async get(ctx: Ctx, id: string) {
-      return publicEndpoint(await visible(ctx, id));
+      return (await withLag([await visible(ctx, id)]))[0]!;
     },
 
     async list(ctx: Ctx, filter: { customerId?: string }, q: { limit: number; cursor?: string }) {
@@ -95,7 +108,8 @@ export function createEndpointService(deps: {
         orderBy,
         take,
       });
-      return page(rows, q.limit, publicEndpoint);
+      const listed = page(rows, q.limit);
+      return { ...listed, items: await withLag(listed.items) };
     },
 
     /** The secret is in this response only. */
@@ -112,6 +126,9 @@ export function createEndpointService(deps: {
             eventTypes: [...new Set(input.eventTypes)],
             enabled: input.enabled,
             maxConcurrency: input.maxConcurrency,
+            batching: input.batching ?? false,
+            maxBatch: input.maxBatch ?? 100,
+            maxWaitMs: input.maxWaitMs ?? 50,
             secretEncrypted: box.encrypt(secret),
           },
         });

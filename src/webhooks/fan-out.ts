@@ -6,7 +6,7 @@ import { jsonReplacer } from '../platform/json.js';
 import type { AttemptTarget } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { SendingEndpoint } from './endpoint.service.js';
-import type { FirstAttempts } from './first-attempts.js';
+import type { EndpointLanes } from './endpoint-lanes.js';
 import { matchesFilter } from './webhooks.schemas.js';
 
 interface NewDelivery {
@@ -14,6 +14,8 @@ interface NewDelivery {
   eventId: string;
   eventType: string;
   payload: unknown;
+  /** ms since epoch */
+  occurredAt: number;
 }
 
 type CachedEndpoint = SendingEndpoint & { eventTypes: string[] };
@@ -35,7 +37,7 @@ export function createFanOut({ db, sql, deliveries }: { db: Db; sql: pg.Pool; de
   const cache = new Map<string, { until: number; endpoints: CachedEndpoint[] }>();
   // Bumped by invalidate(): a lookup that started before a change must not cache what it read.
   const generation = new Map<string, number>();
-  let firstAttempts: FirstAttempts | null = null;
+  let firstAttempts: EndpointLanes | null = null;
 
   async function endpointsOf(customerId: string): Promise<CachedEndpoint[]> {
     const hit = cache.get(customerId);
@@ -50,6 +52,9 @@ export function createFanOut({ db, sql, deliveries }: { db: Db; sql: pg.Pool; de
         url: true,
         enabled: true,
         maxConcurrency: true,
+        batching: true,
+        maxBatch: true,
+        maxWaitMs: true,
         secretEncrypted: true,
         previousSecretEncrypted: true,
         previousSecretExpiresAt: true,
@@ -72,13 +77,17 @@ export function createFanOut({ db, sql, deliveries }: { db: Db; sql: pg.Pool; de
        RETURNING id::text AS id, "endpointId"::text AS "endpointId", "eventId", payload::text AS body`,
       [JSON.stringify(rows, jsonReplacer)],
     );
-    const endpointOf = new Map(items.map((i) => [i.endpoint.id, i.endpoint]));
-    const targets: AttemptTarget[] = created.map((c) => ({
-      job: { deliveryId: c.id, attemptNo: 0, step: 0, manual: false },
-      eventId: c.eventId,
-      body: c.body,
-      endpoint: endpointOf.get(c.endpointId)!,
-    }));
+    const itemOf = new Map(items.map((i) => [`${i.endpoint.id}|${i.eventId}`, i]));
+    const targets: AttemptTarget[] = created.map((c) => {
+      const item = itemOf.get(`${c.endpointId}|${c.eventId}`)!;
+      return {
+        job: { deliveryId: c.id, attemptNo: 0, step: 0, manual: false },
+        eventId: c.eventId,
+        body: c.body,
+        endpoint: item.endpoint,
+        occurredAt: item.occurredAt,
+      };
+    });
     // Rows created by an earlier run whose hand-over failed are picked up by the sweeper.
     if (firstAttempts) await firstAttempts.dispatch(targets);
     else await deliveries.add(targets.map((t) => ({ job: t.job })));
@@ -92,7 +101,8 @@ export function createFanOut({ db, sql, deliveries }: { db: Db; sql: pg.Pool; de
     if (targets.length === 0) return;
     // The body receivers get (Standard Webhooks shape); stored so retries and replays resend it.
     const payload = { type: e.type, timestamp: e.occurredAt, data: { ...(e.deviceId ? { deviceId: e.deviceId } : {}), ...e.payload } };
-    await Promise.all(targets.map((endpoint) => insert({ endpoint, eventId: e.id, eventType: e.type, payload })));
+    const occurredAt = Date.parse(e.occurredAt);
+    await Promise.all(targets.map((endpoint) => insert({ endpoint, eventId: e.id, eventType: e.type, payload, occurredAt })));
   }
 
   return {
@@ -103,7 +113,7 @@ export function createFanOut({ db, sql, deliveries }: { db: Db; sql: pg.Pool; de
       if (generation.size > 100_000) generation.clear();
     },
     /** The worker role's first-attempt sender; null hands every new delivery to the queue. */
-    useFirstAttempts(sender: FirstAttempts | null): void {
+    useFirstAttempts(sender: EndpointLanes | null): void {
       firstAttempts = sender;
     },
   };

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { EventService } from '../events/index.js';
 import type { Db } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { Queues } from '../platform/queues.js';
 import { createSecretBox } from '../platform/secret-box.js';
 import { createEndpointSemaphore } from './concurrency.js';
@@ -15,8 +16,9 @@ import { startDeliveryWorker } from './delivery-worker.js';
 import { createEndpointService } from './endpoint.service.js';
 import { createEndpointChanges } from './endpoint-changes.js';
 import { createEndpointHealth } from './endpoint-health.js';
+import { endpointLags, startLagMonitor } from './endpoint-lag.js';
+import { createEndpointLanes } from './endpoint-lanes.js';
 import { createFanOut } from './fan-out.js';
-import { createFirstAttempts } from './first-attempts.js';
 import { createWebhookSender } from './http-sender.js';
 
 export { isPrivateAddress } from './address-policy.js';
@@ -33,6 +35,7 @@ export interface WebhookDeps {
   log: Logger;
   audit: AuditService;
   events: EventService;
+  metrics?: Metrics;
   databaseUrl: string;
 }
 
@@ -63,7 +66,15 @@ export function createWebhookService(deps: WebhookDeps) {
     fanOut.invalidate(customerId);
     endpointChanges.publish(customerId);
   };
-  const endpoints = createEndpointService({ db, audit, box, allowPrivate, onChange: changed });
+  const endpoints = createEndpointService({
+    db,
+    audit,
+    box,
+    allowPrivate,
+    onChange: changed,
+    lagOf: async (ids) => new Map((await endpointLags(sql, ids)).map((l) => [l.endpointId, l.lagSec])),
+  });
+  deps.metrics?.setWebhookLagSource(() => endpointLags(sql));
   const deliveries = createDeliveryService({ db, audit, endpoints, deliveries: deliveryQueue });
   const health = createEndpointHealth({ db, audit, events, log, onChange: changed });
 
@@ -96,15 +107,15 @@ export function createWebhookService(deps: WebhookDeps) {
         health,
         deliveries: deliveryQueue,
         sender,
-        semaphore,
         retryScale: config.WEBHOOK_RETRY_SCALE,
       });
-      const first = createFirstAttempts({
+      const first = createEndpointLanes({
         attempts,
-        semaphore,
+        slots: semaphore,
         deliveries: deliveryQueue,
         log,
         limit: config.WEBHOOK_WORKER_CONCURRENCY,
+        maxQueued: config.WEBHOOK_LANE_MAX_QUEUED,
         onProgress,
       });
       fanOut.useFirstAttempts(first);
@@ -119,8 +130,17 @@ export function createWebhookService(deps: WebhookDeps) {
         concurrency: config.WEBHOOK_WORKER_CONCURRENCY,
         onProgress,
       });
+      const lag = startLagMonitor({
+        sql,
+        redis: deps.redis,
+        prefix: config.REDIS_PREFIX,
+        events,
+        log,
+        thresholdSec: config.WEBHOOK_LAG_ALERT_SEC,
+      });
       return {
         async stop() {
+          lag.stop();
           fanOut.useFirstAttempts(null);
           await Promise.all([first.stop(), worker.stop()]);
           await sender.close();

@@ -219,6 +219,90 @@ describe('webhooks', () => {
     expect(detail.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500, 500, 500, 500, 500, 200, 200]);
   }, 40_000);
 
+  it('batches events for an endpoint that asks for it: one signed array per POST, retried and replayed as a batch', async () => {
+    let status = 503;
+    const r = await receiver(() => ({ status }));
+    const ep = await createEndpoint(userA.headers, {
+      url: r.url,
+      eventTypes: ['device.status'],
+      batching: true,
+      maxBatch: 5,
+      maxWaitMs: 200,
+    });
+    await sys.services.events.emitNow(
+      Array.from({ length: 12 }, (_, i) => ({
+        type: 'device.status',
+        customerId: custA,
+        deviceId: null,
+        payload: { serial: `A-${i % 3}`, seq: i },
+      })),
+    );
+    // The first round fails (503); each batch is retried as the same batch.
+    await waitFor(() => new Set(r.received.map((x) => x.headers['webhook-id'])).size >= 3, 'every batch tried once');
+    status = 200;
+    type Element = { id: string; type: string; timestamp: string; data: { serial: string; seq: number } };
+    const ok = () => r.received.filter((x) => x.status === 200);
+    await waitFor(() => ok().reduce((n, x) => n + (JSON.parse(x.body) as Element[]).length, 0) >= 12, 'all 12 events delivered');
+    const batches = ok().map((x) => new Webhook(ep.secret).verify(x.body, x.headers) as Element[]);
+    const events = batches.flat();
+    expect(batches.every((b) => Array.isArray(b) && b.length >= 1 && b.length <= 5)).toBe(true);
+    expect(new Set(events.map((e) => e.id)).size).toBe(12);
+    expect(events.every((e) => /^evt_\d+$/.test(e.id) && e.type === 'device.status')).toBe(true);
+    expect(events.map((e) => e.data.seq).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+    // A retried batch kept its webhook-id: every successful id had failed before.
+    const failedIds = new Set(r.received.filter((x) => x.status === 503).map((x) => x.headers['webhook-id']));
+    for (const x of ok()) expect(failedIds.has(x.headers['webhook-id']!)).toBe(true);
+    expect(ok()[0]!.headers['webhook-id']).toMatch(/^batch_[0-9a-f-]{36}$/);
+
+    // The delivery log shows each event's delivery, its batch, and one attempt per POST it went in.
+    const batchId = ok()[0]!.headers['webhook-id']!;
+    const inBatch = await waitFor(async () => {
+      const res = (
+        await api('GET', `/webhook-endpoints/${ep.id}/deliveries?batchId=${batchId}&status=SUCCEEDED`, undefined, userA.headers)
+      ).json() as {
+        items: { id: string; batchId: string }[];
+      };
+      return res.items.length === (JSON.parse(ok()[0]!.body) as Element[]).length ? res.items : null;
+    }, 'batch in the delivery log');
+    const detail = (await api('GET', `/webhook-deliveries/${inBatch[0]!.id}`, undefined, userA.headers)).json() as {
+      batchId: string;
+      attempts: { statusCode: number; batchId: string }[];
+    };
+    expect(detail.batchId).toBe(batchId);
+    expect(detail.attempts.map((a) => a.batchId).every((b) => b === batchId)).toBe(true);
+    expect(detail.attempts.map((a) => a.statusCode)).toEqual([...detail.attempts.slice(1).map(() => 503), 200]);
+
+    // Replay the whole batch: one POST, same webhook-id, same events.
+    const before = r.received.length;
+    const path = `/webhook-endpoints/${ep.id}/batches/${batchId}/replay`;
+    expect((await api('POST', path, undefined, userA.headers)).statusCode).toBe(202);
+    await waitFor(() => r.received.length === before + 1, 'replayed batch');
+    const replayed = r.received[before]!;
+    expect(replayed.headers['webhook-id']).toBe(batchId);
+    expect((new Webhook(ep.secret).verify(replayed.body, replayed.headers) as Element[]).map((e) => e.id)).toEqual(
+      (JSON.parse(ok()[0]!.body) as Element[]).map((e) => e.id),
+    );
+    // One event of it alone: still an array (of one), under a batch id of its own.
+    expect((await api('POST', `/webhook-deliveries/${inBatch[0]!.id}/replay`, undefined, userA.headers)).statusCode).toBe(202);
+    await waitFor(() => r.received.length === before + 2, 'replayed event');
+    const single = JSON.parse(r.received[before + 1]!.body) as Element[];
+    expect(single).toHaveLength(1);
+    expect(r.received[before + 1]!.headers['webhook-id']).not.toBe(batchId);
+
+    // Scope, role and input on the batch replay route.
+    const userB = await loginAs(sys.services, sys.app!, 'CUSTOMER', custB);
+    expect((await api('POST', path, undefined, userB.headers)).statusCode).toBe(404);
+    const finance = await loginAs(sys.services, sys.app!, 'FINANCE');
+    expect((await api('POST', path, undefined, finance.headers)).statusCode).toBe(403);
+    expect((await sys.app!.inject({ method: 'POST', url: `/api/v1${path}` })).statusCode).toBe(401);
+    const hostile = await api('POST', `/webhook-endpoints/${ep.id}/batches/batch_'%3B--/replay`, undefined, userA.headers);
+    expect(hostile.statusCode).toBe(400);
+    expect(
+      (await api('POST', `/webhook-endpoints/${ep.id}/batches/batch_00000000-0000-0000-0000-000000000000/replay`, undefined, userA.headers))
+        .statusCode,
+    ).toBe(404);
+  });
+
   it('signs with both the new and the previous secret for a day after rotation', async () => {
     const r = await receiver();
     const ep = await createEndpoint(userA.headers, { url: r.url, eventTypes: ['ticket.created'] });

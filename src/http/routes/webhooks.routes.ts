@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { pageQuery } from '../../platform/pagination.js';
-import { deliveryFilter, endpointFilter, endpointInput, endpointPatch, recoverInput } from '../../webhooks/index.js';
+import { batchParams, deliveryFilter, endpointFilter, endpointInput, endpointPatch, recoverInput } from '../../webhooks/index.js';
 import { ctx, idParams } from './route-helpers.js';
 
 const tags = ['webhooks'];
@@ -56,6 +56,15 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, summary: 'Re-send every failed delivery created since a time', params: idParams, body: recoverInput },
     },
     async (req, reply) => reply.status(202).send(await deliveries.recover(ctx(req), req.params.id, req.body.since)),
+  );
+
+  app.post(
+    '/webhook-endpoints/:id/batches/:batchId/replay',
+    {
+      onRequest: writers,
+      schema: { tags, summary: 'Send a batch again now as one POST, with the same webhook-id', params: batchParams },
+    },
+    async (req, reply) => reply.status(202).send(await deliveries.replayBatch(ctx(req), req.params.id, req.params.batchId)),
   );
 
   app.get('/webhook-deliveries/:id', { schema: { tags, params: idParams } }, async (req) => deliveries.get(ctx(req), req.params.id));

@@ -14,6 +14,9 @@ interface Endpoint {
   enabled: boolean;
   disabledReason: string | null;
   failingSince: string | null;
+  batching: boolean;
+  /** Seconds since the oldest event not yet delivered here; 0 when caught up. */
+  lagSeconds: number;
   createdAt: string;
 }
 interface Delivery {
@@ -24,6 +27,7 @@ interface Delivery {
   attemptCount: number;
   lastStatusCode: number | null;
   lastError: string | null;
+  batchId: string | null;
   createdAt: string;
 }
 interface ApiKey {
@@ -78,6 +82,7 @@ function Deliveries(props: { endpointId: string }) {
                   <tr>
                     <td>
                       {d.eventType} <span class="muted small">{d.eventId}</span>
+                      {d.batchId && <div class="muted small">in {d.batchId}</div>}
                     </td>
                     <td>
                       <Badge value={d.status} tone={d.status === 'SUCCEEDED' ? 'ok' : d.status === 'FAILED' ? 'bad' : 'muted'} />
@@ -114,6 +119,13 @@ function Deliveries(props: { endpointId: string }) {
       {msg && <div class="muted small">{msg}</div>}
     </>
   );
+}
+
+/** Lag as the operator reads it: seconds, minutes or hours. */
+function fmtLag(sec: number): string {
+  if (sec < 120) return `${sec} s`;
+  if (sec < 7_200) return `${Math.round(sec / 60)} min`;
+  return `${Math.round(sec / 3_600)} h`;
 }
 
 function Webhooks() {
@@ -184,6 +196,10 @@ function Webhooks() {
                       tone={!ep.enabled ? 'muted' : ep.failingSince ? 'bad' : 'ok'}
                     />
                     <span class="muted small">{ep.eventTypes.length ? ep.eventTypes.join(', ') : 'all events'}</span>
+                    {ep.batching && <span class="muted small">batched</span>}
+                    <span class={ep.lagSeconds >= 60 ? 'bad-text small' : 'muted small'} data-testid="endpoint-lag">
+                      {ep.lagSeconds > 0 ? `lag ${fmtLag(ep.lagSeconds)}` : 'caught up'}
+                    </span>
                     <button type="button" class="ghost small" onClick={() => setOpen(open === ep.id ? null : ep.id)}>
                       {open === ep.id ? 'Hide deliveries' : 'Deliveries'}
                     </button>
