@@ -16,6 +16,9 @@ export interface AlarmStateStore {
 /** Streaks of a terminal nobody has heard of for this long are dropped. */
 const TTL_SEC = 30 * 24 * 3600;
 
+/** Field marking a rule whose alarm a person cleared since the streaks were last loaded. */
+const CLEARED = 'cleared:';
+
 const encode = (s: RuleState) => `${s.active ? 'a' : 'i'}${s.streak}`;
 const decode = (v: string): RuleState => ({ active: v[0] === 'a', streak: Number(v.slice(1)) || 0 });
 
@@ -28,16 +31,28 @@ export function createRedisAlarmState({ redis, prefix }: { redis: Redis; prefix:
       const p = redis.pipeline();
       for (const id of deviceIds) p.hgetall(keyOf(id));
       const results = (await p.exec()) ?? [];
+      const consumed = redis.pipeline();
+      let markers = 0;
       deviceIds.forEach((id, i) => {
         const [err, raw] = results[i] ?? [null, {}];
         if (err) throw err;
         const st = newTerminalState();
+        const cleared: string[] = [];
         for (const [field, v] of Object.entries((raw ?? {}) as Record<string, string>)) {
           if (field === 'seq') st.seq = Number(v);
+          else if (field.startsWith(CLEARED)) cleared.push(field.slice(CLEARED.length));
           else st.rules.set(field, decode(v));
+        }
+        // A batch that loaded before a person cleared the alarm may have saved its streak after
+        // the reset: the marker left by the reset wins over it.
+        for (const ruleId of cleared) {
+          st.rules.delete(ruleId);
+          consumed.hdel(keyOf(id), ruleId, `${CLEARED}${ruleId}`);
+          markers++;
         }
         out.set(id, st);
       });
+      if (markers) await consumed.exec();
       return out;
     },
 
@@ -64,7 +79,8 @@ export function createRedisAlarmState({ redis, prefix }: { redis: Redis; prefix:
     },
 
     async reset(deviceId, ruleId) {
-      await redis.hdel(keyOf(deviceId), ruleId);
+      const key = keyOf(deviceId);
+      await redis.multi().hdel(key, ruleId).hset(key, `${CLEARED}${ruleId}`, '1').expire(key, TTL_SEC).exec();
     },
   };
 }

@@ -145,7 +145,11 @@ function stringFor(schema: JsonSchema, name: string, pools: Pools): fc.Arbitrary
       { weight: 1, arbitrary: fc.stringMatching(/^NX[VEL]-[A-F0-9]{6}$/) },
     );
   }
-  if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length <= maxLength);
+  if (schema.pattern) {
+    // Only a limit the schema states: the generator's default could rule out every match (a 42-character id).
+    const matching = fc.stringMatching(new RegExp(schema.pattern));
+    return schema.maxLength === undefined ? matching : matching.filter((s) => s.length <= maxLength);
+  }
   const plain = fc.string({ minLength, maxLength });
   return pools.texts.length ? fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...pools.texts) }) : plain;
 }

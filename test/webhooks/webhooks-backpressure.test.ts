@@ -50,9 +50,13 @@ describe('webhook back-pressure', () => {
     const list = (await sys.app!.inject({ url: '/api/v1/webhook-endpoints', headers: user.headers })).json() as { items: Shown[] };
     expect(list.items.find((e) => e.id === hangingId)!.lagSeconds).toBeGreaterThanOrEqual(2);
 
+    // The gauge is read at scrape time: scrape until it has caught up with what the API showed.
+    const lagLine = async () =>
+      (await (await fetch(sys.metricsUrl!)).text())
+        .split('\n')
+        .find((l) => l.startsWith(`nx_webhook_endpoint_lag_seconds{endpoint="${hangingId}"}`));
+    await waitFor(async () => Number((await lagLine())?.split(' ')[1]) >= 2, 'lag in /metrics', 10_000);
     const metrics = await (await fetch(sys.metricsUrl!)).text();
-    const line = metrics.split('\n').find((l) => l.startsWith(`nx_webhook_endpoint_lag_seconds{endpoint="${hangingId}"}`));
-    expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(2);
     expect(metrics).not.toContain(`endpoint="${healthyId}"`);
 
     // The customer hears about it once, on its watcher endpoint.
