@@ -84,20 +84,20 @@ try {
   const lit = (s: string) => `$nx$${s}$nx$`;
   const variants: Record<string, (m: string, d: string, last: string) => string> = {
     full: (m, d, last) =>
-      `WITH ${insertMessagesCtes(lit(m) + '::json', lit(d) + '::json')}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)},
+      `WITH ${insertMessagesCtes(`${lit(m)}::json`, `${lit(d)}::json`)}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)},
        usage AS (${uplinkUsageUpsert(STORED_MESSAGES, "'Asia/Shanghai'")}) SELECT 1;
-       ${touchDevicesSql(lit(last) + '::json')}`,
+       ${touchDevicesSql(`${lit(last)}::json`)}`,
     'no events': (m, d, last) =>
-      `WITH ${insertMessagesCtes(lit(m) + '::json', lit(d) + '::json')},
+      `WITH ${insertMessagesCtes(`${lit(m)}::json`, `${lit(d)}::json`)},
        usage AS (${uplinkUsageUpsert(STORED_MESSAGES, "'Asia/Shanghai'")}) SELECT 1;
-       ${touchDevicesSql(lit(last) + '::json')}`,
+       ${touchDevicesSql(`${lit(last)}::json`)}`,
     'no usage': (m, d, last) =>
-      `WITH ${insertMessagesCtes(lit(m) + '::json', lit(d) + '::json')}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)} SELECT 1;
-       ${touchDevicesSql(lit(last) + '::json')}`,
+      `WITH ${insertMessagesCtes(`${lit(m)}::json`, `${lit(d)}::json`)}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)} SELECT 1;
+       ${touchDevicesSql(`${lit(last)}::json`)}`,
     'no last-seen': (m, d) =>
-      `WITH ${insertMessagesCtes(lit(m) + '::json', lit(d) + '::json')}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)},
+      `WITH ${insertMessagesCtes(`${lit(m)}::json`, `${lit(d)}::json`)}, ${outboxInsertCte('ev', UPLINK_EVENTS, UPLINK_EVENTS_ORDER)},
        usage AS (${uplinkUsageUpsert(STORED_MESSAGES, "'Asia/Shanghai'")}) SELECT 1`,
-    'messages only': (m, d) => `WITH ${insertMessagesCtes(lit(m) + '::json', lit(d) + '::json')} SELECT 1`,
+    'messages only': (m, d) => `WITH ${insertMessagesCtes(`${lit(m)}::json`, `${lit(d)}::json`)} SELECT 1`,
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const cpu: Record<string, number> = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]));
