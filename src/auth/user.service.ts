@@ -2,6 +2,7 @@ import type { AuditService } from '../audit/index.js';
 import type { Db, Prisma } from '../platform/database.js';
 import { conflict, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
+import { containsText } from '../platform/text-match.js';
 import { publicUser } from './auth.service.js';
 import { assertStrongPassword } from './password-policy.js';
 import type { Principal } from './principal.js';
@@ -20,8 +21,7 @@ export function createUserService({ db, audit }: { db: Db; audit: AuditService }
     async list(_ctx: Ctx, filter: UserFilter, q: { limit: number; cursor?: string }) {
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const match: Prisma.UserWhereInput = { role: filter.role, active: filter.active, customerId: filter.customerId };
-      if (filter.q)
-        match.OR = [{ email: { contains: filter.q, mode: 'insensitive' } }, { name: { contains: filter.q, mode: 'insensitive' } }];
+      if (filter.q) match.OR = [{ email: containsText(filter.q) }, { name: containsText(filter.q) }];
       const rows = await db.user.findMany({ where: { AND: [cursorWhere, match] }, orderBy, take });
       return page(rows, q.limit, (u) => ({ ...publicUser(u), lastLoginAt: u.lastLoginAt }));
     },

@@ -4,6 +4,7 @@ import { customerWhere, isStaff } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
+import { containsText } from '../platform/text-match.js';
 import { COMMERCIAL_TERMS } from './commercial-request.schemas.js';
 import { COMMERCIAL_DECIDERS } from './commercial-request.service.js';
 import type { ContactInput, CustomerInput, CustomerPatch } from './crm.schemas.js';
@@ -48,7 +49,7 @@ export function createCustomerService({ db, audit }: { db: Db; audit: AuditServi
               kind: filter.kind,
               contractorId: filter.contractorId,
               status: filter.status,
-              ...(filter.q ? { name: { contains: filter.q, mode: 'insensitive' as const } } : {}),
+              ...(filter.q ? { name: containsText(filter.q) } : {}),
             },
           ],
         },

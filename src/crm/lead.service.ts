@@ -3,6 +3,7 @@ import type { Ctx } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
 import { AppError, invalid, notFound } from '../platform/errors.js';
 import { page, pageArgs } from '../platform/pagination.js';
+import { containsText } from '../platform/text-match.js';
 import type { LeadConversion, LeadInput, LeadPatch, LeadStage } from './lead.schemas.js';
 
 /**
@@ -35,11 +36,7 @@ export function createLeadService({ db, audit }: { db: Db; audit: AuditService }
       const { cursorWhere, orderBy, take } = pageArgs(q);
       const rows = await db.lead.findMany({
         where: {
-          AND: [
-            cursorWhere,
-            { stage: filter.stage, ownerId: filter.ownerId },
-            filter.q ? { companyName: { contains: filter.q, mode: 'insensitive' as const } } : {},
-          ],
+          AND: [cursorWhere, { stage: filter.stage, ownerId: filter.ownerId }, filter.q ? { companyName: containsText(filter.q) } : {}],
         },
         orderBy,
         take,

@@ -3,10 +3,8 @@ import type { SearchAnswer } from '../api-types/index.js';
 import type { Principal } from '../auth/index.js';
 import { contractWhere, customerWhere, deviceScopeWhere } from '../auth/index.js';
 import type { Db } from '../platform/database.js';
+import { containsText } from '../platform/text-match.js';
 import { ticketScopeWhere } from '../service-desk/index.js';
-
-/** Prisma passes `contains` into LIKE as is: % and _ typed in the box are meant as text. */
-const contains = (q: string) => ({ contains: q.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' as const });
 
 /** `#1234`, `1234` or `T-1234`: the way people say a ticket's number. */
 function ticketNumber(q: string): number | null {
@@ -27,7 +25,9 @@ export function createSearchService({ db }: { db: Db }) {
       const number = ticketNumber(q);
       const [terminals, customers, tickets, invoices, contracts] = await Promise.all([
         db.device.findMany({
-          where: { AND: [deviceScopeWhere(actor), { OR: [{ serial: contains(q) }, { label: contains(q) }, { address: contains(q) }] }] },
+          where: {
+            AND: [deviceScopeWhere(actor), { OR: [{ serial: containsText(q) }, { label: containsText(q) }, { address: containsText(q) }] }],
+          },
           select: { serial: true, label: true, address: true, status: true, customerId: true },
           orderBy: { serial: 'asc' },
           take: limit * 4,
@@ -38,10 +38,10 @@ export function createSearchService({ db }: { db: Db }) {
               customerWhere(actor),
               {
                 OR: [
-                  { name: contains(q) },
-                  { email: contains(q) },
-                  { phone: contains(q) },
-                  { contacts: { some: { OR: [{ name: contains(q) }, { email: contains(q) }, { phone: contains(q) }] } } },
+                  { name: containsText(q) },
+                  { email: containsText(q) },
+                  { phone: containsText(q) },
+                  { contacts: { some: { OR: [{ name: containsText(q) }, { email: containsText(q) }, { phone: containsText(q) }] } } },
                 ],
               },
             ],
@@ -51,13 +51,13 @@ export function createSearchService({ db }: { db: Db }) {
           take: limit * 4,
         }),
         db.ticket.findMany({
-          where: { AND: [ticketScopeWhere(actor), { OR: [...(number !== null ? [{ number }] : []), { subject: contains(q) }] }] },
+          where: { AND: [ticketScopeWhere(actor), { OR: [...(number !== null ? [{ number }] : []), { subject: containsText(q) }] }] },
           select: { id: true, number: true, subject: true, status: true, priority: true },
           orderBy: { createdAt: 'desc' },
           take: limit * 4,
         }),
         db.invoice.findMany({
-          where: { AND: [invoiceScopeWhere(actor), { number: contains(q) }] },
+          where: { AND: [invoiceScopeWhere(actor), { number: containsText(q) }] },
           select: {
             id: true,
             number: true,
@@ -71,7 +71,7 @@ export function createSearchService({ db }: { db: Db }) {
           take: limit * 4,
         }),
         db.contract.findMany({
-          where: { AND: [contractWhere(actor), { number: contains(q) }] },
+          where: { AND: [contractWhere(actor), { number: containsText(q) }] },
           select: { id: true, number: true, status: true, customer: { select: { id: true, name: true } } },
           orderBy: { number: 'desc' },
           take: limit * 4,
