@@ -15,7 +15,7 @@ export interface PageMessage {
 
 export interface Channels {
   /** `key` names the message (one mail log row per notification, whatever the retries). */
-  email(to: string, m: PageMessage, key: string): Promise<'sent' | 'not configured'>;
+  email(to: string, m: PageMessage, key: string): Promise<'sent'>;
   sms(to: string | null, m: PageMessage): Promise<'sent' | 'not configured' | 'no phone'>;
 }
 
